@@ -1,0 +1,34 @@
+"""community-marketing: primitives for one-to-crowd marketing.
+
+A brand lives among communities of customers. This package gives it four
+primitives: a consent ledger (``OptInRegistry``), a fan group with roles and
+rewards (``FanGroup``), a referral and friendship graph (``ReferralGraph``) and
+an implicit-feedback recommender (``Recommender``).
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    CommunityMarketingError,
+    ConsentRequiredError,
+    InvalidInputError,
+    InvalidTokenError,
+    NotFittedError,
+    PermissionDeniedError,
+    ReferralRejectedError,
+    UnknownIdError,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "CommunityMarketingError",
+    "ConsentRequiredError",
+    "InvalidInputError",
+    "InvalidTokenError",
+    "NotFittedError",
+    "PermissionDeniedError",
+    "ReferralRejectedError",
+    "UnknownIdError",
+    "__version__",
+]

@@ -1,0 +1,218 @@
+"""IdIndex: the application's own hashable ids <-> dense int indices.
+
+Users, items, contacts and members are whatever the application uses (str,
+int, UUID...). Matrices and columnar logs need dense integer positions; this
+module is the one place that translates, in bulk and without Python loops where
+the dict can do the work in C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidInputError, UnknownIdError
+
+__all__ = ["IdIndex"]
+
+IndexArray = npt.NDArray[np.int64]
+
+
+class _Removed:
+    """Marks the slot of an id that was removed (erased); never equal to an id."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<removed>"
+
+
+_REMOVED: Any = _Removed()
+
+
+def as_id_list(ids: Iterable[Hashable] | npt.NDArray[Any], field: str) -> list[Hashable]:
+    """Return ``ids`` as a list of plain Python ids (numpy scalars become Python scalars)."""
+    if isinstance(ids, np.ndarray):
+        if ids.ndim != 1:
+            raise InvalidInputError(f"{field}: expected a 1-d sequence of ids, got shape {ids.shape}")
+        items: list[Hashable] = ids.tolist()
+        return items
+    if isinstance(ids, (str, bytes)):
+        raise InvalidInputError(
+            f"{field}: expected a sequence of ids, got a single {type(ids).__name__}"
+        )
+    try:
+        return list(ids)
+    except TypeError:
+        raise InvalidInputError(
+            f"{field}: expected a sequence of ids, got {type(ids).__name__}"
+        ) from None
+
+
+def check_id(value: object, field: str) -> Hashable:
+    """Validate one id: hashable, not None, not NaN."""
+    try:
+        hash(value)
+    except TypeError:
+        raise InvalidInputError(
+            f"{field}: expected a hashable id, got unhashable {type(value).__name__}"
+        ) from None
+    if value is None or (isinstance(value, float) and value != value):
+        raise InvalidInputError(f"{field}: expected an id, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+class IdIndex:
+    """A bijection between hashable ids and dense indices ``0..n-1``.
+
+    Indices are handed out in order of first appearance and never reused, so
+    arrays indexed by them only ever grow. A removed id leaves a hole.
+
+    Parameters
+    ----------
+    ids : iterable of hashable, optional
+        Ids to add, in order.
+    kind : str, default "id"
+        What the ids are ("user", "item", "contact"), used in error messages.
+
+    Examples
+    --------
+    >>> index = IdIndex(["ann", "bob"], kind="user")
+    >>> index.add_many(["bob", "cid"]).tolist()
+    [1, 2]
+    >>> index.indices(["cid", "ann"]).tolist()
+    [2, 0]
+    >>> index.lookup(["ann", "zoe"]).tolist()
+    [0, -1]
+    >>> index.indices(["zoe"])
+    Traceback (most recent call last):
+    ...
+    community_marketing.errors.UnknownIdError: "unknown user: 'zoe'"
+    """
+
+    __slots__ = ("_ids", "_index", "kind")
+
+    def __init__(self, ids: Iterable[Hashable] = (), *, kind: str = "id") -> None:
+        self.kind = kind
+        self._ids: list[Hashable] = []
+        self._index: dict[Hashable, int] = {}
+        items = as_id_list(ids, f"{kind}s")
+        if items:
+            self.add_many(items)
+
+    def __len__(self) -> int:
+        """Number of slots handed out (removed ids included)."""
+        return len(self._ids)
+
+    def __contains__(self, id: object) -> bool:  # noqa: A002
+        try:
+            return id in self._index
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return (i for i in self._ids if i is not _REMOVED)
+
+    def __repr__(self) -> str:
+        return f"IdIndex(kind={self.kind!r}, n={len(self._index)})"
+
+    @property
+    def count(self) -> int:
+        """Number of live (not removed) ids."""
+        return len(self._index)
+
+    def ids(self) -> list[Hashable]:
+        """All slots in index order; a removed id's slot holds a placeholder."""
+        return list(self._ids)
+
+    def id_at(self, index: int) -> Hashable:
+        """The id at ``index``."""
+        value = self._ids[index]
+        if value is _REMOVED:
+            raise UnknownIdError(self.kind, f"<removed #{index}>")
+        return value
+
+    def ids_at(self, indices: Iterable[int] | npt.NDArray[np.integer[Any]]) -> list[Hashable]:
+        """The ids at ``indices``, in order."""
+        positions = indices.tolist() if isinstance(indices, np.ndarray) else list(indices)
+        return list(map(self._ids.__getitem__, positions))
+
+    def index(self, id: Hashable) -> int:  # noqa: A002
+        """The index of one id; ``UnknownIdError`` if it was never added."""
+        try:
+            return self._index[id]
+        except (KeyError, TypeError):
+            raise UnknownIdError(self.kind, id) from None
+
+    def get(self, id: Hashable, default: int = -1) -> int:  # noqa: A002
+        """The index of one id, or ``default`` if unknown (or unhashable)."""
+        try:
+            return self._index.get(id, default)
+        except TypeError:
+            return default
+
+    def indices(self, ids: Iterable[Hashable] | npt.NDArray[Any], field: str = "ids") -> IndexArray:
+        """Indices of ``ids`` in order; ``UnknownIdError`` names the first unknown one."""
+        items = as_id_list(ids, field)
+        try:
+            return np.fromiter(map(self._index.__getitem__, items), np.int64, len(items))
+        except (KeyError, TypeError):
+            for item in items:
+                if self.get(item) < 0:
+                    raise UnknownIdError(self.kind, item) from None
+            raise  # pragma: no cover - the loop above always finds the culprit
+
+    def lookup(self, ids: Iterable[Hashable] | npt.NDArray[Any], field: str = "ids") -> IndexArray:
+        """Indices of ``ids`` in order, ``-1`` for an unknown id (default deny)."""
+        items = as_id_list(ids, field)
+        try:
+            return np.fromiter(map(self._index.get, items, repeat(-1)), np.int64, len(items))
+        except TypeError:
+            return np.fromiter(map(self.get, items), np.int64, len(items))
+
+    def add(self, id: Hashable, field: str = "id") -> int:  # noqa: A002
+        """Add one id if new; return its index."""
+        position = self._index.get(check_id(id, field))
+        if position is not None:
+            return position
+        position = len(self._ids)
+        self._index[id] = position
+        self._ids.append(id)
+        return position
+
+    def add_many(self, ids: Iterable[Hashable] | npt.NDArray[Any], field: str = "ids") -> IndexArray:
+        """Add the new ids among ``ids`` (first appearance wins); return all their indices.
+
+        Validates every new id before adding any, so a bad id changes nothing.
+        """
+        items = as_id_list(ids, field)
+        index = self._index
+        try:
+            distinct = dict.fromkeys(items)
+        except TypeError:
+            for position, item in enumerate(items):
+                check_id(item, f"{field}[{position}]")
+            raise  # pragma: no cover
+        fresh = [key for key in distinct if key not in index]
+        for key in fresh:
+            if key is None or key != key:
+                check_id(key, f"{field}[{items.index(key)}]")
+        start = len(self._ids)
+        index.update(zip(fresh, range(start, start + len(fresh)), strict=True))
+        self._ids.extend(fresh)
+        return np.fromiter(map(index.__getitem__, items), np.int64, len(items))
+
+    def remove(self, id: Hashable) -> int:  # noqa: A002
+        """Forget ``id`` (its slot stays a hole); return the index it had."""
+        position = self.index(id)
+        del self._index[id]
+        self._ids[position] = _REMOVED
+        return position
+
+    def is_removed(self, index: int) -> bool:
+        """Whether the slot at ``index`` belonged to a removed id."""
+        return self._ids[index] is _REMOVED
