@@ -18,16 +18,34 @@ from .errors import (
     ReferralRejectedError,
     UnknownIdError,
 )
+from .optin import (
+    ConsentAction,
+    ConsentChecks,
+    ConsentEvent,
+    ConsentStatus,
+    KeywordResult,
+    OptInRegistry,
+    Preferences,
+    Reason,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CommunityMarketingError",
+    "ConsentAction",
+    "ConsentChecks",
+    "ConsentEvent",
     "ConsentRequiredError",
+    "ConsentStatus",
     "InvalidInputError",
     "InvalidTokenError",
+    "KeywordResult",
     "NotFittedError",
+    "OptInRegistry",
     "PermissionDeniedError",
+    "Preferences",
+    "Reason",
     "ReferralRejectedError",
     "UnknownIdError",
     "__version__",

@@ -8,7 +8,7 @@ the dict can do the work in C.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -38,7 +38,9 @@ def as_id_list(ids: Iterable[Hashable] | npt.NDArray[Any], field: str) -> list[H
     """Return ``ids`` as a list of plain Python ids (numpy scalars become Python scalars)."""
     if isinstance(ids, np.ndarray):
         if ids.ndim != 1:
-            raise InvalidInputError(f"{field}: expected a 1-d sequence of ids, got shape {ids.shape}")
+            raise InvalidInputError(
+                f"{field}: expected a 1-d sequence of ids, got shape {ids.shape}"
+            )
         items: list[Hashable] = ids.tolist()
         return items
     if isinstance(ids, (str, bytes)):
@@ -63,7 +65,7 @@ def check_id(value: object, field: str) -> Hashable:
         ) from None
     if value is None or (isinstance(value, float) and value != value):
         raise InvalidInputError(f"{field}: expected an id, got {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 class IdIndex:
@@ -91,7 +93,7 @@ class IdIndex:
     >>> index.indices(["zoe"])
     Traceback (most recent call last):
     ...
-    community_marketing.errors.UnknownIdError: "unknown user: 'zoe'"
+    community_marketing.errors.UnknownIdError: unknown user: 'zoe'
     """
 
     __slots__ = ("_ids", "_index", "kind")
@@ -108,7 +110,7 @@ class IdIndex:
         """Number of slots handed out (removed ids included)."""
         return len(self._ids)
 
-    def __contains__(self, id: object) -> bool:  # noqa: A002
+    def __contains__(self, id: object) -> bool:
         try:
             return id in self._index
         except TypeError:
@@ -141,14 +143,14 @@ class IdIndex:
         positions = indices.tolist() if isinstance(indices, np.ndarray) else list(indices)
         return list(map(self._ids.__getitem__, positions))
 
-    def index(self, id: Hashable) -> int:  # noqa: A002
+    def index(self, id: Hashable) -> int:
         """The index of one id; ``UnknownIdError`` if it was never added."""
         try:
             return self._index[id]
         except (KeyError, TypeError):
             raise UnknownIdError(self.kind, id) from None
 
-    def get(self, id: Hashable, default: int = -1) -> int:  # noqa: A002
+    def get(self, id: Hashable, default: int = -1) -> int:
         """The index of one id, or ``default`` if unknown (or unhashable)."""
         try:
             return self._index.get(id, default)
@@ -167,14 +169,19 @@ class IdIndex:
             raise  # pragma: no cover - the loop above always finds the culprit
 
     def lookup(self, ids: Iterable[Hashable] | npt.NDArray[Any], field: str = "ids") -> IndexArray:
-        """Indices of ``ids`` in order, ``-1`` for an unknown id (default deny)."""
+        """Indices of ``ids`` in order, ``-1`` for an unknown id (default deny).
+
+        An unhashable entry is bad input, not an unknown id: ``InvalidInputError``.
+        """
         items = as_id_list(ids, field)
         try:
             return np.fromiter(map(self._index.get, items, repeat(-1)), np.int64, len(items))
         except TypeError:
-            return np.fromiter(map(self.get, items), np.int64, len(items))
+            for position, item in enumerate(items):
+                check_id(item, f"{field}[{position}]")
+            raise  # pragma: no cover
 
-    def add(self, id: Hashable, field: str = "id") -> int:  # noqa: A002
+    def add(self, id: Hashable, field: str = "id") -> int:
         """Add one id if new; return its index."""
         position = self._index.get(check_id(id, field))
         if position is not None:
@@ -184,7 +191,9 @@ class IdIndex:
         self._ids.append(id)
         return position
 
-    def add_many(self, ids: Iterable[Hashable] | npt.NDArray[Any], field: str = "ids") -> IndexArray:
+    def add_many(
+        self, ids: Iterable[Hashable] | npt.NDArray[Any], field: str = "ids"
+    ) -> IndexArray:
         """Add the new ids among ``ids`` (first appearance wins); return all their indices.
 
         Validates every new id before adding any, so a bad id changes nothing.
@@ -192,26 +201,51 @@ class IdIndex:
         items = as_id_list(ids, field)
         index = self._index
         try:
-            distinct = dict.fromkeys(items)
+            out = np.fromiter(map(index.get, items, repeat(-1)), np.int64, len(items))
         except TypeError:
             for position, item in enumerate(items):
                 check_id(item, f"{field}[{position}]")
             raise  # pragma: no cover
-        fresh = [key for key in distinct if key not in index]
-        for key in fresh:
-            if key is None or key != key:
-                check_id(key, f"{field}[{items.index(key)}]")
+        missing = np.flatnonzero(out < 0)
+        if not missing.size:
+            return out
+        start_live = len(index)
+        new_items = items if missing.size == len(items) else [items[i] for i in missing.tolist()]
+        if None in new_items:
+            check_id(None, f"{field}[{items.index(None)}]")
+        if float in set(map(type, new_items)):
+            for position, key in enumerate(new_items):
+                if isinstance(key, float) and key != key:
+                    check_id(key, f"{field}[{int(missing[position])}]")
         start = len(self._ids)
-        index.update(zip(fresh, range(start, start + len(fresh)), strict=True))
-        self._ids.extend(fresh)
-        return np.fromiter(map(index.__getitem__, items), np.int64, len(items))
+        index.update(zip(new_items, range(start, start + len(new_items)), strict=True))
+        if len(index) == start_live + len(new_items):
+            # No repeats among the new ids (the usual bulk load): positions are a range.
+            self._ids.extend(new_items)
+            out[missing] = np.arange(start, start + len(new_items))
+            return out
+        # Repeats: the update above gave a repeated id its last position; redo in first order.
+        for key in new_items:
+            index.pop(key, None)
+        distinct = dict.fromkeys(new_items)
+        index.update(zip(distinct, range(start, start + len(distinct)), strict=True))
+        self._ids.extend(distinct)
+        out[missing] = np.fromiter(map(index.__getitem__, new_items), np.int64, len(new_items))
+        return out
 
-    def remove(self, id: Hashable) -> int:  # noqa: A002
+    def remove(self, id: Hashable) -> int:
         """Forget ``id`` (its slot stays a hole); return the index it had."""
         position = self.index(id)
         del self._index[id]
         self._ids[position] = _REMOVED
         return position
+
+    def truncate(self, size: int) -> None:
+        """Forget every id added after the first ``size`` slots (undo of a refused bulk add)."""
+        for key in self._ids[size:]:
+            if key is not _REMOVED:
+                del self._index[key]
+        del self._ids[size:]
 
     def is_removed(self, index: int) -> bool:
         """Whether the slot at ``index`` belonged to a removed id."""

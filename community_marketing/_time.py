@@ -46,7 +46,7 @@ def utc_now() -> datetime:
 
 
 def ensure_aware(value: object, field: str) -> datetime:
-    """Return ``value`` if it is a timezone-aware datetime; raise ``InvalidInputError`` otherwise."""
+    """Return ``value`` if it is an aware datetime; ``InvalidInputError`` otherwise."""
     if not isinstance(value, datetime):
         raise InvalidInputError(
             f"{field}: expected a timezone-aware datetime, got {type(value).__name__}"

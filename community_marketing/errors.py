@@ -68,7 +68,7 @@ class UnknownIdError(CommunityMarketingError, KeyError):
     "unknown user: 'alice'"
     """
 
-    def __init__(self, kind: str, id: Hashable) -> None:  # noqa: A002
+    def __init__(self, kind: str, id: Hashable) -> None:
         super().__init__(kind, id)
         self.kind = kind
         self.id = id
