@@ -593,6 +593,14 @@ def _grown(array: Int32Array, size: int) -> Int32Array:
     return new
 
 
+Moments = int | Int64Array
+"""Microseconds since the epoch: one moment for all rows, or one per row."""
+
+
+def _broadcast(at: Moments, n: int) -> Int64Array:
+    return np.broadcast_to(np.asarray(at, np.int64), (n,))
+
+
 def _gather(heads: Int32Array, cidx: Int64Array) -> Int32Array:
     """``heads[cidx]`` with -1 for unknown contacts (-1) and contacts newer than the heads."""
     inside = (cidx >= 0) & (cidx < len(heads))
@@ -1820,13 +1828,14 @@ class OptInRegistry:
             return int(self._reasons(cidx, purpose, channel, at)[0])
         return Reason.ALLOWED
 
-    def _as_of(self, rows: Int32Array, at: int) -> Int32Array:
+    def _as_of(self, rows: Int32Array, at: Moments) -> Int32Array:
         """Walk each chain back from ``rows`` to its latest event at or before ``at``."""
         log = self._log
+        moments = _broadcast(at, len(rows))
         rows = rows.copy()
         live = np.flatnonzero(rows >= 0)
         while live.size:
-            late = live[log.ts[rows[live]] > at]
+            late = live[log.ts[rows[live]] > moments[live]]
             if not late.size:
                 break
             rows[late] = log.prev[rows[late]]
@@ -1834,10 +1843,11 @@ class OptInRegistry:
         return rows
 
     def _key_status(
-        self, cidx: Int64Array, pair: int, at: int
+        self, cidx: Int64Array, pair: int, at: Moments
     ) -> tuple[npt.NDArray[np.int8], Int32Array]:
         """Status code and base row (latest grant/confirm/withdraw) of each key at ``at``."""
         n = len(cidx)
+        at = _broadcast(at, n)
         status = np.full(n, _S_NONE, np.int8)
         heads = self._key_heads.get(pair)
         if heads is None:
@@ -1859,19 +1869,21 @@ class OptInRegistry:
         action = log.action[base[present]]
         withdrawn = action == _WITHDRAW
         granted = (action == _GRANT) | (action == _CONFIRM)
-        expired = granted & (log.expires(base[present]) <= at)
+        expired = granted & (log.expires(base[present]) <= at[present])
         status[present[withdrawn]] = _S_WITHDRAWN
         status[present[granted & ~expired]] = _S_GRANTED
         status[present[expired]] = _S_EXPIRED
         waiting = np.flatnonzero(pending >= 0)
         waiting = waiting[
-            (status[waiting] != _S_GRANTED) & (at < log.ts[pending[waiting]] + self._token_ttl_us)
+            (status[waiting] != _S_GRANTED)
+            & (at[waiting] < log.ts[pending[waiting]] + self._token_ttl_us)
         ]
         status[waiting] = _S_PENDING
         return status, base
 
-    def _suppressed(self, cidx: Int64Array, at: int) -> npt.NDArray[np.bool_]:
+    def _suppressed(self, cidx: Int64Array, at: Moments) -> npt.NDArray[np.bool_]:
         log = self._log
+        at = _broadcast(at, len(cidx))
         rows = self._as_of(_gather(self._supp_heads, cidx), at)
         out = np.zeros(len(cidx), bool)
         has = rows >= 0
@@ -1880,19 +1892,20 @@ class OptInRegistry:
             erased = np.fromiter(self._erased_at, np.int64, len(self._erased_at))
             for position in np.flatnonzero(np.isin(cidx, erased)).tolist():
                 contact = int(cidx[position])
-                if self._erased_at[contact] <= at < self._regrant_at.get(contact, NEVER):
+                moment = int(at[position])
+                if self._erased_at[contact] <= moment < self._regrant_at.get(contact, NEVER):
                     out[position] = True
         return out
 
     def _status_codes(
-        self, cidx: Int64Array, purpose: str, channel: str, at: int
+        self, cidx: Int64Array, purpose: str, channel: str, at: Moments
     ) -> npt.NDArray[np.int8]:
         status, _ = self._key_status(cidx, self._pair_of(purpose, channel, create=False), at)
         status[self._suppressed(cidx, at)] = _S_SUPPRESSED
         return status
 
     def _reasons(
-        self, cidx: Int64Array, purpose: str, channel: str, at: int
+        self, cidx: Int64Array, purpose: str, channel: str, at: Moments
     ) -> npt.NDArray[np.int8]:
         status = self._status_codes(cidx, purpose, channel, at)
         if purpose in self._exempt:
@@ -1906,10 +1919,11 @@ class OptInRegistry:
         return reasons
 
     def _apply_preferences(
-        self, cidx: Int64Array, allowed: Int64Array, reasons: npt.NDArray[np.int8], at: int
+        self, cidx: Int64Array, allowed: Int64Array, reasons: npt.NDArray[np.int8], at: Moments
     ) -> None:
         """Pause, quiet hours and frequency caps, for the contacts consent allows."""
         log = self._log
+        at = _broadcast(at, len(cidx))[allowed]
         pref_rows = self._as_of(_gather(self._pref_heads, cidx[allowed]), at)
         cap_count = np.zeros(len(allowed), np.int64)
         cap_period = np.zeros(len(allowed), np.int64)
@@ -1918,8 +1932,8 @@ class OptInRegistry:
             cap_period[:] = self._default_cap[1] // timedelta(microseconds=1)
         with_prefs = np.flatnonzero(pref_rows >= 0)
         if with_prefs.size:
-            moment = from_micros(at)
             for position in with_prefs.tolist():
+                moment = from_micros(int(at[position]))
                 prefs: Preferences = self._extras[int(pref_rows[position])]["preferences"]
                 target = int(allowed[position])
                 if prefs.paused_until is not None and moment < prefs.paused_until:
@@ -1932,8 +1946,8 @@ class OptInRegistry:
         capped = np.flatnonzero((cap_count > 0) & (reasons[allowed] == Reason.ALLOWED))
         if not capped.size:
             return
-        rows = self._as_of(_gather(self._sent_heads, cidx[allowed[capped]]), at)
-        since = at - cap_period[capped]
+        rows = self._as_of(_gather(self._sent_heads, cidx[allowed[capped]]), at[capped])
+        since = at[capped] - cap_period[capped]
         sent = np.zeros(len(capped), np.int64)
         active = np.flatnonzero(rows >= 0)
         limit = int(cap_count[capped].max())
@@ -2014,9 +2028,13 @@ class OptInRegistry:
         purpose: str,
         channel: str,
         *,
-        at: datetime | None = None,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
     ) -> ConsentChecks:
         """A ``Reason`` per contact, vectorized; unknown contacts are ``NO_CONSENT``.
+
+        ``at`` is one moment for all, or one per contact (a sequence of aware
+        datetimes or a numpy datetime64 array read as UTC): "could we have
+        contacted each of them when we did?"
 
         Examples
         --------
@@ -2028,12 +2046,17 @@ class OptInRegistry:
         """
         _nonempty_str(purpose, "purpose")
         _nonempty_str(channel, "channel")
-        now = self._now_us(at)
         items, cidx = self._lookup(contacts)
+        now: Moments
+        if at is None or isinstance(at, datetime):
+            now = self._now_us(at)
+        else:
+            now = micros_array(at, len(items), "at")
         reasons = self._reasons(cidx, purpose, channel, now)
         if self._erased:
+            moments = _broadcast(now, len(items))
             for position in np.flatnonzero(cidx < 0).tolist():
-                if self._erased_unknown(items[position], now):
+                if self._erased_unknown(items[position], int(moments[position])):
                     reasons[position] = Reason.SUPPRESSED
         return ConsentChecks(items, reasons)
 

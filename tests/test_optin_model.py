@@ -330,3 +330,36 @@ def test_bulk_checks_equal_scalar_checks(
     checks = registry.check_many(np.array(contacts), "news", "email", at=at)
     assume(len(checks) == 7)
     assert list(checks) == [registry.check(c, "news", "email", at=at) for c in contacts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4), st.sampled_from(["grant", "withdraw", "sent"]), st.integers(0, 30)
+        ),
+        max_size=30,
+    ),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40)), min_size=1, max_size=12),
+)
+def test_per_contact_moments_equal_scalar_checks(
+    script: list[tuple[int, str, int]], queries: list[tuple[int, int]]
+) -> None:
+    registry = OptInRegistry(default_max_per_period=(1, timedelta(hours=3)))
+    for contact, kind, hour in sorted(script, key=lambda s: s[2]):
+        at = T0 + timedelta(hours=hour)
+        if kind == "grant":
+            registry.grant(contact, "news", "email", source="f", at=at)
+        elif kind == "withdraw":
+            registry.withdraw(contact, "news", "email", source="f", at=at)
+        else:
+            registry.record_sent(contact, "news", "email", at=at)
+    contacts = [contact for contact, _ in queries]
+    moments = [T0 + timedelta(hours=hour) for _, hour in queries]
+    checks = registry.check_many(contacts, "news", "email", at=moments)
+    expected = [
+        registry.check(c, "news", "email", at=m) for c, m in zip(contacts, moments, strict=True)
+    ]
+    assert list(checks) == expected
+    stamps = np.array([m.replace(tzinfo=None) for m in moments], dtype="datetime64[us]")
+    assert list(registry.check_many(contacts, "news", "email", at=stamps)) == expected
