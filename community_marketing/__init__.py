@@ -18,6 +18,20 @@ from .errors import (
     ReferralRejectedError,
     UnknownIdError,
 )
+from .groups import (
+    Ability,
+    Badge,
+    BadgeRule,
+    BadgeTier,
+    FanGroup,
+    Hotspot,
+    JoinRequest,
+    Reward,
+    RewardDue,
+    Role,
+    Standing,
+    TrustPolicy,
+)
 from .optin import (
     ConsentAction,
     ConsentChecks,
@@ -32,14 +46,21 @@ from .optin import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Ability",
+    "Badge",
+    "BadgeRule",
+    "BadgeTier",
     "CommunityMarketingError",
     "ConsentAction",
     "ConsentChecks",
     "ConsentEvent",
     "ConsentRequiredError",
     "ConsentStatus",
+    "FanGroup",
+    "Hotspot",
     "InvalidInputError",
     "InvalidTokenError",
+    "JoinRequest",
     "KeywordResult",
     "NotFittedError",
     "OptInRegistry",
@@ -47,6 +68,11 @@ __all__ = [
     "Preferences",
     "Reason",
     "ReferralRejectedError",
+    "Reward",
+    "RewardDue",
+    "Role",
+    "Standing",
+    "TrustPolicy",
     "UnknownIdError",
     "__version__",
 ]

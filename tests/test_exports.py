@@ -5,6 +5,18 @@ from __future__ import annotations
 import community_marketing
 
 EXPECTED = {
+    "Ability",
+    "Badge",
+    "BadgeRule",
+    "BadgeTier",
+    "FanGroup",
+    "Hotspot",
+    "JoinRequest",
+    "Reward",
+    "RewardDue",
+    "Role",
+    "Standing",
+    "TrustPolicy",
     "CommunityMarketingError",
     "ConsentAction",
     "ConsentChecks",
