@@ -1978,14 +1978,23 @@ class OptInRegistry:
         >>> OptInRegistry().status("stranger", "news", "email").value
         'none'
         """
+        index, now = self._one(contact, purpose, channel, at)
+        if index is None:
+            return ConsentStatus.SUPPRESSED
+        return _STATUSES[self._status_one(index, purpose, channel, now)]
+
+    def _one(
+        self, contact: Hashable, purpose: str, channel: str, at: datetime | None
+    ) -> tuple[int | None, int]:
+        """Validated (contact index, moment) of a scalar question; None: an erased id."""
         check_id(contact, "contact")
         _nonempty_str(purpose, "purpose")
         _nonempty_str(channel, "channel")
         now = self._now_us(at)
         index = self._contacts.get(contact)
         if index < 0 and self._erased_unknown(contact, now):
-            return ConsentStatus.SUPPRESSED
-        return _STATUSES[self._status_one(index, purpose, channel, now)]
+            return None, now
+        return index, now
 
     def check(
         self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
@@ -1998,12 +2007,8 @@ class OptInRegistry:
         >>> OptInRegistry().check("stranger", "news", "email")
         <Reason.NO_CONSENT: 1>
         """
-        check_id(contact, "contact")
-        _nonempty_str(purpose, "purpose")
-        _nonempty_str(channel, "channel")
-        now = self._now_us(at)
-        index = self._contacts.get(contact)
-        if index < 0 and self._erased_unknown(contact, now):
+        index, now = self._one(contact, purpose, channel, at)
+        if index is None:
             return Reason.SUPPRESSED
         return _REASONS[self._reason_one(index, purpose, channel, now)]
 
