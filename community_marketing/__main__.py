@@ -15,6 +15,7 @@ from datetime import time as clock_time
 import numpy as np
 
 from . import __version__
+from .groups import Ability, BadgeRule, BadgeTier, FanGroup, Reward
 from .optin import OptInRegistry, Reason
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -80,6 +81,63 @@ def consent_story(members: Sequence[str], rng: np.random.Generator) -> OptInRegi
     return registry
 
 
+CITIES = ("Lyon", "Montreal", "Osaka", "Austin", "Leeds")
+
+
+def fan_group_story(
+    members: Sequence[str], registry: OptInRegistry, rng: np.random.Generator
+) -> FanGroup:
+    now = START + timedelta(days=5)
+    group = FanGroup(
+        "espresso-lovers",
+        "brand-team",
+        registry=registry,
+        channels=("in_app",),
+        clock=lambda: now,
+        badge_rules=[
+            BadgeRule(
+                "Helper", BadgeTier.SILVER, 3, kind="accepted_answer", reward=Reward("discount", 15)
+            ),
+            BadgeRule("Voice", BadgeTier.BRONZE, 40, reward=Reward("trial", "new grinder")),
+        ],
+    )
+    with section("Fan group: opt-in membership, roles, contributions, badges"):
+        fans = [m for m in members if rng.random() < 0.5]
+        cities = {"city": [CITIES[int(c)] for c in rng.integers(0, len(CITIES), len(fans))]}
+        group.join_many(fans, attributes=cities, at=now)
+        say(f"{group.member_count} members joined by opt-in; each join is a consent grant")
+        leavers = fans[:3]
+        for fan in leavers:
+            group.leave(fan, at=now)
+        say(f"{len(leavers)} left: the group's consent is withdrawn in the registry too")
+        moderator, helper = fans[3], fans[4]
+        group.assign_role("brand-team", moderator, "Moderator")
+        may = group.can(moderator, Ability.MODERATE)
+        say(f"{moderator} is now a Moderator: may moderate? {may}")
+        try:
+            group.assign_role(moderator, helper, "Officer")
+        except PermissionError as refused:
+            say(f"{moderator} tried to make {helper} an Officer: refused ({refused})")
+        kinds = np.array(["answer", "post", "like_received", "accepted_answer"])
+        authors = [fans[int(i)] for i in rng.integers(3, len(fans), 300)]
+        group.record_contributions(authors, list(kinds[rng.integers(0, len(kinds), 300)]), at=now)
+        for _ in range(3):
+            group.record_contribution(helper, "accepted_answer", at=now)
+        say(f"badge beside the nickname: {group.display_name(helper)}")
+        top = ", ".join(f"{s.member} ({s.reputation})" for s in group.leaderboard(3))
+        say(f"leaderboard: {top}")
+        due = group.rewards_due()
+        say(f"rewards due to hand out: {len(due)} (e.g. {due[0].reward.kind} for {due[0].member})")
+        spots = ", ".join(
+            f"{h.value} ({h.active_members} active)" for h in group.hotspots("city", top=3)
+        )
+        say(f"hotspots: {spots}")
+        recipients = group.notice("brand-team", "Tasting night on Friday!", at=now)
+        say(f"a notice reaches {len(recipients)} members the registry allows right now")
+        say(repr(group))
+    return group
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m community_marketing", description="The community-marketing demo."
@@ -93,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     members = [f"member-{i:04d}" for i in range(args.members)]
     print(f"community-marketing {__version__}: a brand and its community of {args.members}")
     began = time.perf_counter()
-    consent_story(members, rng)
+    registry = consent_story(members, rng)
+    fan_group_story(members, registry, rng)
     print(f"\nDone in {time.perf_counter() - began:.2f} s.")
     return 0
 

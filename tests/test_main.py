@@ -23,6 +23,7 @@ def test_demo_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     assert first != run(capsys, "--seed", "4")
     assert "Consent ledger" in first
     assert "audience for today's newsletter" in first
+    assert "badge beside the nickname" in first
 
 
 def test_demo_scales(capsys: pytest.CaptureFixture[str]) -> None:
