@@ -15,6 +15,7 @@ from datetime import time as clock_time
 import numpy as np
 
 from . import __version__
+from .errors import ConsentRequiredError
 from .groups import Ability, BadgeRule, BadgeTier, FanGroup, Reward
 from .optin import OptInRegistry, Reason
 
@@ -102,7 +103,12 @@ def fan_group_story(
         ],
     )
     with section("Fan group: opt-in membership, roles, contributions, badges"):
-        fans = [m for m in members if rng.random() < 0.5]
+        fans = [m for m in members if rng.random() < 0.5 and not registry.is_suppressed(m)]
+        if members[-1] not in fans:
+            try:
+                group.join(members[-1], at=now)
+            except ConsentRequiredError as refused:
+                say(f"refused at the door: {refused}")
         cities = {"city": [CITIES[int(c)] for c in rng.integers(0, len(CITIES), len(fans))]}
         group.join_many(fans, attributes=cities, at=now)
         say(f"{group.member_count} members joined by opt-in; each join is a consent grant")
