@@ -1191,17 +1191,19 @@ class OptInRegistry:
         ...                     source="import", at=datetime(2026, 1, 1, tzinfo=UTC))
         3
         """
-        return self._many(
-            _GRANT,
-            contacts,
-            purpose,
-            channel,
-            source=source,
-            basis=basis,
-            notice_version=notice_version,
-            jurisdiction=jurisdiction,
-            expires_at=expires_at,
-            at=at,
+        return len(
+            self._many(
+                _GRANT,
+                contacts,
+                purpose,
+                channel,
+                source=source,
+                basis=basis,
+                notice_version=notice_version,
+                jurisdiction=jurisdiction,
+                expires_at=expires_at,
+                at=at,
+            )
         )
 
     def _many(
@@ -1217,7 +1219,8 @@ class OptInRegistry:
         jurisdiction: str | None = None,
         expires_at: datetime | None = None,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+    ) -> Int64Array:
+        """Validate and append one event per contact; the rows written, in order."""
         _nonempty_str(purpose, "purpose")
         _nonempty_str(channel, "channel")
         _nonempty_str(source, "source")
@@ -1228,7 +1231,7 @@ class OptInRegistry:
         items = as_id_list(contacts, "contacts")
         n = len(items)
         if n == 0:
-            return 0
+            return np.empty(0, np.int64)
         ts = micros_array(resolve_at(None, self._clock) if at is None else at, n, "at")
         expiry: int | Int64Array = NEVER
         if expires_at is not None:
@@ -1243,8 +1246,7 @@ class OptInRegistry:
             pair = self._pair_of(purpose, channel, create=True)
             meta = self._meta_of(source, basis, notice_version, jurisdiction)
             cidx = self._add_contacts(items, "contacts")
-            self._append(cidx, pair, action, ts, meta, expiry)
-        return n
+            return self._append(cidx, pair, action, ts, meta, expiry)
 
     def request(
         self,
@@ -1324,30 +1326,12 @@ class OptInRegistry:
         ...
         community_marketing.errors.InvalidTokenError: token: unknown or already used
         """
-        if not isinstance(token, str):
-            raise InvalidTokenError(f"token: expected a str, got {type(token).__name__}")
-        match = _TOKEN_RE.match(token)
-        if match is None:
-            raise InvalidTokenError("token: malformed (expected the string returned by request())")
         now = self._now_us(at)
         with self._write():
-            seq = int(match.group(1))
-            stored = self._tokens.get(seq)
-            digest = hashlib.sha256(match.group(2).encode()).digest()
-            expected = stored[0] if stored is not None else bytes(32)
-            valid = hmac.compare_digest(digest, expected)
-            if stored is None or not valid:
-                raise InvalidTokenError("token: unknown or already used")
-            if now >= stored[1]:
-                raise InvalidTokenError("token: expired")
-            row = stored[2]
+            row = self._valid_token(token, now, "token")
             log = self._log
             cidx = int(log.contact[row])
-            heads = self._key_heads[int(log.pair[row])]
-            if cidx < 0 or heads[cidx] != row:
-                raise InvalidTokenError("token: the request was superseded since")
-            if now < int(log.ts[row]):
-                raise InvalidTokenError("token: confirmed before it was requested")
+            seq = int(log.seq(np.array([row]))[0])
             source, basis, notice, jurisdiction = self._metas[int(log.meta[row])]
             purpose, channel = self._key_pair(int(log.pair[row]))
             event = self._grant_event(
@@ -1365,6 +1349,146 @@ class OptInRegistry:
             )
             del self._tokens[seq]
             return event
+
+    def request_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str,
+        *,
+        source: str,
+        basis: str = "express",
+        notice_version: str | None = None,
+        jurisdiction: str | None = None,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> list[str]:
+        """Start many double opt-ins at once; one single-use token per contact, in order.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> tokens = registry.request_many(["ann", "bob"], "news", "email", source="import")
+        >>> registry.confirm_many(tokens[:1])
+        1
+        >>> [registry.status(c, "news", "email").value for c in ("ann", "bob")]
+        ['granted', 'pending']
+        """
+        with self._write():
+            rows = self._many(
+                _REQUEST,
+                contacts,
+                purpose,
+                channel,
+                source=source,
+                basis=basis,
+                notice_version=notice_version,
+                jurisdiction=jurisdiction,
+                at=at,
+            )
+            log = self._log
+            seqs = log.seq(rows).tolist()
+            deadlines = (log.ts[rows] + self._token_ttl_us).tolist()
+            tokens = []
+            for seq, deadline, row in zip(seqs, deadlines, rows.tolist(), strict=True):
+                secret = secrets.token_urlsafe(32)
+                self._tokens[seq] = (hashlib.sha256(secret.encode()).digest(), deadline, row)
+                tokens.append(f"{seq}.{secret}")
+            return tokens
+
+    def confirm_many(
+        self,
+        tokens: Sequence[str],
+        *,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Confirm many double opt-ins (a batch of clicked links), all or nothing.
+
+        ``at`` is one moment, or one per token. Any wrong, reused, expired or
+        superseded token raises ``InvalidTokenError`` naming its position, and then
+        nothing is confirmed.
+
+        Returns
+        -------
+        int
+            The number of ``CONFIRM`` events recorded.
+
+        Examples
+        --------
+        >>> from community_marketing import InvalidTokenError, OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> token = registry.request("ann", "news", "email", source="form")
+        >>> registry.confirm_many([token, token])
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidTokenError: tokens[1]: unknown or already used
+        >>> registry.status("ann", "news", "email").value
+        'pending'
+        """
+        if isinstance(tokens, str):
+            raise InvalidInputError("tokens: expected a sequence of tokens, got one str")
+        items = list(tokens)
+        if not items:
+            return 0
+        now = micros_array(resolve_at(None, self._clock) if at is None else at, len(items), "at")
+        with self._write():
+            rows = [
+                self._valid_token(token, int(now[i]), f"tokens[{i}]")
+                for i, token in enumerate(items)
+            ]
+            if len(set(rows)) != len(rows):
+                repeat = next(i for i, row in enumerate(rows) if row in rows[:i])
+                raise InvalidTokenError(f"tokens[{repeat}]: unknown or already used")
+            picked = np.array(rows, np.int64)
+            log = self._log
+            expiry = np.full(len(rows), NEVER, np.int64)
+            for i, row in enumerate(rows):
+                purpose, _ = self._key_pair(int(log.pair[row]))
+                lifetime = self._lifetime_us(purpose, self._metas[int(log.meta[row])][1] or "")
+                if lifetime is not None:
+                    expiry[i] = now[i] + lifetime
+            proofs = {
+                i: {"proof": self._extras[row]["proof"]}
+                for i, row in enumerate(rows)
+                if "proof" in self._extras.get(row, {})
+            }
+            self._append(
+                log.contact[picked].astype(np.int64),
+                log.pair[picked].astype(np.int64),
+                _CONFIRM,
+                now,
+                log.meta[picked],
+                expiry,
+                extras=proofs,
+            )
+            for seq in log.seq(picked).tolist():
+                del self._tokens[seq]
+            return len(rows)
+
+    def _valid_token(self, token: object, now: int, field: str) -> int:
+        """The request row of a token that may be confirmed at ``now``; else InvalidTokenError."""
+        if not isinstance(token, str):
+            raise InvalidTokenError(f"{field}: expected a str, got {type(token).__name__}")
+        match = _TOKEN_RE.match(token)
+        if match is None:
+            raise InvalidTokenError(
+                f"{field}: malformed (expected the string returned by request())"
+            )
+        stored = self._tokens.get(int(match.group(1)))
+        digest = hashlib.sha256(match.group(2).encode()).digest()
+        valid = hmac.compare_digest(digest, stored[0] if stored is not None else bytes(32))
+        if stored is None or not valid:
+            raise InvalidTokenError(f"{field}: unknown or already used")
+        if now >= stored[1]:
+            raise InvalidTokenError(f"{field}: expired")
+        row = stored[2]
+        log = self._log
+        cidx = int(log.contact[row])
+        if cidx < 0 or self._key_heads[int(log.pair[row])][cidx] != row:
+            raise InvalidTokenError(f"{field}: the request was superseded since")
+        if now < int(log.ts[row]):
+            raise InvalidTokenError(f"{field}: confirmed before it was requested")
+        return row
 
     def withdraw(
         self,
@@ -1454,7 +1578,45 @@ class OptInRegistry:
         >>> registry.audience(["ann", "bob"], "news", "email")
         ['ann']
         """
-        return self._many(_WITHDRAW, contacts, purpose, channel, source=source, at=at)
+        return len(self._many(_WITHDRAW, contacts, purpose, channel, source=source, at=at))
+
+    def suppress_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        reason: str,
+        source: str = "api",
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Put many contacts on the do-not-contact list (a complaint feed, a bounce report).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> registry.suppress_many(["ann", "bob"], reason="hard_bounce")
+        2
+        >>> registry.is_suppressed("bob")
+        True
+        """
+        _nonempty_str(reason, "reason")
+        _nonempty_str(source, "source")
+        items = as_id_list(contacts, "contacts")
+        if not items:
+            return 0
+        ts = micros_array(resolve_at(None, self._clock) if at is None else at, len(items), "at")
+        extra = {"reason": reason}
+        with self._write():
+            cidx = self._add_contacts(items, "contacts")
+            self._append(
+                cidx,
+                -1,
+                _SUPPRESS,
+                ts,
+                self._meta_of(source, None, None, None),
+                extras=dict.fromkeys(range(len(items)), extra),
+            )
+        return len(items)
 
     def suppress(
         self, contact: Hashable, *, reason: str, source: str = "api", at: datetime | None = None
@@ -1714,7 +1876,7 @@ class OptInRegistry:
         >>> OptInRegistry().record_sent_many(["ann", "bob"], "news", "email")
         2
         """
-        return self._many(_SENT, contacts, purpose, channel, source="send", at=at)
+        return len(self._many(_SENT, contacts, purpose, channel, source="send", at=at))
 
     def apply_keyword(
         self, contact: Hashable, channel: str, text: str, *, at: datetime | None = None

@@ -712,3 +712,47 @@ def test_concurrent_writers_lose_nothing() -> None:
         assert list(registry.check_many(contacts, purpose, channel, at=T0)) == list(
             sequential.check_many(contacts, purpose, channel, at=T0)
         )
+
+
+# ---------------------------------------------------------------- bulk opt-in and suppression
+
+
+def test_request_many_and_confirm_many(registry: OptInRegistry) -> None:
+    tokens = registry.request_many(["a", "b", "c"], "news", "email", source="checkout", at=T0)
+    assert len(set(tokens)) == 3
+    moments = [T0 + HOUR, T0 + 2 * HOUR]
+    assert registry.confirm_many(tokens[:2], at=moments) == 2
+    assert registry.status("a", "news", "email", at=T0 + HOUR) is ConsentStatus.GRANTED
+    assert registry.status("b", "news", "email", at=T0 + HOUR) is ConsentStatus.PENDING
+    assert registry.status("b", "news", "email", at=T0 + 2 * HOUR) is ConsentStatus.GRANTED
+    assert registry.history("b")[-1].action is ConsentAction.CONFIRM
+    # Single use, whether confirmed one by one or in bulk.
+    with pytest.raises(InvalidTokenError, match="already used"):
+        registry.confirm(tokens[0], at=T0 + 3 * HOUR)
+    registry.confirm(tokens[2], at=T0 + 3 * HOUR)
+
+
+def test_confirm_many_is_all_or_nothing(registry: OptInRegistry) -> None:
+    good = registry.request("a", "news", "email", source="f", at=T0)
+    stale = registry.request("b", "news", "email", source="f", at=T0)
+    registry.withdraw("b", source="link", at=T0 + HOUR)
+    before = snapshot(registry)
+    with pytest.raises(InvalidTokenError, match=r"tokens\[1\]: the request was superseded"):
+        registry.confirm_many([good, stale], at=T0 + 2 * HOUR)
+    with pytest.raises(InvalidTokenError, match=r"tokens\[0\]: malformed"):
+        registry.confirm_many(["nope"], at=T0 + 2 * HOUR)
+    with pytest.raises(InvalidInputError, match="tokens"):
+        registry.confirm_many(good, at=T0 + 2 * HOUR)  # type: ignore[arg-type]
+    assert snapshot(registry) == before
+    assert registry.confirm_many([good], at=T0 + 2 * HOUR) == 1
+
+
+def test_suppress_many(registry: OptInRegistry) -> None:
+    registry.grant_many(["a", "b", "c"], "news", "email", source="i", at=T0)
+    assert registry.suppress_many(["a", "c"], reason="hard_bounce", at=T0 + HOUR) == 2
+    assert registry.audience(["a", "b", "c"], "news", "email", at=T0 + DAY) == ["b"]
+    assert registry.history("c")[-1].reason == "hard_bounce"
+    with pytest.raises(InvalidInputError, match="reason"):
+        registry.suppress_many(["b"], reason="", at=T0 + DAY)
+    copy = OptInRegistry.from_state(registry.to_state())
+    assert copy.events() == registry.events()
