@@ -42,6 +42,18 @@ from .optin import (
     Preferences,
     Reason,
 )
+from .referrals import (
+    CascadeResult,
+    FriendRight,
+    GrowthProjection,
+    Influencers,
+    Referral,
+    ReferralFlag,
+    ReferralGraph,
+    ReferralTree,
+    ViralCoefficient,
+    project_growth,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -50,6 +62,7 @@ __all__ = [
     "Badge",
     "BadgeRule",
     "BadgeTier",
+    "CascadeResult",
     "CommunityMarketingError",
     "ConsentAction",
     "ConsentChecks",
@@ -57,7 +70,10 @@ __all__ = [
     "ConsentRequiredError",
     "ConsentStatus",
     "FanGroup",
+    "FriendRight",
+    "GrowthProjection",
     "Hotspot",
+    "Influencers",
     "InvalidInputError",
     "InvalidTokenError",
     "JoinRequest",
@@ -67,12 +83,18 @@ __all__ = [
     "PermissionDeniedError",
     "Preferences",
     "Reason",
+    "Referral",
+    "ReferralFlag",
+    "ReferralGraph",
     "ReferralRejectedError",
+    "ReferralTree",
     "Reward",
     "RewardDue",
     "Role",
     "Standing",
     "TrustPolicy",
     "UnknownIdError",
+    "ViralCoefficient",
     "__version__",
+    "project_growth",
 ]

@@ -5,6 +5,16 @@ from __future__ import annotations
 import community_marketing
 
 EXPECTED = {
+    "CascadeResult",
+    "FriendRight",
+    "GrowthProjection",
+    "Influencers",
+    "Referral",
+    "ReferralFlag",
+    "ReferralGraph",
+    "ReferralTree",
+    "ViralCoefficient",
+    "project_growth",
     "Ability",
     "Badge",
     "BadgeRule",
