@@ -9,17 +9,17 @@ import argparse
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from datetime import time as clock_time
 
 import numpy as np
 
 from . import __version__
+from .datasets import Community, synthetic_community
 from .errors import ConsentRequiredError
 from .groups import Ability, BadgeRule, BadgeTier, FanGroup, Reward
 from .optin import OptInRegistry, Reason
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from .referrals import ReferralGraph
 
 
 @contextmanager
@@ -34,35 +34,31 @@ def say(text: str) -> None:
     print(f"   {text}")
 
 
-def consent_story(members: Sequence[str], rng: np.random.Generator) -> OptInRegistry:
-    now = START
-    registry = OptInRegistry(
+def consent_story(community: Community) -> OptInRegistry:
+    members = community.member_ids
+    now = community.as_of
+    registry = community.consent_registry(
         clock=lambda: now,
         expiry={"*": {"implied_business": timedelta(days=730)}},
         exempt_purposes=["receipts"],
         default_max_per_period=(3, timedelta(days=7)),
     )
     with section("Consent ledger: who may we contact, for what, how, and can we prove it?"):
-        signed_up = [m for m in members if rng.random() < 0.8]
-        registry.grant_many(signed_up, "newsletter", "email", source="signup_form", at=now)
-        say(f"{len(signed_up)} of {len(members)} members opted in to the newsletter by email")
-        first = members[0]
+        say(f"a year of sign-ups replayed: {registry!r}")
+        first = next(m for m in members if registry.status(m, "offers", "sms").value == "none")
         token = registry.request(first, "offers", "sms", source="checkout", at=now)
         say(f"{first} asked for SMS offers: status {registry.status(first, 'offers', 'sms').value}")
         now += timedelta(minutes=4)
         registry.confirm(token, at=now)
         status = registry.status(first, "offers", "sms").value
         say(f"... and confirmed the code 4 minutes later: {status}")
-        now += timedelta(days=3)
-        leaving = signed_up[1 : 1 + max(1, len(signed_up) // 10)]
-        registry.withdraw_many(leaving, "newsletter", "email", source="unsubscribe_link", at=now)
-        say(f"{len(leaving)} unsubscribed in one click each (history kept)")
         result = registry.apply_keyword(first, "sms", "STOP", at=now)
-        say(f"{first} texted STOP: {len(result.events)} SMS consent withdrawn")
-        complainer = signed_up[-1]
+        say(f"{first} then texted STOP: {len(result.events)} SMS consent withdrawn, history kept")
+        allowed_now = registry.audience(members, "newsletter", "email", at=now)
+        complainer = allowed_now[-1]
         registry.suppress(complainer, reason="spam_complaint", at=now)
         say(f"{complainer} complained: on the do-not-contact list, over every grant")
-        quiet = signed_up[-2]
+        quiet = allowed_now[-2]
         registry.set_preferences(
             quiet, timezone="Asia/Tokyo", quiet_hours=(clock_time(22), clock_time(8)), at=now
         )
@@ -70,25 +66,26 @@ def consent_story(members: Sequence[str], rng: np.random.Generator) -> OptInRegi
         checks = registry.check_many(members, "newsletter", "email", at=now)
         counts = {reason.name.lower(): n for reason, n in checks.counts().items() if n}
         say(f"newsletter check over all members now: {counts}")
-        audit = registry.status(leaving[0], "newsletter", "email", at=START + timedelta(days=1))
-        say(f"audit: was {leaving[0]} opted in on day 1? {audit.value}")
+        withdrawn = next(
+            (m for m, r in zip(members, checks, strict=True) if r is Reason.WITHDRAWN), None
+        )
+        if withdrawn is not None:
+            joined = registry.history(withdrawn)[0].at
+            audit = registry.status(withdrawn, "newsletter", "email", at=joined)
+            say(f"audit: was {withdrawn} opted in on the day they joined? {audit.value}")
         receipts = registry.check(complainer, "receipts", "email").name
         say(f"receipts (exempt from consent, never from suppression) to {complainer}? {receipts}")
-        allowed = registry.audience(members, "newsletter", "email", at=now)
-        say(f"audience for today's newsletter: {len(allowed)} members")
-        registry.record_sent_many(allowed, "newsletter", "email", at=now)
-        say(f"{registry!r}")
+        say(f"audience for today's newsletter: {int(checks.allowed.sum())} members")
         assert registry.check(complainer, "newsletter", "email", at=now) is Reason.SUPPRESSED
     return registry
 
 
-CITIES = ("Lyon", "Montreal", "Osaka", "Austin", "Leeds")
-
-
 def fan_group_story(
-    members: Sequence[str], registry: OptInRegistry, rng: np.random.Generator
+    community: Community, registry: OptInRegistry, rng: np.random.Generator
 ) -> FanGroup:
-    now = START + timedelta(days=5)
+    members = community.member_ids
+    region_of = dict(zip(members, community.regions, strict=True))
+    now = community.as_of + timedelta(days=1)
     group = FanGroup(
         "espresso-lovers",
         "brand-team",
@@ -109,8 +106,7 @@ def fan_group_story(
                 group.join(members[-1], at=now)
             except ConsentRequiredError as refused:
                 say(f"refused at the door: {refused}")
-        cities = {"city": [CITIES[int(c)] for c in rng.integers(0, len(CITIES), len(fans))]}
-        group.join_many(fans, attributes=cities, at=now)
+        group.join_many(fans, attributes={"region": [region_of[f] for f in fans]}, at=now)
         say(f"{group.member_count} members joined by opt-in; each join is a consent grant")
         leavers = fans[:3]
         for fan in leavers:
@@ -135,7 +131,7 @@ def fan_group_story(
         due = group.rewards_due()
         say(f"rewards due to hand out: {len(due)} (e.g. {due[0].reward.kind} for {due[0].member})")
         spots = ", ".join(
-            f"{h.value} ({h.active_members} active)" for h in group.hotspots("city", top=3)
+            f"{h.value} ({h.active_members} active)" for h in group.hotspots("region", top=3)
         )
         say(f"hotspots: {spots}")
         recipients = group.notice("brand-team", "Tasting night on Friday!", at=now)
@@ -144,21 +140,61 @@ def fan_group_story(
     return group
 
 
+def word_of_mouth_story(community: Community) -> ReferralGraph:
+    graph = ReferralGraph()
+    with section("Word of mouth: friends of friends, cascades, who to seed"):
+        graph.add_friendships(community.friend_pairs())
+        ids = community.member_ids
+        say(f"{graph!r}")
+        someone = graph.ids()[int(np.argmax(graph.degrees()))]
+        conquest = graph.friends_of_friends(someone, n=3)
+        listed = ", ".join(f"{m} ({k} mutual)" for m, k in conquest)
+        say(f"friends of friends of {someone} to win over first: {listed}")
+        say(f"{someone} reaches {graph.reach([someone], hops=2)} people within two hops")
+        seeds = graph.influencers(5, method="cascade", probability=0.05, random_state=0)
+        say(f"5 seeds chosen by reverse-reachable sets: {', '.join(map(str, seeds.ids))}")
+        cascade = graph.simulate_cascade(seeds.ids, probability=0.05, runs=500, random_state=0)
+        say(
+            f"independent cascade (p=0.05, 500 runs): {cascade.mean:.1f} ± {cascade.std:.1f} "
+            f"people reached; by step {', '.join(f'{x:.0f}' for x in cascade.steps[:5])}"
+        )
+        joined = [t.replace(tzinfo=UTC) for t in community.joined_at.tolist()]
+        referred = set(community.referrals[:, 1].tolist())
+        for member, moment in enumerate(joined):
+            if member not in referred:
+                graph.add_members([ids[member]], at=moment)
+        for referrer, referee in sorted(community.referrals.tolist(), key=lambda r: r[1]):
+            graph.record_referral(ids[referrer], ids[referee], at=joined[referee])
+        quarter = community.as_of - timedelta(days=91)
+        k = graph.viral_coefficient(start=quarter, end=community.as_of)
+        say(
+            f"{len(referred)} members came by referral; viral coefficient over the last "
+            f"quarter K = {k.k:.3f}, so {1 / (1 - k.k):.2f}x the members a campaign reaches "
+            "directly (K < 1 limit)"
+        )
+    return graph
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m community_marketing", description="The community-marketing demo."
     )
-    parser.add_argument("--members", type=int, default=400, help="community size (default 400)")
+    parser.add_argument("--members", type=int, default=2000, help="community size (default 2000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     args = parser.parse_args(argv)
-    if args.members < 20:
-        parser.error("--members must be at least 20")
+    if args.members < 50:
+        parser.error("--members must be at least 50")
     rng = np.random.default_rng(args.seed)
-    members = [f"member-{i:04d}" for i in range(args.members)]
     print(f"community-marketing {__version__}: a brand and its community of {args.members}")
     began = time.perf_counter()
-    registry = consent_story(members, rng)
-    fan_group_story(members, registry, rng)
+    with section("The community (embedded, synthetic, seeded)"):
+        community = synthetic_community(
+            args.members, max(40, args.members // 8), random_state=args.seed
+        )
+        say(repr(community))
+    registry = consent_story(community)
+    fan_group_story(community, registry, rng)
+    word_of_mouth_story(community)
     print(f"\nDone in {time.perf_counter() - began:.2f} s.")
     return 0
 

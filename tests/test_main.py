@@ -18,28 +18,30 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_demo_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
-    first = run(capsys, "--seed", "3")
-    assert first == run(capsys, "--seed", "3")
-    assert first != run(capsys, "--seed", "4")
+    first = run(capsys, "--seed", "3", "--members", "300")
+    assert first == run(capsys, "--seed", "3", "--members", "300")
+    assert first != run(capsys, "--seed", "4", "--members", "300")
     assert "Consent ledger" in first
     assert "audience for today's newsletter" in first
     assert "badge beside the nickname" in first
+    assert "friends of friends of" in first
+    assert "viral coefficient" in first
 
 
 def test_demo_scales(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run(capsys, "--members", "60")
-    assert "community of 60" in out
+    out = run(capsys, "--members", "120")
+    assert "community of 120" in out
 
 
 def test_demo_rejects_tiny_communities(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--members", "3"])
-    assert "--members must be at least 20" in capsys.readouterr().err
+    assert "--members must be at least 50" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "community_marketing", "--members", "40"],
+        [sys.executable, "-m", "community_marketing"],
         capture_output=True,
         text=True,
         check=True,
