@@ -8,6 +8,15 @@ an implicit-feedback recommender (``Recommender``).
 
 from __future__ import annotations
 
+from .campaign import (
+    CampaignPlan,
+    NoOffer,
+    PresenceLog,
+    PresenceOffer,
+    offer_on_presence,
+    offers_on_presence,
+    plan_campaign,
+)
 from .errors import (
     CommunityMarketingError,
     ConsentRequiredError,
@@ -42,6 +51,14 @@ from .optin import (
     Preferences,
     Reason,
 )
+from .recommend import (
+    Explanation,
+    FriendGraph,
+    Interactions,
+    RecommendationBatch,
+    Recommendations,
+    Recommender,
+)
 from .referrals import (
     CascadeResult,
     FriendRight,
@@ -62,6 +79,7 @@ __all__ = [
     "Badge",
     "BadgeRule",
     "BadgeTier",
+    "CampaignPlan",
     "CascadeResult",
     "CommunityMarketingError",
     "ConsentAction",
@@ -69,20 +87,29 @@ __all__ = [
     "ConsentEvent",
     "ConsentRequiredError",
     "ConsentStatus",
+    "Explanation",
     "FanGroup",
+    "FriendGraph",
     "FriendRight",
     "GrowthProjection",
     "Hotspot",
     "Influencers",
+    "Interactions",
     "InvalidInputError",
     "InvalidTokenError",
     "JoinRequest",
     "KeywordResult",
+    "NoOffer",
     "NotFittedError",
     "OptInRegistry",
     "PermissionDeniedError",
     "Preferences",
+    "PresenceLog",
+    "PresenceOffer",
     "Reason",
+    "RecommendationBatch",
+    "Recommendations",
+    "Recommender",
     "Referral",
     "ReferralFlag",
     "ReferralGraph",
@@ -96,5 +123,8 @@ __all__ = [
     "UnknownIdError",
     "ViralCoefficient",
     "__version__",
+    "offer_on_presence",
+    "offers_on_presence",
+    "plan_campaign",
     "project_growth",
 ]

@@ -15,10 +15,12 @@ from datetime import time as clock_time
 import numpy as np
 
 from . import __version__
+from .campaign import PresenceLog, PresenceOffer, offer_on_presence, plan_campaign
 from .datasets import Community, synthetic_community
 from .errors import ConsentRequiredError
 from .groups import Ability, BadgeRule, BadgeTier, FanGroup, Reward
 from .optin import OptInRegistry, Reason
+from .recommend import Recommender
 from .referrals import ReferralGraph
 
 
@@ -175,6 +177,84 @@ def word_of_mouth_story(community: Community) -> ReferralGraph:
     return graph
 
 
+def recommendation_story(community: Community, registry: OptInRegistry) -> Recommender:
+    now = community.as_of
+    with section("Recommendations: implicit ALS with the brand's own ids"):
+        users, items, weights = community.interactions()
+        model = Recommender(factors=32, iterations=10, random_state=0).fit(users, items, weights)
+        say(f"fitted on {len(weights):,} interactions: {model!r}")
+        member = model.user_ids_[1]
+        recs = model.recommend(member, n=3)
+        say(f"for {member}: {', '.join(f'{i} ({s:.2f})' for i, s in recs)} [{recs.source}]")
+        why = model.explain(member, recs.items[0], n=2)
+        because = ", ".join(f"{i} ({c:+.2f})" for i, c in why.contributions)
+        say(f"why {recs.items[0]}? because of {because}")
+        product = recs.items[0]
+        allowed = registry.audience(model.user_ids_, "newsletter", "email", at=now)
+        audience = model.audience_for(product, n=5, eligible=allowed)
+        say(
+            f"who should hear about {product} (opted in, not owning it): "
+            + ", ".join(str(u) for u, _ in audience)
+        )
+    return model
+
+
+def campaign_story(
+    community: Community,
+    registry: OptInRegistry,
+    graph: ReferralGraph,
+    group: FanGroup,
+    model: Recommender,
+) -> None:
+    now = community.as_of + timedelta(days=2)
+    with section("Campaign plan: best audience, only the allowed, seeded through the best fans"):
+        product = model.popular(n=20)[-1][0]
+        plan = plan_campaign(
+            product,
+            recommender=model,
+            registry=registry,
+            purpose="newsletter",
+            channel="email",
+            graph=graph,
+            budget=300,
+            seeds=5,
+            probability=0.05,
+            at=now,
+            random_state=0,
+        )
+        say(f"{plan!r}")
+        say(f"seeds for word of mouth: {', '.join(map(str, plan.seeds))}")
+        assert plan.expected_reach is not None
+        say(
+            f"expected word-of-mouth reach {plan.expected_reach:.1f} ± {plan.reach_std or 0:.1f} "
+            f"({plan.reach_model}, p={plan.probability}, {plan.runs} runs)"
+        )
+        reasons = ", ".join(f"{k}: {v}" for k, v in plan.excluded.items() if v)
+        say(f"left out: {reasons}")
+        in_group = plan_campaign(
+            product, recommender=model, registry=registry, purpose=group.purpose,
+            channel="in_app", group=group, budget=100, seeds=0, at=now,
+        )  # fmt: skip
+        say(f"the same product for the fan group only: {len(in_group.targets)} targets")
+        say(f"sends recorded once delivered: {plan.record_sends(registry)}")
+    with section("Presence: a known customer opens the app"):
+        log = PresenceLog()
+        customer = plan.target_ids[-1]
+        first = offer_on_presence(
+            customer, recommender=model, registry=registry, log=log,
+            purpose="newsletter", channel="email", at=now + timedelta(days=8),
+        )  # fmt: skip
+        if isinstance(first, PresenceOffer):
+            say(f"{customer} is here: offer {', '.join(map(str, first.item_ids))}")
+        else:
+            say(f"{customer} is here: no offer ({first.reason})")
+        again = offer_on_presence(
+            customer, recommender=model, registry=registry, log=log,
+            purpose="newsletter", channel="email", at=now + timedelta(days=8, minutes=1),
+        )  # fmt: skip
+        say(f"a minute later: {getattr(again, 'reason', 'offer')}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m community_marketing", description="The community-marketing demo."
@@ -193,8 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         say(repr(community))
     registry = consent_story(community)
-    fan_group_story(community, registry, rng)
-    word_of_mouth_story(community)
+    group = fan_group_story(community, registry, rng)
+    graph = word_of_mouth_story(community)
+    model = recommendation_story(community, registry)
+    campaign_story(community, registry, graph, group, model)
     print(f"\nDone in {time.perf_counter() - began:.2f} s.")
     return 0
 

@@ -5,6 +5,19 @@ from __future__ import annotations
 import community_marketing
 
 EXPECTED = {
+    "Explanation",
+    "FriendGraph",
+    "Interactions",
+    "RecommendationBatch",
+    "Recommendations",
+    "Recommender",
+    "CampaignPlan",
+    "NoOffer",
+    "PresenceLog",
+    "PresenceOffer",
+    "offer_on_presence",
+    "offers_on_presence",
+    "plan_campaign",
     "CascadeResult",
     "FriendRight",
     "GrowthProjection",

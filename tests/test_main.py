@@ -26,6 +26,8 @@ def test_demo_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     assert "badge beside the nickname" in first
     assert "friends of friends of" in first
     assert "viral coefficient" in first
+    assert "why " in first
+    assert "a minute later: cooldown" in first
 
 
 def test_demo_scales(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,752 @@
+"""Campaign plans and presence offers: the four primitives, together.
+
+A brand launching a product wants, in one call, the members most likely to want
+it (``Recommender``), only those who agreed to hear from the brand for that
+purpose on that channel now (``OptInRegistry``), and the few well-connected fans
+whose word of mouth carries furthest (``ReferralGraph``), with an honest
+estimate of the reach. Planning changes nothing; recording the sends is a
+separate, explicit step.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
+from .errors import InvalidInputError
+from .groups import FanGroup
+from .optin import OptInRegistry, Reason
+from .recommend import Recommender
+from .referrals import ReferralGraph
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "CampaignPlan",
+    "NoOffer",
+    "PresenceLog",
+    "PresenceOffer",
+    "offer_on_presence",
+    "offers_on_presence",
+    "plan_campaign",
+]
+
+
+def _positive_int(value: object, field: str, *, zero: bool = False) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise InvalidInputError(f"{field}: expected an int, got {type(value).__name__}")
+    if value < (0 if zero else 1):
+        raise InvalidInputError(f"{field}: expected an int >= {0 if zero else 1}, got {value}")
+    return int(value)
+
+
+def _probability(value: object) -> float:
+    if not isinstance(value, (int, float, np.floating)) or isinstance(value, bool):
+        raise InvalidInputError(f"probability: expected a number, got {type(value).__name__}")
+    number = float(value)
+    if not 0.0 < number <= 1.0:
+        raise InvalidInputError(f"probability: expected 0 < p <= 1, got {value!r}")
+    return number
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "to_frame() needs pandas: pip install 'community-marketing[frames]'"
+        ) from None
+    return pandas
+
+
+def _html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><caption>{html.escape(title)}</caption><tr>{head}</tr>{body}</table>"
+
+
+@attrs.frozen
+class CampaignPlan:
+    """Who to contact about a product, who to seed word of mouth with, and what to expect.
+
+    Attributes
+    ----------
+    item : hashable
+        The product.
+    purpose, channel : str
+        The consent the plan was checked against.
+    at : datetime
+        The moment the consent was checked at.
+    targets : tuple of (hashable, float)
+        The members to contact, best first, with their recommender score; every one
+        allowed by the registry at ``at``.
+    seeds : tuple of hashable
+        The targets chosen to seed word of mouth (ambassador offers, early access).
+    seed_method : str
+        ``"cascade"`` (reverse-reachable sets on the graph) or ``"score"`` (no graph).
+    expected_reach : float or None
+        Mean number of people reached by word of mouth from the seeds (seeds
+        included) over ``runs`` simulated cascades; None without a graph.
+    reach_std : float or None
+        Its standard deviation over the runs.
+    reach_model : str or None
+        The cascade model assumed (``"independent_cascade"``).
+    probability : float
+        The per-link probability assumed by the cascade.
+    runs : int
+        Simulated cascades behind ``expected_reach``.
+    excluded : mapping of str to int
+        Members left out, by reason: consent reasons (``no_consent``, ``pending``,
+        ``withdrawn``, ``expired``, ``suppressed``, ``paused``, ``quiet_hours``,
+        ``frequency_cap``), ``already_owns``, ``no_history`` (unknown to the
+        recommender), ``over_budget``.
+    considered : int
+        Members considered (the group's members, or every user the recommender knows).
+    parameters : mapping
+        The parameters the plan was made with.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing import OptInRegistry, Recommender, plan_campaign
+    >>> model = Recommender.from_factors(["ann", "bob", "cid"], ["tea", "jam"],
+    ...                                  [[1.0], [3.0], [2.0]], [[1.0], [0.5]])
+    >>> registry = OptInRegistry()
+    >>> at = datetime(2026, 5, 1, tzinfo=UTC)
+    >>> _ = registry.grant_many(["ann", "bob"], "launches", "email", source="form", at=at)
+    >>> plan = plan_campaign("tea", recommender=model, registry=registry,
+    ...                      purpose="launches", channel="email", at=at)
+    >>> plan.targets, plan.excluded["no_consent"]
+    ((('bob', 3.0), ('ann', 1.0)), 1)
+    """
+
+    item: Hashable
+    purpose: str
+    channel: str
+    at: datetime
+    targets: tuple[tuple[Hashable, float], ...]
+    seeds: tuple[Hashable, ...]
+    seed_method: str
+    expected_reach: float | None
+    reach_std: float | None
+    reach_model: str | None
+    probability: float
+    runs: int
+    excluded: Mapping[str, int]
+    considered: int
+    parameters: Mapping[str, object]
+
+    @property
+    def target_ids(self) -> list[Hashable]:
+        """The members to contact, best first."""
+        return [member for member, _ in self.targets]
+
+    def __repr__(self) -> str:
+        reach = (
+            "no graph"
+            if self.expected_reach is None
+            else f"expected_reach={self.expected_reach:.1f}±{self.reach_std or 0:.1f}"
+        )
+        return (
+            f"CampaignPlan(item={self.item!r}, targets={len(self.targets)}, "
+            f"seeds={len(self.seeds)}, {reach}, excluded={sum(self.excluded.values())})"
+        )
+
+    def record_sends(self, registry: OptInRegistry, *, at: datetime | None = None) -> int:
+        """Record one send per target in ``registry`` (frequency caps then hold next time).
+
+        Call it once the messages actually went out; planning alone records nothing.
+
+        Returns
+        -------
+        int
+            The number of sends recorded.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import OptInRegistry, Recommender, plan_campaign
+        >>> model = Recommender.from_factors(["ann"], ["tea"], [[1.0]], [[1.0]])
+        >>> registry = OptInRegistry(default_max_per_period=(1, timedelta(days=7)))
+        >>> at = datetime(2026, 5, 1, tzinfo=UTC)
+        >>> _ = registry.grant("ann", "launches", "email", source="form", at=at)
+        >>> plan = plan_campaign("tea", recommender=model, registry=registry,
+        ...                      purpose="launches", channel="email", at=at)
+        >>> plan.record_sends(registry, at=at)
+        1
+        >>> plan_campaign("tea", recommender=model, registry=registry, purpose="launches",
+        ...               channel="email", at=at).excluded["frequency_cap"]
+        1
+        """
+        return registry.record_sent_many(
+            self.target_ids, self.purpose, self.channel, at=self.at if at is None else at
+        )
+
+    def to_frame(self) -> pandas.DataFrame:
+        """The targets as a pandas DataFrame (member, score, seed); needs pandas."""
+        pandas = _pandas()
+        seeds = set(self.seeds)
+        return pandas.DataFrame(
+            {
+                "member": self.target_ids,
+                "score": [score for _, score in self.targets],
+                "seed": [member in seeds for member in self.target_ids],
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        summary = _html_table(
+            f"Campaign plan for {self.item!r}",
+            ["targets", "seeds", "expected reach", "model", "p", "excluded"],
+            [
+                [
+                    len(self.targets),
+                    len(self.seeds),
+                    "—"
+                    if self.expected_reach is None
+                    else f"{self.expected_reach:.1f} ± {self.reach_std or 0:.1f}",
+                    self.reach_model or "—",
+                    self.probability,
+                    ", ".join(f"{k}: {v}" for k, v in self.excluded.items() if v),
+                ]
+            ],
+        )
+        seeds = set(self.seeds)
+        top = _html_table(
+            "Top targets",
+            ["member", "score", "seed"],
+            [[m, f"{s:.3f}", "★" if m in seeds else ""] for m, s in self.targets[:10]],
+        )
+        return summary + top
+
+
+def plan_campaign(
+    item: Hashable,
+    *,
+    recommender: Recommender,
+    registry: OptInRegistry,
+    purpose: str,
+    channel: str,
+    graph: ReferralGraph | None = None,
+    group: FanGroup | None = None,
+    budget: int = 1000,
+    seeds: int = 10,
+    probability: float = 0.05,
+    runs: int = 200,
+    at: datetime | None = None,
+    clock: Clock | None = None,
+    random_state: int | np.random.Generator | None = None,
+) -> CampaignPlan:
+    """Plan a campaign for ``item``: allowed targets, word-of-mouth seeds, expected reach.
+
+    Parameters
+    ----------
+    item : hashable
+        The product to promote.
+    recommender : Recommender
+        Scores members for the product (``audience_for``) and knows who already has it.
+    registry : OptInRegistry
+        Consent is checked here first: nobody it forbids at ``at`` is ever a target.
+    purpose, channel : str
+        The consent the campaign needs ("launches", "email").
+    graph : ReferralGraph, optional
+        Friendships: seeds are chosen among the targets for their cascade spread,
+        and the reach of their word of mouth is simulated.
+    group : FanGroup, optional
+        Only its members are considered.
+    budget : int, default 1000
+        At most this many targets.
+    seeds : int, default 10
+        How many seeds to choose among the targets.
+    probability : float, default 0.05
+        Per-link probability of the independent-cascade model behind seeds and reach.
+    runs : int, default 200
+        Simulated cascades for ``expected_reach``.
+    at : datetime, optional
+        When the messages would go out; now by default.
+    clock : callable, optional
+        Where "now" comes from when ``at`` is None.
+    random_state : int or numpy.random.Generator, optional
+        Seeds the seed selection and the cascades.
+
+    Returns
+    -------
+    CampaignPlan
+        Nothing is recorded anywhere: see ``CampaignPlan.record_sends``.
+
+    See Also
+    --------
+    Recommender.audience_for, OptInRegistry.check_many, ReferralGraph.influencers
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing import OptInRegistry, Recommender, ReferralGraph
+    >>> fans = ["ann", "bob", "cid", "dan", "eve"]
+    >>> model = Recommender.from_factors(fans, ["tea"], [[5.0], [4.0], [3.0], [2.0], [1.0]],
+    ...                                  [[1.0]])
+    >>> graph = ReferralGraph()
+    >>> _ = graph.add_friendships([("cid", "ann"), ("cid", "bob"), ("cid", "dan"), ("dan", "eve")])
+    >>> registry = OptInRegistry()
+    >>> at = datetime(2026, 5, 1, tzinfo=UTC)
+    >>> _ = registry.grant_many(["ann", "bob", "cid", "dan"], "launches", "email", source="form",
+    ...                         at=at)
+    >>> _ = registry.withdraw("dan", source="link", at=at)
+    >>> plan = plan_campaign("tea", recommender=model, registry=registry, purpose="launches",
+    ...                      channel="email", graph=graph, seeds=1, probability=0.5, at=at,
+    ...                      random_state=0)
+    >>> plan.target_ids, plan.seeds, plan.excluded["withdrawn"]
+    (['ann', 'bob', 'cid'], ('cid',), 1)
+    >>> plan.reach_model, round(plan.expected_reach, 1)
+    ('independent_cascade', 2.6)
+    """
+    moment = (
+        ensure_aware(at, "at") if at is not None else ensure_aware((clock or utc_now)(), "clock()")
+    )
+    budget = _positive_int(budget, "budget")
+    n_seeds = _positive_int(seeds, "seeds", zero=True)
+    runs = _positive_int(runs, "runs")
+    p = _probability(probability)
+    population = group.members() if group is not None else list(recommender.user_ids_)
+    checks = registry.check_many(population, purpose, channel, at=moment)
+    excluded: dict[str, int] = {
+        reason.name.lower(): count
+        for reason, count in checks.counts().items()
+        if reason is not Reason.ALLOWED
+    }
+    allowed = checks.allowed_contacts()
+    holders = set(recommender.holders_of(item))
+    eligible = [member for member in allowed if member not in holders]
+    excluded["already_owns"] = len(allowed) - len(eligible)
+    known = set(recommender.user_ids_)
+    scored = [member for member in eligible if member in known]
+    excluded["no_history"] = len(eligible) - len(scored)
+    targets = recommender.audience_for(item, n=budget, eligible=scored)
+    excluded["over_budget"] = len(scored) - len(targets)
+    seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
+    expected = std = None
+    model = None
+    if graph is not None and seed_ids:
+        cascade = graph.simulate_cascade(
+            list(seed_ids), probability=p, runs=runs, random_state=random_state
+        )
+        expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
+    return CampaignPlan(
+        item=item,
+        purpose=purpose,
+        channel=channel,
+        at=moment,
+        targets=tuple((member, float(score)) for member, score in targets),
+        seeds=seed_ids,
+        seed_method=method,
+        expected_reach=expected,
+        reach_std=std,
+        reach_model=model,
+        probability=p,
+        runs=runs,
+        excluded=excluded,
+        considered=len(population),
+        parameters={
+            "budget": budget,
+            "seeds": n_seeds,
+            "probability": p,
+            "runs": runs,
+            "group": None if group is None else group.name,
+            "graph": graph is not None,
+        },
+    )
+
+
+def _choose_seeds(
+    targets: Sequence[tuple[Hashable, float]],
+    graph: ReferralGraph | None,
+    k: int,
+    probability: float,
+    random_state: int | np.random.Generator | None,
+) -> tuple[tuple[Hashable, ...], str]:
+    if k == 0 or not targets:
+        return (), "score" if graph is None else "cascade"
+    if graph is None:
+        return tuple(member for member, _ in targets[:k]), "score"
+    candidates = [member for member, _ in targets if member in graph]
+    if not candidates:
+        return (), "cascade"
+    chosen = graph.influencers(
+        min(k, len(candidates)),
+        method="cascade",
+        probability=probability,
+        candidates=candidates,
+        random_state=random_state,
+    )
+    return tuple(chosen.ids), "cascade"
+
+
+NO_OFFER_REASONS = (
+    "no_consent",
+    "pending",
+    "withdrawn",
+    "expired",
+    "suppressed",
+    "paused",
+    "quiet_hours",
+    "frequency_cap",
+    "cooldown",
+    "unknown_customer",
+    "nothing_relevant",
+)
+
+
+@attrs.frozen
+class PresenceOffer:
+    """A timely offer to a customer who just showed up, that the registry allows.
+
+    Attributes
+    ----------
+    customer : hashable
+        Who is here.
+    at : datetime
+        When they showed up.
+    items : tuple of (hashable, float)
+        What to offer, best first: related to what they have, never something they have.
+    purpose, channel : str
+        The consent the offer was checked against.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing import PresenceOffer
+    >>> offer = PresenceOffer("ann", datetime(2026, 5, 1, tzinfo=UTC), (("jam", 0.9),),
+    ...                       "offers", "push")
+    >>> offer.item_ids
+    ['jam']
+    """
+
+    customer: Hashable
+    at: datetime
+    items: tuple[tuple[Hashable, float], ...]
+    purpose: str
+    channel: str
+
+    @property
+    def item_ids(self) -> list[Hashable]:
+        """The offered items, best first."""
+        return [item for item, _ in self.items]
+
+    def delivered(self, registry: OptInRegistry, *, at: datetime | None = None) -> object:
+        """Record the send in ``registry`` once the offer really reached the customer.
+
+        Frequency caps count it from then on. Returns the recorded event.
+        """
+        return registry.record_sent(
+            self.customer, self.purpose, self.channel, at=self.at if at is None else at
+        )
+
+
+@attrs.frozen
+class NoOffer:
+    """No offer for this presence, and why.
+
+    ``reason`` is one of ``NO_OFFER_REASONS``: a consent reason (``no_consent``,
+    ``pending``, ``withdrawn``, ``expired``, ``suppressed``, ``paused``,
+    ``quiet_hours``, ``frequency_cap``), ``cooldown`` (an offer went out less than
+    the cooldown ago), ``unknown_customer`` (no history anywhere) or
+    ``nothing_relevant``.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing import NoOffer
+    >>> bool(NoOffer("ann", datetime(2026, 5, 1, tzinfo=UTC), "cooldown"))
+    False
+    """
+
+    customer: Hashable
+    at: datetime
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
+
+
+@attrs.define
+class PresenceLog:
+    """The offers made so far, which the application keeps between calls (no I/O here).
+
+    Examples
+    --------
+    >>> from community_marketing import PresenceLog
+    >>> log = PresenceLog()
+    >>> PresenceLog.from_state(log.to_state()) == log
+    True
+    """
+
+    _last: dict[Hashable, int] = attrs.field(factory=dict, alias="last")
+    _offers: list[tuple[Hashable, int, tuple[Hashable, ...]]] = attrs.field(
+        factory=list, alias="offers"
+    )
+
+    def __len__(self) -> int:
+        return len(self._offers)
+
+    def __repr__(self) -> str:
+        return f"PresenceLog(offers={len(self._offers)}, customers={len(self._last)})"
+
+    def last_offer_at(self, customer: Hashable) -> datetime | None:
+        """When ``customer`` last got an offer, if ever."""
+        last = self._last.get(customer)
+        return None if last is None else from_micros(last)
+
+    def offers(self) -> list[tuple[Hashable, datetime, tuple[Hashable, ...]]]:
+        """Every offer made: (customer, at, items), in time order."""
+        return [(c, from_micros(t), items) for c, t, items in self._offers]
+
+    def _latest(self) -> int | None:
+        return self._offers[-1][1] if self._offers else None
+
+    def _record(self, customer: Hashable, at: int, items: tuple[Hashable, ...]) -> None:
+        self._last[customer] = at
+        self._offers.append((customer, at, items))
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data with a ``"schema"`` key."""
+        return {
+            "schema": 1,
+            "offers": [[c, t, list(items)] for c, t, items in self._offers],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> PresenceLog:
+        """Inverse of ``to_state``; ``InvalidInputError`` names the bad field."""
+        if not isinstance(state, Mapping) or state.get("schema") != 1:
+            raise InvalidInputError("state.schema: expected 1")
+        offers = state.get("offers")
+        if not isinstance(offers, list):
+            raise InvalidInputError("state.offers: expected a list")
+        log = cls()
+        previous = None
+        for i, entry in enumerate(offers):
+            if (
+                not isinstance(entry, list)
+                or len(entry) != 3
+                or not isinstance(entry[1], int)
+                or isinstance(entry[1], bool)
+                or not isinstance(entry[2], list)
+            ):
+                raise InvalidInputError(f"state.offers[{i}]: expected [customer, micros, items]")
+            try:
+                hash(entry[0])
+                items = tuple(entry[2])
+                hash(items)
+            except TypeError:
+                raise InvalidInputError(f"state.offers[{i}]: ids must be hashable") from None
+            if previous is not None and entry[1] < previous:
+                raise InvalidInputError(f"state.offers[{i}]: offers must be in time order")
+            previous = entry[1]
+            log._record(entry[0], entry[1], items)
+        return log
+
+
+def offer_on_presence(
+    customer: Hashable,
+    *,
+    recommender: Recommender,
+    registry: OptInRegistry,
+    purpose: str,
+    channel: str,
+    log: PresenceLog,
+    at: datetime | None = None,
+    last_items: Sequence[Hashable] | None = None,
+    n: int = 3,
+    cooldown: timedelta = timedelta(hours=24),
+    blend: float = 0.5,
+    clock: Clock | None = None,
+) -> PresenceOffer | NoOffer:
+    """React to a known customer showing up (app opened, shop entered, page visited).
+
+    Returns an offer only if the registry allows contact now, no offer went out
+    within ``cooldown``, and something relevant remains: items related to what
+    the customer bought (``last_items``, or their history in the recommender),
+    blended with their own recommendations, never items they already have. An
+    offer made is remembered in ``log``; a send is recorded in the registry only
+    through ``PresenceOffer.delivered``.
+
+    Parameters
+    ----------
+    customer : hashable
+        Who showed up.
+    recommender : Recommender
+        Scores related items (``recommend_related``).
+    registry : OptInRegistry
+        Consent, quiet hours and frequency caps, checked first.
+    purpose, channel : str
+        The consent an offer needs.
+    log : PresenceLog
+        The offers made so far (updated in place when an offer is made).
+    at : datetime, optional
+        When the customer showed up; now by default.
+    last_items : sequence, optional
+        What they just bought, instead of their whole history.
+    n : int, default 3
+        Items per offer.
+    cooldown : timedelta, default 24 hours
+        No second offer to the same customer within this time.
+    blend : float, default 0.5
+        Weight of "similar to what you bought" against the customer's own
+        recommendations (0: recommendations only, 1: similarity only).
+    clock : callable, optional
+        Where "now" comes from when ``at`` is None.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from community_marketing import OptInRegistry, PresenceLog, Recommender
+    >>> from community_marketing import offer_on_presence
+    >>> model = Recommender.from_factors(
+    ...     ["ann"], ["tea", "jam", "mug"], [[1.0, 0.0]], [[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    >>> registry, log = OptInRegistry(), PresenceLog()
+    >>> t0 = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    >>> _ = registry.grant("ann", "offers", "push", source="app", at=t0)
+    >>> offer = offer_on_presence("ann", recommender=model, registry=registry, log=log,
+    ...                           purpose="offers", channel="push", at=t0, last_items=["tea"],
+    ...                           n=1)
+    >>> offer.item_ids
+    ['jam']
+    >>> offer_on_presence("ann", recommender=model, registry=registry, log=log,
+    ...                   purpose="offers", channel="push", at=t0 + timedelta(minutes=1)).reason
+    'cooldown'
+    """
+    moment = (
+        ensure_aware(at, "at") if at is not None else ensure_aware((clock or utc_now)(), "clock()")
+    )
+    return offers_on_presence(
+        [(customer, moment)],
+        recommender=recommender,
+        registry=registry,
+        purpose=purpose,
+        channel=channel,
+        log=log,
+        last_items=None if last_items is None else {customer: last_items},
+        n=n,
+        cooldown=cooldown,
+        blend=blend,
+    )[0]
+
+
+def offers_on_presence(
+    events: Iterable[tuple[Hashable, datetime]],
+    *,
+    recommender: Recommender,
+    registry: OptInRegistry,
+    purpose: str,
+    channel: str,
+    log: PresenceLog,
+    last_items: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    n: int = 3,
+    cooldown: timedelta = timedelta(hours=24),
+    blend: float = 0.5,
+) -> list[PresenceOffer | NoOffer]:
+    """Answer a batch of presence events ``(customer, at)`` in time order, vectorized.
+
+    Consent for every event is one ``check_many`` call (one moment per event),
+    relevance one batched recommender call per distinct customer; only the
+    cooldown is a pass in time order. The answers are exactly those of calling
+    ``offer_on_presence`` event by event.
+
+    Raises
+    ------
+    InvalidInputError
+        An event is not a ``(customer, aware datetime)`` pair, events go back in
+        time, or precede the last offer in ``log``.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from community_marketing import OptInRegistry, PresenceLog, Recommender
+    >>> from community_marketing import offers_on_presence
+    >>> model = Recommender.from_factors(["ann", "bob"], ["tea", "jam"],
+    ...                                  [[1.0], [1.0]], [[1.0], [0.5]])
+    >>> registry, log = OptInRegistry(), PresenceLog()
+    >>> t0 = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    >>> _ = registry.grant("ann", "offers", "push", source="app", at=t0)
+    >>> answers = offers_on_presence([("ann", t0), ("bob", t0), ("ann", t0 + timedelta(hours=1))],
+    ...                              recommender=model, registry=registry, log=log,
+    ...                              purpose="offers", channel="push", n=1)
+    >>> [getattr(a, "reason", "offer") for a in answers]
+    ['offer', 'no_consent', 'cooldown']
+    """
+    pairs = _check_events(events, log)
+    n = _positive_int(n, "n")
+    window = ensure_timedelta(cooldown, "cooldown", positive=False) // timedelta(microseconds=1)
+    if not isinstance(blend, (int, float)) or isinstance(blend, bool) or not 0 <= blend <= 1:
+        raise InvalidInputError(f"blend: expected a number in [0, 1], got {blend!r}")
+    if last_items is not None and not isinstance(last_items, Mapping):
+        raise InvalidInputError("last_items: expected a mapping customer -> items")
+    if not pairs:
+        return []
+    customers = [customer for customer, _ in pairs]
+    moments = np.array([to_micros(at) for _, at in pairs], dtype=np.int64)
+    checks = registry.check_many(customers, purpose, channel, at=moments.astype("datetime64[us]"))
+    allowed = checks.allowed
+    wanted = list(dict.fromkeys(c for c, ok in zip(customers, allowed.tolist(), strict=True) if ok))
+    histories = None
+    if last_items is not None:
+        histories = [last_items.get(c) for c in wanted]
+    related = recommender.recommend_related(wanted, histories=histories, n=n, blend=blend)
+    by_customer = dict(zip(wanted, related, strict=True))
+    out: list[PresenceOffer | NoOffer] = []
+    for position, (customer, moment) in enumerate(pairs):
+        micros = int(moments[position])
+        if not allowed[position]:
+            out.append(NoOffer(customer, moment, checks[position].name.lower()))
+            continue
+        last = log._last.get(customer)
+        if last is not None and micros - last < window:
+            out.append(NoOffer(customer, moment, "cooldown"))
+            continue
+        items = by_customer[customer]
+        if items is None:
+            out.append(NoOffer(customer, moment, "unknown_customer"))
+            continue
+        if not items:
+            out.append(NoOffer(customer, moment, "nothing_relevant"))
+            continue
+        offer = PresenceOffer(customer, moment, tuple(items), purpose, channel)
+        log._record(customer, micros, tuple(offer.item_ids))
+        out.append(offer)
+    return out
+
+
+def _check_events(
+    events: Iterable[tuple[Hashable, datetime]], log: PresenceLog
+) -> list[tuple[Hashable, datetime]]:
+    if not isinstance(log, PresenceLog):
+        raise InvalidInputError(f"log: expected a PresenceLog, got {type(log).__name__}")
+    pairs = []
+    previous = log._latest()
+    for i, event in enumerate(events):
+        if not isinstance(event, tuple) or len(event) != 2:
+            raise InvalidInputError(f"events[{i}]: expected a (customer, at) pair")
+        customer, at = event
+        try:
+            hash(customer)
+        except TypeError:
+            raise InvalidInputError(f"events[{i}]: the customer must be hashable") from None
+        micros = to_micros(ensure_aware(at, f"events[{i}].at"))
+        if previous is not None and micros < previous:
+            raise InvalidInputError(
+                f"events[{i}].at: {at.isoformat()} is earlier than the event or offer before it; "
+                "presence events must come in time order"
+            )
+        previous = micros
+        pairs.append((customer, at))
+    return pairs

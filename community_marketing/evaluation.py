@@ -1,0 +1,570 @@
+"""Ranking metrics and splits for judging a recommender offline.
+
+Every metric takes what was recommended and what was relevant, both keyed by
+user, and averages over the users that have something relevant:
+
+- ``precision_at_k``: hits / K. Note that implicit's own ``precision_at_k``
+  divides by ``min(K, |relevant|)`` instead, which reads higher for users with
+  fewer than K relevant items; the two agree when every user has at least K.
+- ``recall_at_k``: hits / |relevant|.
+- ``ndcg_at_k``: binary-relevance DCG over the ideal DCG of ``min(K, |relevant|)`` hits.
+- ``map_at_k``: mean over users of the average precision at each hit, divided
+  by ``min(K, |relevant|)``.
+- ``coverage``: the share of the catalogue that appears in some list.
+
+``train_test_split`` holds out a share (or ``leave_out`` items) of each user's
+interactions; ``hide_users`` holds out whole users for cold-start studies.
+``evaluate`` runs a model on the held-out users and returns an
+:class:`EvaluationReport`; :class:`PopularityBaseline` is the bar to clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ._ids import as_id_list
+from .errors import InvalidInputError, NotFittedError
+from .recommend import Interactions, RecommendationBatch, Source
+
+__all__ = [
+    "EvaluationReport",
+    "PopularityBaseline",
+    "coverage",
+    "evaluate",
+    "hide_users",
+    "map_at_k",
+    "ndcg_at_k",
+    "precision_at_k",
+    "recall_at_k",
+    "relevant_items",
+    "train_test_split",
+]
+
+Recommended = Mapping[Hashable, Sequence[Hashable]]
+Relevant = Mapping[Hashable, Collection[Hashable]]
+
+
+class _BatchRecommender(Protocol):
+    def recommend_many(
+        self, users: Sequence[Hashable], *, n: int = 10, exclude_seen: bool = True
+    ) -> RecommendationBatch: ...
+
+    @property
+    def item_ids_(self) -> list[Hashable]: ...
+
+
+def _rng(random_state: object) -> np.random.Generator:
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
+    raise InvalidInputError(
+        "random_state: expected an int, a numpy.random.Generator or None, "
+        f"got {type(random_state).__name__}"
+    )
+
+
+def _check_k(k: object) -> int:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise InvalidInputError(f"k: expected a positive int, got {k!r}")
+    return int(k)
+
+
+def _split_rows(
+    data: Interactions, held: npt.NDArray[np.bool_]
+) -> tuple[Interactions, Interactions]:
+    matrix = data.matrix
+    kept = sp.csr_matrix(
+        (np.where(held, 0, matrix.data).astype(np.float32), matrix.indices, matrix.indptr),
+        shape=matrix.shape,
+        copy=True,
+    )
+    out = sp.csr_matrix(
+        (np.where(held, matrix.data, 0).astype(np.float32), matrix.indices, matrix.indptr),
+        shape=matrix.shape,
+        copy=True,
+    )
+    kept.eliminate_zeros()
+    out.eliminate_zeros()
+    return (
+        Interactions.from_csr(kept, data.user_ids, data.item_ids),
+        Interactions.from_csr(out, data.user_ids, data.item_ids),
+    )
+
+
+def train_test_split(
+    interactions: Interactions,
+    *,
+    test_fraction: float = 0.2,
+    leave_out: int | None = None,
+    random_state: int | np.random.Generator | None = None,
+) -> tuple[Interactions, Interactions]:
+    """Hold out part of each user's interactions, at random but reproducibly.
+
+    Each user keeps at least one interaction in the training set, so every test
+    user is known to a model fitted on ``train``. Both halves keep all the ids
+    (a user or item may have an empty row or column in one of them).
+
+    Parameters
+    ----------
+    interactions : Interactions
+        Everything observed.
+    test_fraction : float, default 0.2
+        Share of each user's interactions to hold out (rounded, at most all but one).
+    leave_out : int, optional
+        Hold out exactly this many per user instead (leave-k-out); users with
+        ``leave_out`` interactions or fewer stay whole in ``train``.
+    random_state : int, numpy.random.Generator or None
+        Seed; the same seed gives the same split.
+
+    Returns
+    -------
+    (Interactions, Interactions)
+        ``train`` and ``test``.
+
+    Examples
+    --------
+    >>> from community_marketing.recommend import Interactions
+    >>> data = Interactions.from_triples(["a"] * 5 + ["b"] * 2, list("vwxyz") + ["v", "w"])
+    >>> train, test = train_test_split(data, leave_out=1, random_state=0)
+    >>> train.nnz, test.nnz
+    (5, 2)
+    >>> sorted(test.items_of("a")) == sorted(set(data.items_of("a")) - set(train.items_of("a")))
+    True
+    """
+    if not isinstance(interactions, Interactions):
+        raise InvalidInputError(
+            f"interactions: expected Interactions, got {type(interactions).__name__}"
+        )
+    rng = _rng(random_state)
+    counts = np.diff(interactions.matrix.indptr)
+    if leave_out is None:
+        if (
+            not isinstance(test_fraction, (int, float))
+            or isinstance(test_fraction, bool)
+            or not 0 < test_fraction < 1
+        ):
+            raise InvalidInputError(
+                f"test_fraction: expected a number strictly between 0 and 1, got {test_fraction!r}"
+            )
+        held_count = np.minimum(np.rint(counts * test_fraction).astype(np.int64), counts - 1)
+    else:
+        if not isinstance(leave_out, (int, np.integer)) or isinstance(leave_out, bool):
+            raise InvalidInputError(f"leave_out: expected an int, got {type(leave_out).__name__}")
+        if leave_out < 1:
+            raise InvalidInputError(f"leave_out: expected a positive int, got {leave_out}")
+        held_count = np.where(counts > leave_out, leave_out, 0)
+    held_count = np.maximum(held_count, 0)
+    # One random key per interaction; within each user the smallest keys are held out.
+    keys = rng.random(interactions.nnz)
+    row_of = np.repeat(np.arange(counts.size), counts)
+    order = np.lexsort((keys, row_of))
+    rank = np.empty(interactions.nnz, dtype=np.int64)
+    rank[order] = np.arange(interactions.nnz) - np.repeat(interactions.matrix.indptr[:-1], counts)
+    held = rank < held_count[row_of]
+    return _split_rows(interactions, held)
+
+
+def hide_users(
+    interactions: Interactions,
+    *,
+    fraction: float = 0.2,
+    random_state: int | np.random.Generator | None = None,
+) -> tuple[Interactions, Interactions]:
+    """Hold out whole users: the cold-start protocol.
+
+    Parameters
+    ----------
+    interactions : Interactions
+        Everything observed.
+    fraction : float, default 0.2
+        Share of the users to hide.
+    random_state : int, numpy.random.Generator or None
+        Seed.
+
+    Returns
+    -------
+    (Interactions, Interactions)
+        ``train`` without the hidden users at all, and ``test`` with only the
+        hidden users and their full history (the truth to find).
+
+    Examples
+    --------
+    >>> from community_marketing.recommend import Interactions
+    >>> data = Interactions.from_triples(list("abcde"), list("vwxyz"))
+    >>> train, test = hide_users(data, fraction=0.4, random_state=1)
+    >>> train.n_users, test.n_users, set(train.user_ids) & set(test.user_ids)
+    (3, 2, set())
+    """
+    if not isinstance(interactions, Interactions):
+        raise InvalidInputError(
+            f"interactions: expected Interactions, got {type(interactions).__name__}"
+        )
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise InvalidInputError(
+            f"fraction: expected a number strictly between 0 and 1, got {fraction!r}"
+        )
+    rng = _rng(random_state)
+    n_users = interactions.n_users
+    hidden_count = min(max(round(n_users * fraction), 1), n_users - 1)
+    hidden = np.zeros(n_users, dtype=bool)
+    hidden[rng.choice(n_users, size=hidden_count, replace=False)] = True
+
+    def rows(mask: npt.NDArray[np.bool_]) -> Interactions:
+        positions = np.flatnonzero(mask)
+        return Interactions.from_csr(
+            interactions.matrix[positions],
+            [interactions.user_ids[p] for p in positions.tolist()],
+            interactions.item_ids,
+        )
+
+    return rows(~hidden), rows(hidden)
+
+
+def _relevant_users(relevant: Relevant) -> list[Hashable]:
+    if not isinstance(relevant, Mapping):
+        raise InvalidInputError(
+            f"relevant: expected a mapping of user -> items, got {type(relevant).__name__}"
+        )
+    return [user for user, items in relevant.items() if len(items) > 0]
+
+
+def _hits(
+    recommended: Recommended, relevant: Relevant, k: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Boolean hits (users x k) and the number of relevant items of each user."""
+    if not isinstance(recommended, Mapping):
+        raise InvalidInputError(
+            f"recommended: expected a mapping of user -> items, got {type(recommended).__name__}"
+        )
+    users = _relevant_users(relevant)
+    hits = np.zeros((len(users), k), dtype=bool)
+    sizes = np.zeros(len(users), dtype=np.int64)
+    for row, user in enumerate(users):
+        truth = relevant[user]
+        truth_set = truth if isinstance(truth, (set, frozenset)) else set(truth)
+        sizes[row] = len(truth_set)
+        ranked = list(recommended.get(user, ()))[:k]
+        for position, item in enumerate(ranked):
+            hits[row, position] = item in truth_set
+    return hits, sizes
+
+
+def _precision(hits: npt.NDArray[np.bool_], k: int) -> float:
+    return float(hits.sum(axis=1).mean() / k) if hits.shape[0] else 0.0
+
+
+def _recall(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64]) -> float:
+    return float((hits.sum(axis=1) / sizes).mean()) if hits.shape[0] else 0.0
+
+
+def _ndcg(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64], k: int) -> float:
+    if not hits.shape[0]:
+        return 0.0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (hits * discounts).sum(axis=1)
+    ideal = np.cumsum(discounts)[np.minimum(sizes, k) - 1]
+    return float((dcg / ideal).mean())
+
+
+def _map(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64], k: int) -> float:
+    if not hits.shape[0]:
+        return 0.0
+    cumulative = np.cumsum(hits, axis=1)
+    precisions = cumulative / np.arange(1, k + 1)
+    average = (precisions * hits).sum(axis=1) / np.minimum(sizes, k)
+    return float(average.mean())
+
+
+def precision_at_k(recommended: Recommended, relevant: Relevant, *, k: int = 10) -> float:
+    """Mean over users of hits in the first ``k`` / ``k``.
+
+    Parameters
+    ----------
+    recommended : mapping of user -> sequence of items
+        Each user's ranked list (a missing user counts as an empty list).
+    relevant : mapping of user -> collection of items
+        What each user actually liked; users with nothing relevant are skipped.
+    k : int, default 10
+        Cut-off.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> precision_at_k({"a": ["x", "y"]}, {"a": {"x"}}, k=2)
+    0.5
+    """
+    k = _check_k(k)
+    hits, _ = _hits(recommended, relevant, k)
+    return _precision(hits, k)
+
+
+def recall_at_k(recommended: Recommended, relevant: Relevant, *, k: int = 10) -> float:
+    """Mean over users of hits in the first ``k`` / number of relevant items.
+
+    Examples
+    --------
+    >>> recall_at_k({"a": ["x", "y"]}, {"a": {"x", "z", "w", "v"}}, k=2)
+    0.25
+    """
+    k = _check_k(k)
+    hits, sizes = _hits(recommended, relevant, k)
+    return _recall(hits, sizes)
+
+
+def ndcg_at_k(recommended: Recommended, relevant: Relevant, *, k: int = 10) -> float:
+    """Normalised discounted cumulative gain at ``k`` (binary relevance).
+
+    Examples
+    --------
+    >>> ndcg_at_k({"a": ["x", "y"]}, {"a": {"x"}}, k=2)
+    1.0
+    >>> round(ndcg_at_k({"a": ["y", "x"]}, {"a": {"x"}}, k=2), 4)
+    0.6309
+    """
+    k = _check_k(k)
+    hits, sizes = _hits(recommended, relevant, k)
+    return _ndcg(hits, sizes, k)
+
+
+def map_at_k(recommended: Recommended, relevant: Relevant, *, k: int = 10) -> float:
+    """Mean average precision at ``k``.
+
+    Examples
+    --------
+    >>> map_at_k({"a": ["y", "x"]}, {"a": {"x"}}, k=2)
+    0.5
+    """
+    k = _check_k(k)
+    hits, sizes = _hits(recommended, relevant, k)
+    return _map(hits, sizes, k)
+
+
+def coverage(recommended: Recommended, catalogue_size: int) -> float:
+    """The share of a catalogue of ``catalogue_size`` items that appears in some list.
+
+    Examples
+    --------
+    >>> coverage({"a": ["x", "y"], "b": ["x"]}, 4)
+    0.5
+    """
+    if not isinstance(catalogue_size, (int, np.integer)) or catalogue_size < 1:
+        raise InvalidInputError(f"catalogue_size: expected a positive int, got {catalogue_size!r}")
+    if not isinstance(recommended, Mapping):
+        raise InvalidInputError(
+            f"recommended: expected a mapping of user -> items, got {type(recommended).__name__}"
+        )
+    distinct: set[Hashable] = set()
+    for items in recommended.values():
+        distinct.update(items)
+    return len(distinct) / int(catalogue_size)
+
+
+@attrs.frozen
+class EvaluationReport:
+    """Ranking quality of one model on one split.
+
+    Attributes
+    ----------
+    k : int
+        Cut-off of every metric.
+    users : int
+        Number of users evaluated (those with held-out items).
+    precision, recall, ndcg, map : float
+        The metrics at ``k`` (see the module docstring for the definitions).
+    coverage : float
+        Share of the catalogue recommended to someone.
+
+    Examples
+    --------
+    >>> report = EvaluationReport(k=10, users=2, precision=0.2, recall=0.3,
+    ...                           ndcg=0.25, map=0.1, coverage=0.05)
+    >>> report.precision
+    0.2
+    """
+
+    k: int
+    users: int
+    precision: float
+    recall: float
+    ndcg: float
+    map: float
+    coverage: float
+
+
+def relevant_items(test: Interactions) -> dict[Hashable, set[Hashable]]:
+    """Each user's held-out items, for the metric functions.
+
+    Examples
+    --------
+    >>> from community_marketing.recommend import Interactions
+    >>> truth = relevant_items(Interactions.from_triples(["a", "a", "b"], ["x", "y", "x"]))
+    >>> sorted(truth), sorted(truth["a"])
+    (['a', 'b'], ['x', 'y'])
+    """
+    matrix = test.matrix
+    out: dict[Hashable, set[Hashable]] = {}
+    items = test.item_ids
+    for row, user in enumerate(test.user_ids):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        if end > start:
+            out[user] = {items[i] for i in matrix.indices[start:end].tolist()}
+    return out
+
+
+def evaluate(
+    recommender: Any,
+    train: Interactions,
+    test: Interactions,
+    *,
+    k: int = 10,
+    **options: Any,
+) -> EvaluationReport:
+    """Rank for every user with held-out items and measure the lists against them.
+
+    Parameters
+    ----------
+    recommender : Recommender or PopularityBaseline
+        Fitted on ``train`` (anything with ``recommend_many(users, n=...)``).
+    train : Interactions
+        What the model was fitted on; its items are not counted as hits
+        (the model leaves them out with ``exclude_seen``).
+    test : Interactions
+        The held-out interactions; the truth.
+    k : int, default 10
+        Cut-off.
+    **options
+        Passed on to ``recommend_many`` (for example ``friends=`` and
+        ``social_weight=``).
+
+    Returns
+    -------
+    EvaluationReport
+
+    Examples
+    --------
+    >>> from community_marketing.recommend import Interactions
+    >>> train = Interactions.from_triples(["a", "b", "b"], ["x", "x", "y"])
+    >>> test = Interactions.from_triples(["a"], ["y"])
+    >>> report = evaluate(PopularityBaseline().fit(train), train, test, k=1)
+    >>> report.precision, report.users
+    (1.0, 1)
+    """
+    k = _check_k(k)
+    if not isinstance(train, Interactions) or not isinstance(test, Interactions):
+        raise InvalidInputError("train, test: expected Interactions values")
+    relevant = relevant_items(test)
+    users = list(relevant)
+    if not users:
+        raise InvalidInputError("test: expected some held-out interactions, got none")
+    batch = recommender.recommend_many(users, n=k, **options)
+    recommended = {rec.user: list(rec.items) for rec in batch}
+    hits, sizes = _hits(recommended, relevant, k)
+    return EvaluationReport(
+        k=k,
+        users=len(users),
+        precision=_precision(hits, k),
+        recall=_recall(hits, sizes),
+        ndcg=_ndcg(hits, sizes, k),
+        map=_map(hits, sizes, k),
+        coverage=coverage(recommended, max(train.n_items, 1)),
+    )
+
+
+@attrs.define(eq=False)
+class PopularityBaseline:
+    """Recommend the most popular items (by number of users) to everyone.
+
+    The bar any personalised model has to clear. Follows the same contract as
+    ``Recommender`` (``fit`` returns ``self``, ``NotFittedError`` before fit).
+
+    Examples
+    --------
+    >>> from community_marketing.recommend import Interactions
+    >>> data = Interactions.from_triples(["a", "b", "b"], ["x", "x", "y"])
+    >>> PopularityBaseline().fit(data).recommend_many(["a", "new"], n=1).items.tolist()
+    [['y'], ['x']]
+    """
+
+    _items: tuple[Hashable, ...] | None = attrs.field(default=None, init=False)
+    _counts: npt.NDArray[np.float64] | None = attrs.field(default=None, init=False)
+    _seen: sp.csr_matrix | None = attrs.field(default=None, init=False)
+    _users: dict[Hashable, int] = attrs.field(factory=dict, init=False)
+
+    def fit(self, interactions: Interactions) -> PopularityBaseline:
+        """Count the users of each item; forget any earlier fit.
+
+        Examples
+        --------
+        >>> from community_marketing.recommend import Interactions
+        >>> model = PopularityBaseline()
+        >>> model.fit(Interactions.from_triples(["a"], ["x"])) is model
+        True
+        """
+        if not isinstance(interactions, Interactions):
+            raise InvalidInputError(
+                f"interactions: expected Interactions, got {type(interactions).__name__}"
+            )
+        matrix = interactions.matrix
+        self._counts = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
+        self._items = interactions.item_ids
+        self._seen = matrix
+        self._users = {user: row for row, user in enumerate(interactions.user_ids)}
+        return self
+
+    @property
+    def item_ids_(self) -> list[Hashable]:
+        """The items, in column order."""
+        if self._items is None:
+            raise NotFittedError("PopularityBaseline is not fitted: call fit() first")
+        return list(self._items)
+
+    def recommend_many(
+        self,
+        users: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        n: int = 10,
+        exclude_seen: bool = True,
+    ) -> RecommendationBatch:
+        """The ``n`` most popular items each user does not have yet.
+
+        Examples
+        --------
+        >>> from community_marketing.recommend import Interactions
+        >>> model = PopularityBaseline().fit(Interactions.from_triples(["a", "b"], ["x", "x"]))
+        >>> model.recommend_many(["a"], n=1).sources
+        ('popularity',)
+        """
+        if self._counts is None or self._items is None or self._seen is None:
+            raise NotFittedError("PopularityBaseline is not fitted: call fit() first")
+        n = _check_k(n)
+        user_list = as_id_list(users, "users")
+        counts = self._counts
+        order = np.lexsort((np.arange(counts.size), -counts))
+        width = min(n, counts.size)
+        items = np.empty((len(user_list), width), dtype=object)
+        scores = np.full((len(user_list), width), -np.inf, dtype=np.float32)
+        item_array = np.empty(counts.size, dtype=object)
+        item_array[:] = list(self._items)
+        matrix = self._seen
+        for position, user in enumerate(user_list):
+            row = self._users.get(user, -1) if exclude_seen else -1
+            ranked = order
+            if row >= 0:
+                seen = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+                ranked = order[~np.isin(order, seen)]
+            chosen = ranked[:width]
+            items[position, : chosen.size] = item_array[chosen]
+            scores[position, : chosen.size] = counts[chosen]
+        popularity: Source = "popularity"
+        sources = (popularity,) * len(user_list)
+        return RecommendationBatch(tuple(user_list), items, scores, sources)
