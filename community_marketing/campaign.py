@@ -10,7 +10,6 @@ separate, explicit step.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from ._frames import frame, html_table
 from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
 from .errors import InvalidInputError
 from .groups import FanGroup
@@ -54,25 +54,6 @@ def _probability(value: object) -> float:
     if not 0.0 < number <= 1.0:
         raise InvalidInputError(f"probability: expected 0 < p <= 1, got {value!r}")
     return number
-
-
-def _pandas() -> Any:
-    try:
-        import pandas
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "to_frame() needs pandas: pip install 'community-marketing[frames]'"
-        ) from None
-    return pandas
-
-
-def _html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><caption>{html.escape(title)}</caption><tr>{head}</tr>{body}</table>"
 
 
 @attrs.frozen
@@ -194,9 +175,8 @@ class CampaignPlan:
 
     def to_frame(self) -> pandas.DataFrame:
         """The targets as a pandas DataFrame (member, score, seed); needs pandas."""
-        pandas = _pandas()
         seeds = set(self.seeds)
-        return pandas.DataFrame(
+        return frame(
             {
                 "member": self.target_ids,
                 "score": [score for _, score in self.targets],
@@ -205,7 +185,7 @@ class CampaignPlan:
         )
 
     def _repr_html_(self) -> str:
-        summary = _html_table(
+        summary = html_table(
             f"Campaign plan for {self.item!r}",
             ["targets", "seeds", "expected reach", "model", "p", "excluded"],
             [
@@ -222,7 +202,7 @@ class CampaignPlan:
             ],
         )
         seeds = set(self.seeds)
-        top = _html_table(
+        top = html_table(
             "Top targets",
             ["member", "score", "seed"],
             [[m, f"{s:.3f}", "★" if m in seeds else ""] for m, s in self.targets[:10]],

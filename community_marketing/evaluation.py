@@ -21,16 +21,20 @@ interactions; ``hide_users`` holds out whole users for cold-start studies.
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ._frames import frame, html_table
 from ._ids import as_id_list
 from .errors import InvalidInputError, NotFittedError
 from .recommend import Interactions, RecommendationBatch, Source
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = [
     "EvaluationReport",
@@ -399,6 +403,18 @@ class EvaluationReport:
     ndcg: float
     map: float
     coverage: float
+
+    def to_frame(self) -> pandas.DataFrame:
+        """One row of metrics as a pandas DataFrame (needs pandas)."""
+        return frame({name: [value] for name, value in attrs.asdict(self).items()})
+
+    def _repr_html_(self) -> str:
+        values = attrs.asdict(self)
+        return html_table(
+            f"Ranking quality at k={self.k}",
+            list(values),
+            [[f"{v:.4f}" if isinstance(v, float) else v for v in values.values()]],
+        )
 
 
 def relevant_items(test: Interactions) -> dict[Hashable, set[Hashable]]:

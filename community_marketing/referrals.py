@@ -35,7 +35,7 @@ import enum
 import math
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -43,6 +43,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ._frames import frame, html_table
 from ._ids import IdIndex, as_id_list, check_id
 from ._time import (
     Clock,
@@ -54,6 +55,9 @@ from ._time import (
     utc_now,
 )
 from .errors import InvalidInputError, ReferralRejectedError, UnknownIdError
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = [
     "Attribution",
@@ -324,6 +328,27 @@ class CascadeResult:
     activation_probability: FloatArray
     steps: FloatArray
     ids: tuple[Hashable, ...]
+
+    def to_frame(self) -> pandas.DataFrame:
+        """Each member's activation probability as a pandas DataFrame (needs pandas)."""
+        return frame(
+            {"member": list(self.ids), "activation_probability": self.activation_probability}
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(
+            f"{self.model} cascade from {len(self.seeds)} seeds, {self.runs} runs",
+            ["mean reach", "std", "min", "max", "reach by step"],
+            [
+                [
+                    f"{self.mean:.1f}",
+                    f"{self.std:.1f}",
+                    int(self.reach.min()) if self.reach.size else 0,
+                    int(self.reach.max()) if self.reach.size else 0,
+                    ", ".join(f"{x:.0f}" for x in self.steps[:8]),
+                ]
+            ],
+        )
 
     def probability_of(self, id: Hashable) -> float:
         """The fraction of runs that reached ``id``; ``UnknownIdError`` if not a member."""

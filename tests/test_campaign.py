@@ -330,3 +330,21 @@ def test_presence_batch_equals_one_by_one_and_never_breaks_consent_or_cooldown(
             if answer.customer in last:
                 assert answer.at - last[answer.customer] >= cooldown
             last[answer.customer] = answer.at
+
+
+def test_result_values_render_for_notebooks() -> None:
+    from community_marketing.evaluation import EvaluationReport
+
+    graph = ReferralGraph()
+    graph.add_friendships([("a", "b"), ("b", "c")])
+    cascade = graph.simulate_cascade(["a"], probability=1.0, runs=3, random_state=0)
+    report = EvaluationReport(k=10, users=2, precision=0.2, recall=0.3, ndcg=0.25, map=0.1,
+                              coverage=0.05)  # fmt: skip
+    assert "<table>" in cascade._repr_html_()
+    assert "3.0" in cascade._repr_html_()
+    assert "0.2000" in report._repr_html_()
+    pandas = pytest.importorskip("pandas")
+    frame = cascade.to_frame()
+    assert isinstance(frame, pandas.DataFrame)
+    assert frame["activation_probability"].tolist() == [1.0, 1.0, 1.0]
+    assert report.to_frame().loc[0, "ndcg"] == 0.25
