@@ -632,6 +632,10 @@ class Recommender:
     random_state: int | np.random.Generator | None = None
     show_progress: bool = False
     _fitted: _Fitted | None = attrs.field(default=None, init=False, repr=False)
+    # Unit-length item factors for recommend_related, kept with the fit they came from.
+    _unit_items: tuple[_Fitted, npt.NDArray[np.float64]] | None = attrs.field(
+        default=None, init=False, repr=False
+    )
 
     # ------------------------------------------------------------------ learned state
 
@@ -1305,6 +1309,18 @@ class Recommender:
         rows = np.searchsorted(matrix.indptr, positions, side="right") - 1
         return state.users.ids_at(np.unique(rows))
 
+    def _unit_item_factors(self, state: _Fitted) -> npt.NDArray[np.float64]:
+        cached = self._unit_items
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        factors = np.asarray(state.model.item_factors, dtype=np.float64)
+        norms = np.linalg.norm(factors, axis=1)
+        # float64 so that a user's scores do not depend on the batch it came in
+        # (BLAS sums a single row and a block in different orders at float32).
+        unit = factors / np.where(norms > 0, norms, 1.0)[:, None]
+        self._unit_items = (state, unit)
+        return unit
+
     def recommend_related(
         self,
         users: Sequence[Hashable] | npt.NDArray[Any],
@@ -1363,17 +1379,13 @@ class Recommender:
                 f"histories: expected one entry per user ({len(names)}), got {len(histories)}"
             )
         rows = state.users.lookup(names, "users")
-        item_factors = np.asarray(state.model.item_factors, dtype=np.float32)
-        norms = np.linalg.norm(item_factors, axis=1)
-        # float64 so that a user's scores do not depend on the batch it came in
-        # (BLAS sums a single row and a block in different orders at float32).
-        unit_items = item_factors.astype(np.float64) / np.where(norms > 0, norms, 1.0)[:, None]
+        unit_items = self._unit_item_factors(state)
         user_factors = np.asarray(state.model.user_factors, dtype=np.float32)
         out: list[list[tuple[Hashable, float]] | None] = []
         chunk = 512
         for start in range(0, len(names), chunk):
             block = range(start, min(start + chunk, len(names)))
-            queries = np.zeros((len(block), item_factors.shape[1]), dtype=np.float64)
+            queries = np.zeros((len(block), unit_items.shape[1]), dtype=np.float64)
             excluded: list[IntArray] = []
             known = np.zeros(len(block), dtype=bool)
             for k, i in enumerate(block):
