@@ -22,7 +22,7 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from itertools import compress
@@ -1326,29 +1326,10 @@ class OptInRegistry:
         ...
         community_marketing.errors.InvalidTokenError: token: unknown or already used
         """
-        now = self._now_us(at)
+        now = np.array([self._now_us(at)], np.int64)
         with self._write():
-            row = self._valid_token(token, now, "token")
-            log = self._log
-            cidx = int(log.contact[row])
-            seq = int(log.seq(np.array([row]))[0])
-            source, basis, notice, jurisdiction = self._metas[int(log.meta[row])]
-            purpose, channel = self._key_pair(int(log.pair[row]))
-            event = self._grant_event(
-                _CONFIRM,
-                self._contacts.id_at(cidx),
-                purpose,
-                channel,
-                source=source,
-                basis=basis or "express",
-                notice_version=notice,
-                proof=self._extras.get(row, {}).get("proof"),
-                expires_at=None,
-                jurisdiction=jurisdiction,
-                at=from_micros(now),
-            )
-            del self._tokens[seq]
-            return event
+            written = self._confirm([token], now, lambda _: "token")
+            return self._event(int(written[0]))
 
     def request_many(
         self,
@@ -1432,38 +1413,41 @@ class OptInRegistry:
             return 0
         now = micros_array(resolve_at(None, self._clock) if at is None else at, len(items), "at")
         with self._write():
-            rows = [
-                self._valid_token(token, int(now[i]), f"tokens[{i}]")
-                for i, token in enumerate(items)
-            ]
-            if len(set(rows)) != len(rows):
-                repeat = next(i for i, row in enumerate(rows) if row in rows[:i])
-                raise InvalidTokenError(f"tokens[{repeat}]: unknown or already used")
-            picked = np.array(rows, np.int64)
-            log = self._log
-            expiry = np.full(len(rows), NEVER, np.int64)
-            for i, row in enumerate(rows):
-                purpose, _ = self._key_pair(int(log.pair[row]))
-                lifetime = self._lifetime_us(purpose, self._metas[int(log.meta[row])][1] or "")
-                if lifetime is not None:
-                    expiry[i] = now[i] + lifetime
-            proofs = {
-                i: {"proof": self._extras[row]["proof"]}
-                for i, row in enumerate(rows)
-                if "proof" in self._extras.get(row, {})
-            }
-            self._append(
-                log.contact[picked].astype(np.int64),
-                log.pair[picked].astype(np.int64),
-                _CONFIRM,
-                now,
-                log.meta[picked],
-                expiry,
-                extras=proofs,
-            )
-            for seq in log.seq(picked).tolist():
-                del self._tokens[seq]
-            return len(rows)
+            return len(self._confirm(items, now, lambda i: f"tokens[{i}]"))
+
+    def _confirm(
+        self, tokens: Sequence[object], now: Int64Array, field: Callable[[int], str]
+    ) -> Int64Array:
+        """Validate every token, then record one CONFIRM per request; the rows written."""
+        rows = [self._valid_token(token, int(now[i]), field(i)) for i, token in enumerate(tokens)]
+        if len(set(rows)) != len(rows):
+            repeat = next(i for i, row in enumerate(rows) if row in rows[:i])
+            raise InvalidTokenError(f"{field(repeat)}: unknown or already used")
+        picked = np.array(rows, np.int64)
+        log = self._log
+        expiry = np.full(len(rows), NEVER, np.int64)
+        for i, row in enumerate(rows):
+            purpose, _ = self._key_pair(int(log.pair[row]))
+            lifetime = self._lifetime_us(purpose, self._metas[int(log.meta[row])][1] or "")
+            if lifetime is not None:
+                expiry[i] = now[i] + lifetime
+        proofs = {
+            i: {"proof": self._extras[row]["proof"]}
+            for i, row in enumerate(rows)
+            if "proof" in self._extras.get(row, {})
+        }
+        written = self._append(
+            log.contact[picked].astype(np.int64),
+            log.pair[picked].astype(np.int64),
+            _CONFIRM,
+            now,
+            log.meta[picked],
+            expiry,
+            extras=proofs,
+        )
+        for seq in log.seq(picked).tolist():
+            del self._tokens[seq]
+        return written
 
     def _valid_token(self, token: object, now: int, field: str) -> int:
         """The request row of a token that may be confirmed at ``now``; else InvalidTokenError."""
