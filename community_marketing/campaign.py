@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 
 from ._frames import frame, html_table
+from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
 from .errors import InvalidInputError
 from .groups import FanGroup
@@ -226,6 +227,7 @@ def plan_campaign(
     at: datetime | None = None,
     clock: Clock | None = None,
     random_state: int | np.random.Generator | None = None,
+    show_progress: ShowProgress = False,
 ) -> CampaignPlan:
     """Plan a campaign for ``item``: allowed targets, word-of-mouth seeds, expected reach.
 
@@ -258,6 +260,10 @@ def plan_campaign(
         Where "now" comes from when ``at`` is None.
     random_state : int or numpy.random.Generator, optional
         Seeds the seed selection and the cascades.
+    show_progress : bool or callable, default False
+        ``True`` draws a progress bar over the four stages (consent, scores, seeds,
+        reach); a callable is called as ``callback(done, total)`` after each. Raising
+        from it stops the planning, which has changed nothing.
 
     Returns
     -------
@@ -297,8 +303,46 @@ def plan_campaign(
     n_seeds = _positive_int(seeds, "seeds", zero=True)
     runs = _positive_int(runs, "runs")
     p = _probability(probability)
+    show_progress = check_show_progress(show_progress)
+    with Progress(show_progress, 4, "consent") as progress:
+        return _plan(
+            item,
+            recommender,
+            registry,
+            purpose,
+            channel,
+            graph,
+            group,
+            budget,
+            n_seeds,
+            p,
+            runs,
+            moment,
+            random_state,
+            progress,
+        )
+
+
+def _plan(
+    item: Hashable,
+    recommender: Recommender,
+    registry: OptInRegistry,
+    purpose: str,
+    channel: str,
+    graph: ReferralGraph | None,
+    group: FanGroup | None,
+    budget: int,
+    n_seeds: int,
+    p: float,
+    runs: int,
+    moment: datetime,
+    random_state: int | np.random.Generator | None,
+    progress: Progress,
+) -> CampaignPlan:
     population = group.members() if group is not None else list(recommender.user_ids_)
     checks = registry.check_many(population, purpose, channel, at=moment)
+    progress.advance()
+    progress.describe("scores")
     excluded: dict[str, int] = {
         reason.name.lower(): count
         for reason, count in checks.counts().items()
@@ -313,7 +357,11 @@ def plan_campaign(
     excluded["no_history"] = len(eligible) - len(scored)
     targets = recommender.audience_for(item, n=budget, eligible=scored)
     excluded["over_budget"] = len(scored) - len(targets)
+    progress.advance()
+    progress.describe("seeds")
     seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
+    progress.advance()
+    progress.describe("reach")
     expected = std = None
     model = None
     if graph is not None and seed_ids:
@@ -321,6 +369,7 @@ def plan_campaign(
             list(seed_ids), probability=p, runs=runs, random_state=random_state
         )
         expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
+    progress.advance()
     return CampaignPlan(
         item=item,
         purpose=purpose,

@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import EPOCH, ensure_aware, to_micros
 from .errors import InvalidInputError
 from .optin import ConsentAction, ConsentEvent, OptInRegistry
@@ -679,6 +680,7 @@ def synthetic_community(
     interactions_per_member: float = 20.0,
     random_state: int | np.random.Generator | None = 0,
     start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+    show_progress: ShowProgress = False,
 ) -> Community:
     """A seeded, realistic brand community, computed in memory (no files).
 
@@ -700,6 +702,10 @@ def synthetic_community(
         The seed: the same seed gives the same community, bit for bit.
     start : datetime, default 2026-01-01 UTC
         When the first member can join; members join over the following year.
+    show_progress : bool or callable, default False
+        ``True`` draws a progress bar over the five stages (members, friendships,
+        interactions, referrals, consent); a callable is called as
+        ``callback(done, total)`` after each.
 
     Returns
     -------
@@ -739,8 +745,25 @@ def synthetic_community(
     mean_friends = _mean(mean_friends, "mean_friends")
     per_member = _mean(interactions_per_member, "interactions_per_member")
     start_us = to_micros(ensure_aware(start, "start"))
+    show_progress = check_show_progress(show_progress)
     rng = _generator(random_state)
+    with Progress(show_progress, 5, "members") as progress:
+        return _community(
+            rng, n_members, n_items, n_clusters, mean_friends, per_member, start, start_us, progress
+        )
 
+
+def _community(
+    rng: np.random.Generator,
+    n_members: int,
+    n_items: int,
+    n_clusters: int,
+    mean_friends: float,
+    per_member: float,
+    start: datetime,
+    start_us: int,
+    progress: Progress,
+) -> Community:
     share = rng.gamma(2.0, 1.0, n_clusters)
     clusters = rng.choice(n_clusters, size=n_members, p=share / share.sum()).astype(np.int64)
     # Every cluster keeps at least one member, so that sampling inside it is defined.
@@ -752,15 +775,24 @@ def synthetic_community(
     item_topics = rng.integers(0, n_topics, n_items).astype(np.int64)
     item_topics[rng.permutation(n_items)[:n_topics]] = np.arange(n_topics)
     cluster_topics = rng.integers(0, n_topics, n_clusters).astype(np.int64)
+    progress.advance()
 
+    progress.describe("friendships")
     friendships = _friendships(rng, clusters, n_clusters, mean_friends)
+    progress.advance()
+    progress.describe("interactions")
     users, items, weights = _interactions(
         rng, clusters, cluster_topics, item_topics, n_topics, per_member
     )
+    progress.advance()
+    progress.describe("referrals")
     referrals = _referrals(rng, friendships, n_members)
+    progress.advance()
+    progress.describe("consent")
     joined_us = _joined_at_us(rng, n_members, start_us)
     end_us = start_us + _SPAN_US
     consent = _consent(rng, joined_us, end_us)
+    progress.advance()
     return Community(
         member_ids=_padded_ids("m", n_members),
         item_ids=_padded_ids("i", n_items),

@@ -17,7 +17,7 @@ the caller's lock.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 import attrs
@@ -29,6 +29,7 @@ from implicit.cpu.topk import topk
 from threadpoolctl import threadpool_limits
 
 from ._ids import IdIndex, as_id_list
+from ._progress import ProgressCallback, ShowProgress, check_show_progress
 from .errors import InvalidInputError, NotFittedError, UnknownIdError
 
 __all__ = [
@@ -542,6 +543,17 @@ def _item_length_norm(raw: sp.csr_matrix) -> FloatArray:
     return norm.astype(np.float32)
 
 
+def _sweep_callback(
+    report: ProgressCallback, total: int
+) -> Callable[[int, float, float | None], None]:
+    """implicit's fit callback (iteration from 0, seconds, loss) as ``report(done, total)``."""
+
+    def callback(iteration: int, elapsed: float, loss: float | None) -> None:
+        report(iteration + 1, total)
+
+    return callback
+
+
 def _weigh(
     raw: sp.csr_matrix, weighting: str | None, n_items: int, length_norm: FloatArray | None
 ) -> sp.csr_matrix:
@@ -608,8 +620,10 @@ class Recommender:
         one thread during ``fit`` so implicit neither warns nor oversubscribes.
     random_state : int, numpy.random.Generator or None, default None
         Seed of the initial factors; the same int gives the same factors.
-    show_progress : bool, default False
-        Passed through to implicit's progress bar.
+    show_progress : bool or callable, default False
+        ``True`` draws implicit's progress bar during ``fit``; a callable is called as
+        ``callback(done, total)`` after each ALS sweep (raise from it to stop: the
+        earlier fit stays in place). ``to_state`` keeps a bool only.
 
     Examples
     --------
@@ -630,7 +644,7 @@ class Recommender:
     weighting: Weighting | None = "log"
     num_threads: int = 0
     random_state: int | np.random.Generator | None = None
-    show_progress: bool = False
+    show_progress: ShowProgress = False
     _fitted: _Fitted | None = attrs.field(default=None, init=False, repr=False)
     # Unit-length item factors for recommend_related, kept with the fit they came from.
     _unit_items: tuple[_Fitted, npt.NDArray[np.float64]] | None = attrs.field(
@@ -687,10 +701,7 @@ class Recommender:
             raise InvalidInputError(
                 f"weighting: expected None, 'log', 'bm25' or 'tfidf', got {weighting!r}"
             )
-        if not isinstance(self.show_progress, bool):
-            raise InvalidInputError(
-                f"show_progress: expected a bool, got {type(self.show_progress).__name__}"
-            )
+        check_show_progress(self.show_progress)
         return {
             "factors": _check_positive_int(self.factors, "factors"),
             "regularization": _check_float(self.regularization, "regularization", positive=False),
@@ -760,8 +771,14 @@ class Recommender:
                 f"weights: the {self.weighting!r} weighting leaves no positive confidence"
             )
         model = self._new_model(params)
+        show_progress = self.show_progress
+        callback = (
+            None
+            if isinstance(show_progress, bool)
+            else _sweep_callback(show_progress, params["iterations"])
+        )
         with threadpool_limits(limits=1, user_api="blas"):
-            model.fit(confidence, show_progress=self.show_progress)
+            model.fit(confidence, show_progress=show_progress is True, callback=callback)
         del confidence
         self._fitted = _Fitted(
             model=model,
@@ -1576,7 +1593,7 @@ class Recommender:
                 "weighting": self.weighting,
                 "num_threads": self.num_threads,
                 "random_state": random_state,
-                "show_progress": self.show_progress,
+                "show_progress": self.show_progress is True,
             },
             "user_ids": state.users.ids(),
             "item_ids": state.items.ids(),

@@ -45,6 +45,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._frames import frame, html_table
 from ._ids import IdIndex, as_id_list, check_id
+from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import (
     Clock,
     ensure_aware,
@@ -1869,10 +1870,18 @@ class ReferralGraph:
             seen[frontier] = True
         return int(np.count_nonzero(seen))
 
-    def reach_all(self, *, hops: int = 2) -> IntArray:
+    def reach_all(self, *, hops: int = 2, show_progress: ShowProgress = False) -> IntArray:
         """:meth:`reach` of every member alone, in the order of ``ids()``, vectorized.
 
         Rows are processed in blocks of sparse boolean products, so memory stays bounded.
+
+        Parameters
+        ----------
+        hops : int, default 2
+            How far word of mouth travels.
+        show_progress : bool or callable, default False
+            ``True`` draws a progress bar in members done; a callable is called as
+            ``callback(done, total)`` after each block (raise from it to stop).
 
         Examples
         --------
@@ -1883,26 +1892,33 @@ class ReferralGraph:
         [3, 4, 4, 3]
         """
         hops = _check_int(hops, "hops", low=0)
+        show_progress = check_show_progress(show_progress)
         matrix = self._matrix()
         n = matrix.shape[0]
-        if hops == 0 or n == 0:
-            return np.ones(n, np.int64)
-        step = (matrix + sp.identity(n, dtype=np.float64, format="csr")).astype(np.bool_).tocsr()
-        if hops == 1:
-            sizes: IntArray = np.diff(step.indptr).astype(np.int64)
-            return sizes
-        degree = np.diff(step.indptr).astype(np.int64)
-        # Work per row of a two-hop product: the sum of the degrees of its neighbours.
-        work = np.add.reduceat(degree[step.indices], step.indptr[:-1]) if n else degree
-        work[degree == 0] = 0
-        bounds = _blocks(np.cumsum(work), _VISITED_BUDGET)
-        out = np.empty(n, np.int64)
-        for lo, hi in bounds:
-            block = step[lo:hi]
-            for _ in range(hops - 1):
-                block = block @ step
-            out[lo:hi] = np.diff(block.indptr)
-        return out
+        with Progress(show_progress, n, "reach") as progress:
+            if hops == 0 or n == 0:
+                progress.advance(n)
+                return np.ones(n, np.int64)
+            step = (
+                (matrix + sp.identity(n, dtype=np.float64, format="csr")).astype(np.bool_).tocsr()
+            )
+            if hops == 1:
+                sizes: IntArray = np.diff(step.indptr).astype(np.int64)
+                progress.advance(n)
+                return sizes
+            degree = np.diff(step.indptr).astype(np.int64)
+            # Work per row of a two-hop product: the sum of the degrees of its neighbours.
+            work = np.add.reduceat(degree[step.indices], step.indptr[:-1]) if n else degree
+            work[degree == 0] = 0
+            bounds = _blocks(np.cumsum(work), _VISITED_BUDGET)
+            out = np.empty(n, np.int64)
+            for lo, hi in bounds:
+                block = step[lo:hi]
+                for _ in range(hops - 1):
+                    block = block @ step
+                out[lo:hi] = np.diff(block.indptr)
+                progress.advance(hi - lo)
+            return out
 
     # ---------------------------------------------------------------- centrality
 
@@ -1988,6 +2004,7 @@ class ReferralGraph:
         max_samples: int = 2_000_000,
         random_state: int | np.random.Generator | None = None,
         candidates: Iterable[Hashable] | None = None,
+        show_progress: ShowProgress = False,
     ) -> Influencers:
         """The ``k`` members to seed word of mouth with.
 
@@ -2010,6 +2027,10 @@ class ReferralGraph:
             For ``"cascade"``: the same seed gives the same choice.
         candidates : iterable of ids, optional
             Choose seeds only among these members (spread still counts everyone reached).
+        show_progress : bool or callable, default False
+            ``True`` draws a progress bar; a callable is called as ``callback(done, total)``.
+            For ``"cascade"`` the units are reverse-reachable sets drawn, and ``total`` rises
+            as the sample size is refined; the other methods report one step.
 
         Examples
         --------
@@ -2023,6 +2044,7 @@ class ReferralGraph:
         (('hub', 'e'), 7.0)
         """
         k = _check_int(k, "k", low=0)
+        show_progress = check_show_progress(show_progress)
         allowed = np.ones(len(self._ids), np.bool_)
         if candidates is not None:
             allowed[:] = False
@@ -2030,20 +2052,20 @@ class ReferralGraph:
         n = int(np.count_nonzero(allowed))
         if k > n:
             raise InvalidInputError(f"k: expected at most {n} (the candidates), got {k}")
-        if method == "degree":
-            scores = self.degrees().astype(np.float64)
-        elif method == "pagerank":
-            scores = self.pagerank()
-        elif method == "cascade":
-            return self._cascade_influencers(
-                k, probability, epsilon, max_samples, random_state, allowed
-            )
-        else:
+        if method not in ("degree", "pagerank", "cascade"):
             raise InvalidInputError(
                 f"method: expected 'degree', 'pagerank' or 'cascade', got {method!r}"
             )
-        order = np.argsort(-scores, kind="stable")
-        top = order[allowed[order]][:k]
+        if method == "cascade":
+            with Progress(show_progress, 0, "reverse-reachable sets") as progress:
+                return self._cascade_influencers(
+                    k, probability, epsilon, max_samples, random_state, allowed, progress
+                )
+        with Progress(show_progress, 1, method) as progress:
+            scores = self.degrees().astype(np.float64) if method == "degree" else self.pagerank()
+            order = np.argsort(-scores, kind="stable")
+            top = order[allowed[order]][:k]
+            progress.advance()
         return Influencers(tuple(self._ids.ids_at(top)), scores[top], method)
 
     # ---------------------------------------------------------------- cascades
@@ -2080,6 +2102,7 @@ class ReferralGraph:
         model: CascadeModel = "independent_cascade",
         max_steps: int | None = None,
         random_state: int | np.random.Generator | None = None,
+        show_progress: ShowProgress = False,
     ) -> CascadeResult:
         """Simulate word of mouth from ``seeds``, many runs at once.
 
@@ -2100,6 +2123,9 @@ class ReferralGraph:
             Stop after this many steps.
         random_state : int, Generator or None
             The same int seed gives the same result, bit for bit.
+        show_progress : bool or callable, default False
+            ``True`` draws a progress bar in runs done; a callable is called as
+            ``callback(done, total)`` after each block of runs (raise from it to stop).
 
         Returns
         -------
@@ -2120,6 +2146,7 @@ class ReferralGraph:
         """
         start = self._seeds(seeds)
         runs = _check_int(runs, "runs", low=1)
+        show_progress = check_show_progress(show_progress)
         if max_steps is not None:
             max_steps = _check_int(max_steps, "max_steps", low=0)
         if model not in ("independent_cascade", "linear_threshold"):
@@ -2140,16 +2167,18 @@ class ReferralGraph:
         reach = np.empty(runs, np.int64)
         hits = np.zeros(n, np.int64)
         curves: list[IntArray] = []
-        for first in range(0, runs, chunk):
-            count = min(chunk, runs - first)
-            if model == "independent_cascade":
-                active, curve = _independent_cascade(matrix, start, weights, count, limit, rng)
-            else:
-                active, curve = _linear_threshold(matrix, start, weights, count, limit, rng)
-            grid = active.reshape(count, n)
-            reach[first : first + count] = grid.sum(axis=1)
-            hits += grid.sum(axis=0)
-            curves.append(curve)
+        with Progress(show_progress, runs, "cascade runs") as progress:
+            for first in range(0, runs, chunk):
+                count = min(chunk, runs - first)
+                if model == "independent_cascade":
+                    active, curve = _independent_cascade(matrix, start, weights, count, limit, rng)
+                else:
+                    active, curve = _linear_threshold(matrix, start, weights, count, limit, rng)
+                grid = active.reshape(count, n)
+                reach[first : first + count] = grid.sum(axis=1)
+                hits += grid.sum(axis=0)
+                curves.append(curve)
+                progress.advance(count)
         width = max(curve.shape[1] for curve in curves)
         padded = [
             np.concatenate([c, np.repeat(c[:, -1:], width - c.shape[1], axis=1)], axis=1)
@@ -2197,6 +2226,7 @@ class ReferralGraph:
         max_samples: int,
         random_state: object,
         allowed: BoolArray,
+        progress: Progress,
     ) -> Influencers:
         epsilon = _check_float(epsilon, "epsilon", low=1e-6, high=1.0)
         max_samples = _check_int(max_samples, "max_samples", low=1)
@@ -2208,7 +2238,7 @@ class ReferralGraph:
             return Influencers((), np.empty(0), "cascade", 0.0, 0)
         if isinstance(weights, np.ndarray):
             weights = weights[self._reverse_positions()]
-        sampler = _RRSampler(matrix, weights, rng)
+        sampler = _RRSampler(matrix, weights, rng, progress)
         log_n = math.log(n)
         log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
         ell = 1.0 + math.log(2) / log_n if n > 1 else 1.0
@@ -2405,11 +2435,16 @@ class _RRSampler:
     """Reverse-reachable sets of the independent cascade, drawn many at a time."""
 
     def __init__(
-        self, matrix: sp.csr_matrix, weights: float | FloatArray, rng: np.random.Generator
+        self,
+        matrix: sp.csr_matrix,
+        weights: float | FloatArray,
+        rng: np.random.Generator,
+        progress: Progress,
     ) -> None:
         self.matrix = matrix
         self.weights = weights
         self.rng = rng
+        self.progress = progress
         self.n = matrix.shape[0]
         self.count = 0
         self.set_ids: list[IntArray] = []
@@ -2419,6 +2454,7 @@ class _RRSampler:
         n = self.n
         indptr, indices = self.matrix.indptr, self.matrix.indices
         batch_size = max(1, _VISITED_BUDGET // n)
+        self.progress.retotal(max(target, self.count))
         # One scratch array for all batches, cleared entry by entry: RR sets are small.
         visited = np.zeros(min(batch_size, max(target - self.count, 1)) * n, np.bool_)
         while self.count < target:
@@ -2440,6 +2476,7 @@ class _RRSampler:
             self.set_ids.append(found // n + self.count)
             self.nodes.append(found % n)
             self.count += batch
+            self.progress.advance(batch)
 
     def greedy(self, k: int, allowed: BoolArray) -> tuple[IntArray, float, IntArray]:
         """Max coverage: the k nodes covering most sets, the fraction covered, each gain."""
