@@ -1026,16 +1026,17 @@ class FanGroup:
     def _grant(self, ids: list[Hashable], micros: int, source: str) -> None:
         if self._registry is None or not ids:
             return
-        at = from_micros(micros)
-        for channel in self._channels:
-            self._registry.grant_many(ids, self._purpose, channel, source=source, at=at)
+        # Every channel in one block: a grant refused on one records none.
+        self._registry.grant_many(
+            ids, self._purpose, self._channels, source=source, at=from_micros(micros)
+        )
 
     def _withdraw(self, member: Hashable, micros: int, source: str) -> None:
         if self._registry is None:
             return
-        at = from_micros(micros)
-        for channel in self._channels:
-            self._registry.withdraw(member, self._purpose, channel, source=source, at=at)
+        self._registry.withdraw_many(
+            [member], self._purpose, self._channels, source=source, at=from_micros(micros)
+        )
 
     # ---------------------------------------------------------------- properties
 

@@ -191,6 +191,20 @@ def _nonempty_str(value: object, field: str) -> str:
     return value
 
 
+def _channels(value: object) -> tuple[str, ...]:
+    """One channel, or a non-empty sequence of distinct channels."""
+    if isinstance(value, str):
+        return (_nonempty_str(value, "channel"),)
+    if not isinstance(value, Sequence) or not value:
+        raise InvalidInputError(
+            f"channel: expected a str or a non-empty sequence of str, got {value!r}"
+        )
+    names = tuple(_nonempty_str(name, f"channel[{i}]") for i, name in enumerate(value))
+    if len(set(names)) != len(names):
+        raise InvalidInputError(f"channel: expected distinct channels, got {list(names)!r}")
+    return names
+
+
 def _optional_str(value: object, field: str) -> str | None:
     return None if value is None else _nonempty_str(value, field)
 
@@ -1157,7 +1171,7 @@ class OptInRegistry:
         self,
         contacts: Sequence[Hashable] | npt.NDArray[Any],
         purpose: str,
-        channel: str,
+        channel: str | Sequence[str],
         *,
         source: str,
         basis: str = "express",
@@ -1172,7 +1186,10 @@ class OptInRegistry:
         ----------
         contacts : sequence or numpy array of ids
             One grant per entry.
-        purpose, channel, source, basis, notice_version, jurisdiction, expires_at
+        channel : str or sequence of str
+            One channel, or several: one grant per contact and channel, all recorded
+            in one block or none of them.
+        purpose, source, basis, notice_version, jurisdiction, expires_at
             As for ``grant``, shared by every row.
         at : datetime, sequence of datetimes or numpy datetime64 array, optional
             One moment for all, or one per contact (datetime64 is read as UTC).
@@ -1190,6 +1207,9 @@ class OptInRegistry:
         >>> registry.grant_many(["ann", "bob", "cid"], "newsletter", "email",
         ...                     source="import", at=datetime(2026, 1, 1, tzinfo=UTC))
         3
+        >>> registry.grant_many(["ann", "bob"], "offers", ["email", "sms"], source="import",
+        ...                     at=datetime(2026, 1, 1, tzinfo=UTC))
+        4
         """
         return len(
             self._many(
@@ -1211,7 +1231,7 @@ class OptInRegistry:
         action: np.int8,
         contacts: Sequence[Hashable] | npt.NDArray[Any],
         purpose: str,
-        channel: str,
+        channel: str | Sequence[str],
         *,
         source: str,
         basis: str | None = None,
@@ -1220,9 +1240,13 @@ class OptInRegistry:
         expires_at: datetime | None = None,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
     ) -> Int64Array:
-        """Validate and append one event per contact; the rows written, in order."""
+        """Validate and append one event per contact and channel; the rows written, in order.
+
+        With several channels the rows go channel by channel, in one block: a
+        refused block (say, a grant older than a channel's latest event) changes nothing.
+        """
         _nonempty_str(purpose, "purpose")
-        _nonempty_str(channel, "channel")
+        channels = _channels(channel)
         _nonempty_str(source, "source")
         if basis is not None:
             _nonempty_str(basis, "basis")
@@ -1243,10 +1267,20 @@ class OptInRegistry:
             if lifetime is not None:
                 expiry = ts + lifetime
         with self._write():
-            pair = self._pair_of(purpose, channel, create=True)
+            pairs = [self._pair_of(purpose, name, create=True) for name in channels]
             meta = self._meta_of(source, basis, notice_version, jurisdiction)
             cidx = self._add_contacts(items, "contacts")
-            return self._append(cidx, pair, action, ts, meta, expiry)
+            if len(pairs) == 1:
+                return self._append(cidx, pairs[0], action, ts, meta, expiry)
+            k = len(pairs)
+            return self._append(
+                np.tile(cidx, k),
+                np.repeat(np.asarray(pairs, np.int64), n),
+                action,
+                np.tile(ts, k),
+                meta,
+                expiry if isinstance(expiry, int) else np.tile(expiry, k),
+            )
 
     def request(
         self,
@@ -1545,12 +1579,14 @@ class OptInRegistry:
         self,
         contacts: Sequence[Hashable] | npt.NDArray[Any],
         purpose: str,
-        channel: str,
+        channel: str | Sequence[str],
         *,
         source: str,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
     ) -> int:
-        """Withdraw one purpose and channel for many contacts at once.
+        """Withdraw one purpose on one channel, or on several, for many contacts at once.
+
+        With several channels every withdrawal is recorded in one block, or none is.
 
         Examples
         --------

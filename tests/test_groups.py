@@ -895,6 +895,18 @@ def test_join_grants_group_purpose_on_every_channel(clock: Clock, registry: OptI
     assert registry.status("bob", "group:espresso", "sms") is ConsentStatus.NONE
 
 
+def test_join_refused_on_one_channel_grants_none(clock: Clock, registry: OptInRegistry) -> None:
+    group = FanGroup(
+        "espresso", "ann", registry=registry, channels=("in_app", "email"), clock=clock
+    )
+    # bob's email chain already holds an event after the join moment.
+    registry.withdraw("bob", "group:espresso", "email", source="link", at=T0 + timedelta(days=1))
+    events = registry.events()
+    unchanged(group, lambda: group.join("bob"), InvalidInputError)
+    assert registry.events() == events
+    assert registry.status("bob", "group:espresso", "in_app") is ConsentStatus.NONE
+
+
 def test_custom_purpose(clock: Clock, registry: OptInRegistry) -> None:
     group = FanGroup("espresso", "ann", registry=registry, purpose="fans", clock=clock)
     group.join("bob")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import UTC, datetime, time, timedelta, timezone
 
@@ -460,6 +461,48 @@ def test_grant_many_with_repeated_contacts(registry: OptInRegistry) -> None:
         ConsentAction.WITHDRAW,
     ]
     assert registry.audience(["a", "b"], "news", "email", at=T0 + HOUR) == ["b"]
+
+
+def test_grant_and_withdraw_many_on_several_channels(registry: OptInRegistry) -> None:
+    assert registry.grant_many(["ann", "bob"], "news", ["email", "sms"], source="form", at=T0) == 4
+    for contact in ("ann", "bob"):
+        for channel in ("email", "sms"):
+            assert registry.status(contact, "news", channel, at=T0) is ConsentStatus.GRANTED
+    assert (
+        registry.withdraw_many(["bob"], "news", ("sms", "email"), source="link", at=T0 + HOUR) == 2
+    )
+    assert registry.audience(["ann", "bob"], "news", "sms", at=T0 + HOUR) == ["ann"]
+    assert registry.status("bob", "news", "email", at=T0 + HOUR) is ConsentStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize(
+    ("channel", "field"),
+    [
+        ([], "channel"),
+        (["email", ""], "channel[1]"),
+        (["email", "email"], "channel"),
+        (3, "channel"),
+    ],
+)
+def test_grant_many_bad_channels_change_nothing(
+    registry: OptInRegistry, channel: object, field: str
+) -> None:
+    registry.grant("ann", "news", "email", source="form", at=T0)
+    before = snapshot(registry)
+    with pytest.raises(InvalidInputError, match=rf"^{re.escape(field)}: "):
+        registry.grant_many(["ann", "bob"], "news", channel, source="form", at=T0)  # type: ignore[arg-type]
+    assert snapshot(registry) == before
+
+
+def test_grant_many_on_several_channels_is_all_or_nothing(registry: OptInRegistry) -> None:
+    # sms already has a later event for ann: the block cannot go back in time on it,
+    # so neither channel (nor the new pair) may be recorded.
+    registry.withdraw("ann", "news", "sms", source="link", at=T0 + DAY)
+    before = snapshot(registry)
+    with pytest.raises(InvalidInputError, match=r"^at: "):
+        registry.grant_many(["bob", "ann"], "news", ["push", "email", "sms"], source="form", at=T0)
+    assert snapshot(registry) == before
+    assert registry.status("bob", "news", "email", at=T0 + DAY) is ConsentStatus.NONE
 
 
 def test_record_sent_many_feeds_caps() -> None:
