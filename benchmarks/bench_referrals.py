@@ -264,6 +264,25 @@ def bench_graph(name: str, a: np.ndarray, b: np.ndarray, args: argparse.Namespac
             f"spread {ours:.1f} vs {theirs:.1f} = {ours / theirs:.1%} "
             f"(IMM estimate {chosen.expected_spread:.1f}, {chosen.samples} RR sets)",
         )
+        # Linear threshold with 1/degree weights: each member heeds one friend at most.
+        lt: dict[str, Any] = {"model": "linear_threshold"}
+        t_ours, chosen = timed(
+            lambda: graph.influencers(10, method="cascade", random_state=0, **lt), 1
+        )
+        t_celf, celf_seeds = timed(
+            lambda: celf(graph, 10, None, args.celf_runs, "linear_threshold"), 1
+        )
+        ours = graph.simulate_cascade(chosen.ids, runs=20_000, random_state=42, **lt).mean
+        theirs = graph.simulate_cascade(celf_seeds, runs=20_000, random_state=42, **lt).mean
+        row(
+            name,
+            "influencers(10, cascade, linear_threshold)",
+            t_ours,
+            f"CELF greedy, LT ({args.celf_runs} runs/eval)",
+            t_celf,
+            f"spread {ours:.1f} vs {theirs:.1f} = {ours / theirs:.1%} "
+            f"(IMM estimate {chosen.expected_spread:.1f}, {chosen.samples} RR sets)",
+        )
     elif "celf" not in args.skip:
         skip(name, "influencers(10, cascade)", "CELF greedy", "CELF is run on Last.fm only")
 
@@ -293,7 +312,13 @@ def ndlib_cascade(
     return (time.perf_counter() - start) / runs, float(np.mean(reaches))
 
 
-def celf(graph: ReferralGraph, k: int, probability: float, runs: int) -> list[Any]:
+def celf(
+    graph: ReferralGraph,
+    k: int,
+    probability: float | None,
+    runs: int,
+    model: str = "independent_cascade",
+) -> list[Any]:
     """CELF lazy greedy (Leskovec et al. 2007) on top of simulate_cascade."""
     import heapq
 
@@ -301,7 +326,11 @@ def celf(graph: ReferralGraph, k: int, probability: float, runs: int) -> list[An
 
     def spread(seeds: list[Any]) -> float:
         return graph.simulate_cascade(
-            seeds, probability=probability, runs=runs, random_state=7
+            seeds,
+            probability=probability,
+            runs=runs,
+            model=model,  # type: ignore[arg-type]
+            random_state=7,
         ).mean
 
     heap = [(-spread([member]), position, 0) for position, member in enumerate(ids)]

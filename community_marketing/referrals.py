@@ -1999,7 +1999,8 @@ class ReferralGraph:
         k: int,
         *,
         method: InfluenceMethod = "degree",
-        probability: float | npt.NDArray[np.floating[Any]] = 0.1,
+        probability: float | npt.NDArray[np.floating[Any]] | None = None,
+        model: CascadeModel = "independent_cascade",
         epsilon: float = 0.3,
         max_samples: int = 2_000_000,
         random_state: int | np.random.Generator | None = None,
@@ -2014,11 +2015,18 @@ class ReferralGraph:
             How many seeds (at most the number of members).
         method : {"degree", "pagerank", "cascade"}, default "degree"
             Rank by number of friends, by PageRank, or choose the seed set that maximizes the
-            expected independent-cascade spread by reverse-reachable sets (IMM: the sample size
-            follows from ``epsilon``, with the usual ``1 - 1/e - epsilon`` guarantee).
-        probability : float or array, default 0.1
-            For ``"cascade"``: activation probability per friendship, scalar or per edge in the
-            order of ``adjacency()`` entries (row activates column).
+            expected cascade spread by reverse-reachable sets (IMM: the sample size follows
+            from ``epsilon``, with the usual ``1 - 1/e - epsilon`` guarantee).
+        probability : float or array, optional
+            For ``"cascade"``, as in :meth:`simulate_cascade`: under the independent cascade
+            the activation probability per friendship (0.1 when omitted); under linear
+            threshold the influence weights (``1 / degree`` of the influenced member when
+            omitted). Scalar or per edge in the order of ``adjacency()`` entries (row
+            activates column).
+        model : {"independent_cascade", "linear_threshold"}
+            For ``"cascade"``: the diffusion model whose spread is maximized. Linear
+            threshold draws its reverse-reachable sets as live-edge walks: each member
+            heeds at most one friend, chosen with probability equal to that friend's weight.
         epsilon : float, default 0.3
             For ``"cascade"``: approximation slack; smaller draws more sets.
         max_samples : int, default 2,000,000
@@ -2042,6 +2050,8 @@ class ReferralGraph:
         >>> best = graph.influencers(2, method="cascade", probability=1.0, random_state=0)
         >>> best.ids, best.expected_spread
         (('hub', 'e'), 7.0)
+        >>> graph.influencers(2, method="cascade", model="linear_threshold", random_state=0).ids
+        ('hub', 'e')
         """
         k = _check_int(k, "k", low=0)
         show_progress = check_show_progress(show_progress)
@@ -2057,9 +2067,13 @@ class ReferralGraph:
                 f"method: expected 'degree', 'pagerank' or 'cascade', got {method!r}"
             )
         if method == "cascade":
+            if model not in ("independent_cascade", "linear_threshold"):
+                raise InvalidInputError(
+                    f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
+                )
             with Progress(show_progress, 0, "reverse-reachable sets") as progress:
                 return self._cascade_influencers(
-                    k, probability, epsilon, max_samples, random_state, allowed, progress
+                    k, probability, model, epsilon, max_samples, random_state, allowed, progress
                 )
         with Progress(show_progress, 1, method) as progress:
             scores = self.degrees().astype(np.float64) if method == "degree" else self.pagerank()
@@ -2222,6 +2236,7 @@ class ReferralGraph:
         self,
         k: int,
         probability: object,
+        model: CascadeModel,
         epsilon: float,
         max_samples: int,
         random_state: object,
@@ -2230,7 +2245,11 @@ class ReferralGraph:
     ) -> Influencers:
         epsilon = _check_float(epsilon, "epsilon", low=1e-6, high=1.0)
         max_samples = _check_int(max_samples, "max_samples", low=1)
-        weights = self._edge_probability(probability)
+        weights: float | FloatArray
+        if model == "linear_threshold":
+            weights = self._threshold_weights(probability)
+        else:
+            weights = self._edge_probability(0.1 if probability is None else probability)
         rng = _generator(random_state)
         matrix = self._matrix()
         n = matrix.shape[0]
@@ -2238,7 +2257,7 @@ class ReferralGraph:
             return Influencers((), np.empty(0), "cascade", 0.0, 0)
         if isinstance(weights, np.ndarray):
             weights = weights[self._reverse_positions()]
-        sampler = _RRSampler(matrix, weights, rng, progress)
+        sampler = _RRSampler(matrix, weights, rng, progress, model)
         log_n = math.log(n)
         log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
         ell = 1.0 + math.log(2) / log_n if n > 1 else 1.0
@@ -2366,6 +2385,26 @@ def _blocks(cumulative: IntArray, budget: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def _heeded_friend(
+    indptr: npt.NDArray[Any],
+    nodes: IntArray,
+    cumulative: FloatArray,
+    rng: np.random.Generator,
+) -> tuple[IntArray, IntArray]:
+    """Linear threshold's live edges: each node heeds one entry of its row, or none.
+
+    Entry ``j`` of a row is chosen with probability equal to its weight (Kempe et al.'s
+    live-edge equivalence), found by one binary search in the running sum of the weights.
+    """
+    starts = indptr[nodes].astype(np.int64)
+    ends = indptr[nodes + 1].astype(np.int64)
+    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
+    target = before + rng.random(len(nodes))
+    positions = np.searchsorted(cumulative, target, side="right")
+    heeds = positions < ends
+    return positions[heeds].astype(np.int64), np.flatnonzero(heeds)
+
+
 def _independent_cascade(
     matrix: sp.csr_matrix,
     seeds: IntArray,
@@ -2440,11 +2479,19 @@ class _RRSampler:
         weights: float | FloatArray,
         rng: np.random.Generator,
         progress: Progress,
+        model: CascadeModel = "independent_cascade",
     ) -> None:
         self.matrix = matrix
         self.weights = weights
         self.rng = rng
         self.progress = progress
+        self.model = model
+        # Linear threshold: each row's weights laid end to end, to pick one friend per
+        # member with a single binary search.
+        self.cumulative: FloatArray | None = None
+        if model == "linear_threshold":
+            full = np.broadcast_to(np.asarray(weights, np.float64), (matrix.nnz,))
+            self.cumulative = np.cumsum(full)
         self.n = matrix.shape[0]
         self.count = 0
         self.set_ids: list[IntArray] = []
@@ -2465,7 +2512,10 @@ class _RRSampler:
             members = [frontier]
             while frontier.size:
                 sets, node = np.divmod(frontier, n)
-                positions, owner = _live_edges(indptr, node, self.weights, self.rng)
+                if self.cumulative is None:
+                    positions, owner = _live_edges(indptr, node, self.weights, self.rng)
+                else:
+                    positions, owner = _heeded_friend(indptr, node, self.cumulative, self.rng)
                 keys = sets[owner] * n + indices[positions]
                 keys = keys[~visited[keys]]
                 frontier = _distinct(keys)

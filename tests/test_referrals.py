@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -541,6 +542,16 @@ class TestLastfm:
         assert ours.mean >= theirs.mean * 0.98
         assert chosen.expected_spread == pytest.approx(ours.mean, rel=0.1)
 
+    def test_lastfm_linear_threshold_seeds_beat_degree(self) -> None:
+        graph = lastfm_graph()
+        chosen = graph.influencers(5, method="cascade", model="linear_threshold", random_state=1)
+        by_degree = graph.influencers(5, method="degree")
+        options: dict[str, Any] = {"model": "linear_threshold", "runs": 300, "random_state": 2}
+        ours = graph.simulate_cascade(chosen.ids, **options)
+        theirs = graph.simulate_cascade(by_degree.ids, **options)
+        assert ours.mean >= theirs.mean * 0.98
+        assert chosen.expected_spread == pytest.approx(ours.mean, rel=0.1)
+
 
 # ------------------------------------------------------------------ cascades and influencers
 
@@ -688,6 +699,54 @@ class TestCascades:
         best = graph.influencers(1, method="cascade", probability=probability, random_state=0)
         assert best.ids == ("c",)
         assert best.expected_spread == pytest.approx(3.0, rel=0.1)
+
+    def test_linear_threshold_influencers_on_stars(self) -> None:
+        graph = make([("hub", i) for i in range(10)] + [("mid", i) for i in range(10, 15)])
+        graph.add_friendships([("x", "y")])
+        # Under 1/degree weights every leaf heeds only its centre: seeding both centres
+        # reaches the 15 leaves for certain, and nothing reaches x or y.
+        best = graph.influencers(2, method="cascade", model="linear_threshold", random_state=0)
+        assert set(best.ids) == {"hub", "mid"}
+        assert best.expected_spread == pytest.approx(17.0, rel=0.1)
+        simulated = graph.simulate_cascade(best.ids, model="linear_threshold", runs=50)
+        assert simulated.reach.tolist() == [17] * 50
+
+    def test_linear_threshold_influencers_with_per_edge_weights(self) -> None:
+        graph = make([("a", "b"), ("b", "c"), ("c", "d")])
+        matrix, ids = graph.adjacency()
+        rows, _ = matrix.nonzero()
+        weights = np.where(rows == ids.index("c"), 1.0, 0.0)
+        best = graph.influencers(
+            1, method="cascade", model="linear_threshold", probability=weights, random_state=0
+        )
+        assert best.ids == ("c",)
+        assert best.expected_spread == pytest.approx(3.0, rel=0.1)
+
+    def test_linear_threshold_spread_matches_simulation(self) -> None:
+        rng = np.random.default_rng(4)
+        pairs = {tuple(sorted(map(int, rng.integers(0, 300, 2)))) for _ in range(900)}
+        graph = make([(a, b) for a, b in pairs if a != b])
+        chosen = graph.influencers(
+            5, method="cascade", model="linear_threshold", epsilon=0.1, random_state=3
+        )
+        ours = graph.simulate_cascade(
+            chosen.ids, model="linear_threshold", runs=3000, random_state=5
+        )
+        assert chosen.expected_spread == pytest.approx(ours.mean, rel=0.05)
+        by_degree = graph.influencers(5, method="degree")
+        theirs = graph.simulate_cascade(
+            by_degree.ids, model="linear_threshold", runs=3000, random_state=5
+        )
+        assert ours.mean >= theirs.mean * 0.98
+
+    def test_bad_cascade_model_for_influencers_changes_nothing(self) -> None:
+        graph = self.star()
+        before = snapshot(graph)
+        with pytest.raises(InvalidInputError, match=r"^model: "):
+            graph.influencers(1, method="cascade", model="sir")  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="sum to"):
+            graph.influencers(1, method="cascade", model="linear_threshold", probability=0.9)
+        assert snapshot(graph) == before
 
 
 # ------------------------------------------------------------------ state
