@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from ._checks import check_int
 from ._frames import frame, html_table
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
@@ -38,14 +39,6 @@ __all__ = [
     "offers_on_presence",
     "plan_campaign",
 ]
-
-
-def _positive_int(value: object, field: str, *, zero: bool = False) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise InvalidInputError(f"{field}: expected an int, got {type(value).__name__}")
-    if value < (0 if zero else 1):
-        raise InvalidInputError(f"{field}: expected an int >= {0 if zero else 1}, got {value}")
-    return int(value)
 
 
 def _probability(value: object) -> float:
@@ -299,9 +292,9 @@ def plan_campaign(
     moment = (
         ensure_aware(at, "at") if at is not None else ensure_aware((clock or utc_now)(), "clock()")
     )
-    budget = _positive_int(budget, "budget")
-    n_seeds = _positive_int(seeds, "seeds", zero=True)
-    runs = _positive_int(runs, "runs")
+    budget = check_int(budget, "budget", low=1)
+    n_seeds = check_int(seeds, "seeds", low=0)
+    runs = check_int(runs, "runs", low=1)
     p = _probability(probability)
     show_progress = check_show_progress(show_progress)
     with Progress(show_progress, 4, "consent") as progress:
@@ -714,7 +707,7 @@ def offers_on_presence(
     ['offer', 'no_consent', 'cooldown']
     """
     pairs = _check_events(events, log)
-    n = _positive_int(n, "n")
+    n = check_int(n, "n", low=1)
     window = ensure_timedelta(cooldown, "cooldown", positive=False) // timedelta(microseconds=1)
     if not isinstance(blend, (int, float)) or isinstance(blend, bool) or not 0 <= blend <= 1:
         raise InvalidInputError(f"blend: expected a number in [0, 1], got {blend!r}")

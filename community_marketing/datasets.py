@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._checks import check_int
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import EPOCH, ensure_aware, to_micros
 from .errors import InvalidInputError
@@ -365,14 +366,6 @@ class Community:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _count(value: object, field: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidInputError(f"{field}: expected an int, got {type(value).__name__}")
-    if int(value) < minimum:
-        raise InvalidInputError(f"{field}: expected an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _mean(value: object, field: str) -> float:
@@ -733,11 +726,11 @@ def synthetic_community(
     >>> synthetic_community(500, 60, random_state=3) == community
     True
     """
-    n_members = _count(n_members, "n_members", 2)
-    n_items = _count(n_items, "n_items", 1)
+    n_members = check_int(n_members, "n_members", low=2)
+    n_items = check_int(n_items, "n_items", low=1)
     if n_clusters is None:
         n_clusters = max(1, round(math.sqrt(n_members) / 2))
-    n_clusters = _count(n_clusters, "n_clusters", 1)
+    n_clusters = check_int(n_clusters, "n_clusters", low=1)
     if n_clusters > n_members:
         raise InvalidInputError(
             f"n_clusters: expected at most n_members ({n_members}), got {n_clusters}"

@@ -44,6 +44,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._checks import check_int
 from ._ids import IdIndex, as_id_list, check_id
 from ._time import Clock, ensure_aware, from_micros, micros_array, resolve_at, to_micros, utc_now
 from .errors import (
@@ -127,19 +128,6 @@ def _check_name(value: object, field: str) -> str:
     return value
 
 
-def _check_int(
-    value: object, field: str, *, low: int | None = None, high: int | None = None
-) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidInputError(f"{field}: expected an int, got {type(value).__name__}")
-    number = int(value)
-    if low is not None and number < low:
-        raise InvalidInputError(f"{field}: expected an int >= {low}, got {number}")
-    if high is not None and number > high:
-        raise InvalidInputError(f"{field}: expected an int <= {high}, got {number}")
-    return number
-
-
 def _check_amount(value: object, field: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInputError(f"{field}: expected a number >= 0, got {type(value).__name__}")
@@ -159,7 +147,7 @@ def _validate_role_name(instance: object, attribute: attrs.Attribute[str], value
 
 
 def _validate_rank(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    _check_int(value, "rank", low=0, high=100)
+    check_int(value, "rank", low=0, high=100)
 
 
 @attrs.frozen
@@ -275,7 +263,7 @@ class Reward:
 
 
 def _validate_threshold(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    _check_int(value, "at_least", low=1)
+    check_int(value, "at_least", low=1)
 
 
 def _validate_kind(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -425,7 +413,7 @@ class Hotspot:
 def _to_thresholds(value: object) -> tuple[int, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidInputError(f"thresholds: expected a sequence of ints, got {value!r}")
-    items = tuple(_check_int(v, f"thresholds[{i}]", low=1) for i, v in enumerate(value))
+    items = tuple(check_int(v, f"thresholds[{i}]", low=1) for i, v in enumerate(value))
     if any(b <= a for a, b in itertools.pairwise(items)):
         raise InvalidInputError(f"thresholds: expected strictly increasing values, got {items}")
     return items
@@ -782,7 +770,7 @@ class FanGroup:
                 f"got {len(questions)}"
             )
         self._questions = tuple(_check_name(q, f"questions[{i}]") for i, q in enumerate(questions))
-        self._invite_cap = _check_int(invite_daily_cap, "invite_daily_cap", low=0)
+        self._invite_cap = check_int(invite_daily_cap, "invite_daily_cap", low=0)
         self._set_points(DEFAULT_POINTS if points is None else points)
         trust = TrustPolicy() if trust is None else trust
         if not isinstance(trust, TrustPolicy):
@@ -819,7 +807,7 @@ class FanGroup:
         if len(points) > np.iinfo(np.int16).max:
             raise InvalidInputError("points: too many kinds")
         checked = {
-            _check_name(kind, "points key"): _check_int(
+            _check_name(kind, "points key"): check_int(
                 value, f"points[{kind!r}]", low=-(10**6), high=10**6
             )
             for kind, value in points.items()
@@ -2229,7 +2217,7 @@ class FanGroup:
         >>> group.leaderboard(1)
         [Standing(member='bob', reputation=5)]
         """
-        _check_int(n, "n", low=0)
+        check_int(n, "n", low=0)
         if n == 0:
             return []
         size = len(self._people)
@@ -2378,7 +2366,7 @@ class FanGroup:
         """
         with self._lock:
             log = self._badge_log
-            rows = [_check_int(i, "ids", low=0, high=log.length - 1) for i in ids]
+            rows = [check_int(i, "ids", low=0, high=log.length - 1) for i in ids]
             log["settled"][rows] = True
 
     def display_name(self, member: Hashable) -> str:
@@ -2490,7 +2478,7 @@ class FanGroup:
         [('Lyon', 1, 1), ('Nice', 0, 2)]
         """
         _check_name(attribute, "attribute")
-        _check_int(top, "top", low=0)
+        check_int(top, "top", low=0)
         column = self._attributes.get(attribute)
         if column is None:
             return []
@@ -2709,7 +2697,7 @@ def _weights(weights: object, n: int) -> npt.NDArray[np.int32]:
         raise InvalidInputError(f"weights: expected {n} weights, got shape {array.shape}")
     if n and array.dtype == object:
         for row, value in enumerate(array.tolist()):
-            _check_int(value, f"weights[{row}]", low=1, high=_INT32_MAX)
+            check_int(value, f"weights[{row}]", low=1, high=_INT32_MAX)
         array = array.astype(np.int64)
     if n and not np.issubdtype(array.dtype, np.integer):
         raise InvalidInputError(f"weights: expected ints, got dtype {array.dtype}")
@@ -2831,7 +2819,7 @@ class _StateReader:
         for i, raw in enumerate(self.list_of("roles")):
             if not isinstance(raw, Mapping) or set(raw) != {"name", "abilities", "rank"}:
                 raise InvalidInputError(f"state.roles[{i}]: expected name, abilities and rank")
-            bits = _check_int(raw["abilities"], f"state.roles[{i}].abilities", low=0,
+            bits = check_int(raw["abilities"], f"state.roles[{i}].abilities", low=0,
                               high=Ability.ALL.value)  # fmt: skip
             role = Role(raw["name"], Ability(bits), raw["rank"])
             if any(known.name == role.name for known in group._role_list):
@@ -2935,7 +2923,7 @@ class _StateReader:
             if len(answers) != len(group._questions):
                 raise InvalidInputError(f"state.requests[{i}].answers: one per question")
             checked = tuple(_check_name(a, f"state.requests[{i}].answers") for a in answers)
-            at = _check_int(raw["at"], f"state.requests[{i}].at", low=-(2**62), high=2**62)
+            at = check_int(raw["at"], f"state.requests[{i}].at", low=-(2**62), high=2**62)
             paid = _check_amount(raw["fee_paid"], f"state.requests[{i}].fee_paid")
             if member in group._requests:
                 raise InvalidInputError(f"state.requests[{i}]: duplicate request")
@@ -2956,8 +2944,8 @@ class _StateReader:
                     check_id(raw["member"], f"state.invitations[{i}].member"),
                     check_id(raw["by"], f"state.invitations[{i}].by"),
                     bytes.fromhex(digest),
-                    _check_int(raw["created_at"], "created_at", low=-(2**62), high=2**62),
-                    _check_int(raw["expires_at"], "expires_at", low=-(2**62), high=2**62),
+                    check_int(raw["created_at"], "created_at", low=-(2**62), high=2**62),
+                    check_int(raw["expires_at"], "expires_at", low=-(2**62), high=2**62),
                     raw["used"],
                 )
             )

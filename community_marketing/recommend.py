@@ -28,6 +28,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.topk import topk
 from threadpoolctl import threadpool_limits
 
+from ._checks import check_int
 from ._ids import IdIndex, as_id_list
 from ._progress import ProgressCallback, ShowProgress, check_show_progress
 from .errors import InvalidInputError, NotFittedError, UnknownIdError
@@ -516,15 +517,6 @@ def _check_random_state(value: object) -> int | np.random.Generator | None:
     )
 
 
-def _check_positive_int(value: object, field: str, *, zero: bool = False) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise InvalidInputError(f"{field}: expected an int, got {type(value).__name__}")
-    if value < (0 if zero else 1):
-        bound = "non-negative" if zero else "positive"
-        raise InvalidInputError(f"{field}: expected a {bound} int, got {value}")
-    return int(value)
-
-
 def _check_float(value: object, field: str, *, positive: bool) -> float:
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
         raise InvalidInputError(f"{field}: expected a number, got {type(value).__name__}")
@@ -703,11 +695,11 @@ class Recommender:
             )
         check_show_progress(self.show_progress)
         return {
-            "factors": _check_positive_int(self.factors, "factors"),
+            "factors": check_int(self.factors, "factors", low=1),
             "regularization": _check_float(self.regularization, "regularization", positive=False),
             "alpha": _check_float(self.alpha, "alpha", positive=True),
-            "iterations": _check_positive_int(self.iterations, "iterations", zero=True),
-            "num_threads": _check_positive_int(self.num_threads, "num_threads", zero=True),
+            "iterations": check_int(self.iterations, "iterations", low=0),
+            "num_threads": check_int(self.num_threads, "num_threads", low=0),
             "random_state": _check_random_state(self.random_state),
         }
 
@@ -1024,7 +1016,7 @@ class Recommender:
         ([['jam'], ['tea']], ('als', 'als'))
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         weight = _check_float(social_weight, "social_weight", positive=False)
         if weight > 1:
             raise InvalidInputError(f"social_weight: expected a number in [0, 1], got {weight}")
@@ -1164,7 +1156,7 @@ class Recommender:
         ['pie']
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         index = state.items.index(item)
         model = state.model
         k = min(n + 1, len(state.items))
@@ -1194,7 +1186,7 @@ class Recommender:
         ['cid']
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         index = state.users.index(user)
         k = min(n + 1, len(state.users))
         ids, scores = state.model.similar_users(index, N=k)
@@ -1228,7 +1220,7 @@ class Recommender:
         ('a', 'z', ['x'])
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         row = state.users.index(user)
         column = state.items.index(item)
         if state.user_items is None:
@@ -1279,7 +1271,7 @@ class Recommender:
         [('ann', 1.0)]
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         column = state.items.index(item)
         factors = state.model.user_factors
         item_factor = state.model.item_factors[column]
@@ -1386,7 +1378,7 @@ class Recommender:
         [None]
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         blend = _check_float(blend, "blend", positive=False)
         if blend > 1:
             raise InvalidInputError(f"blend: expected a number in [0, 1], got {blend}")
@@ -1463,7 +1455,7 @@ class Recommender:
         [('x', 2.0)]
         """
         state = self._state()
-        n = _check_positive_int(n, "n")
+        n = check_int(n, "n", low=1)
         order = np.lexsort((np.arange(state.popularity.size), -state.popularity))[:n]
         return list(zip(state.items.ids_at(order), state.popularity[order].tolist(), strict=True))
 

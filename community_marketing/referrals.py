@@ -43,6 +43,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ._checks import check_int
 from ._frames import frame, html_table
 from ._ids import IdIndex, as_id_list, check_id
 from ._progress import Progress, ShowProgress, check_show_progress
@@ -421,7 +422,7 @@ def project_growth(k: float, cycles: int, initial: float) -> GrowthProjection:
     """
     k = _check_float(k, "k", low=0.0)
     initial = _check_float(initial, "initial", low=0.0)
-    cycles = _check_int(cycles, "cycles", low=0)
+    cycles = check_int(cycles, "cycles", low=0)
     t = np.arange(cycles + 1, dtype=np.float64)
     if k == 1.0:
         users: FloatArray = initial * (t + 1.0)
@@ -434,15 +435,6 @@ def project_growth(k: float, cycles: int, initial: float) -> GrowthProjection:
 # --------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------
-
-
-def _check_int(value: object, field: str, *, low: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidInputError(f"{field}: expected an int, got {type(value).__name__}")
-    number = int(value)
-    if low is not None and number < low:
-        raise InvalidInputError(f"{field}: expected an int >= {low}, got {number}")
-    return number
 
 
 def _check_float(
@@ -1652,7 +1644,7 @@ class ReferralGraph:
         >>> [(f.referrer, f.pattern, f.count) for f in graph.suspicious_referrals(burst=3)]
         [('ann', 'burst', 4)]
         """
-        burst = _check_int(burst, "burst", low=1)
+        burst = check_int(burst, "burst", low=1)
         span = ensure_timedelta(window, "window") // timedelta(microseconds=1)
         flags: list[tuple[int, int, ReferralFlag]] = []
         src, dst, at = self._attributed_arrays()
@@ -1770,7 +1762,7 @@ class ReferralGraph:
         if low >= high:
             raise InvalidInputError(f"end: expected a time after start {start}, got {end}")
         if invitations is not None:
-            invitations = _check_int(invitations, "invitations", low=0)
+            invitations = check_int(invitations, "invitations", low=0)
         members = int(np.count_nonzero(self._since < low))
         _, _, at = self._attributed_arrays()
         referrals = int(np.count_nonzero((at >= low) & (at < high)))
@@ -1830,7 +1822,7 @@ class ReferralGraph:
         """
         i = self._index(id)
         if n is not None:
-            n = _check_int(n, "n", low=0)
+            n = check_int(n, "n", low=0)
         matrix = self._matrix()
         indptr, indices = matrix.indptr, matrix.indices
         direct = indices[indptr[i] : indptr[i + 1]].astype(np.int64)
@@ -1855,7 +1847,7 @@ class ReferralGraph:
         >>> graph.reach(["a"], hops=1), graph.reach(["a"], hops=2), graph.reach(["a", "d"], hops=1)
         (2, 3, 4)
         """
-        hops = _check_int(hops, "hops", low=0)
+        hops = check_int(hops, "hops", low=0)
         start = self._seeds(seeds)
         matrix = self._matrix()
         seen = np.zeros(matrix.shape[0], np.bool_)
@@ -1891,7 +1883,7 @@ class ReferralGraph:
         >>> graph.reach_all(hops=2).tolist()
         [3, 4, 4, 3]
         """
-        hops = _check_int(hops, "hops", low=0)
+        hops = check_int(hops, "hops", low=0)
         show_progress = check_show_progress(show_progress)
         matrix = self._matrix()
         n = matrix.shape[0]
@@ -1950,7 +1942,7 @@ class ReferralGraph:
         """
         damping = _check_float(damping, "damping", low=0.0, high=1.0)
         tol = _check_float(tol, "tol", low=0.0)
-        max_iter = _check_int(max_iter, "max_iter", low=1)
+        max_iter = check_int(max_iter, "max_iter", low=1)
         matrix = self._matrix()
         n = matrix.shape[0]
         if n == 0:
@@ -2053,7 +2045,7 @@ class ReferralGraph:
         >>> graph.influencers(2, method="cascade", model="linear_threshold", random_state=0).ids
         ('hub', 'e')
         """
-        k = _check_int(k, "k", low=0)
+        k = check_int(k, "k", low=0)
         show_progress = check_show_progress(show_progress)
         allowed = np.ones(len(self._ids), np.bool_)
         if candidates is not None:
@@ -2159,10 +2151,10 @@ class ReferralGraph:
         50.0
         """
         start = self._seeds(seeds)
-        runs = _check_int(runs, "runs", low=1)
+        runs = check_int(runs, "runs", low=1)
         show_progress = check_show_progress(show_progress)
         if max_steps is not None:
-            max_steps = _check_int(max_steps, "max_steps", low=0)
+            max_steps = check_int(max_steps, "max_steps", low=0)
         if model not in ("independent_cascade", "linear_threshold"):
             raise InvalidInputError(
                 f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
@@ -2244,7 +2236,7 @@ class ReferralGraph:
         progress: Progress,
     ) -> Influencers:
         epsilon = _check_float(epsilon, "epsilon", low=1e-6, high=1.0)
-        max_samples = _check_int(max_samples, "max_samples", low=1)
+        max_samples = check_int(max_samples, "max_samples", low=1)
         weights: float | FloatArray
         if model == "linear_threshold":
             weights = self._threshold_weights(probability)
@@ -2574,7 +2566,7 @@ def _load(cls: type[ReferralGraph], state: Mapping[str, Any], clock: Clock | Non
         raise InvalidInputError(f"state.schema: expected {SCHEMA}, got {state.get('schema')!r}")
     window_us = state.get("window_us")
     if window_us is not None:
-        window_us = _check_int(window_us, "state.window_us", low=1)
+        window_us = check_int(window_us, "state.window_us", low=1)
     attribution = state.get("attribution")
     graph = cls(
         attribution=attribution,  # type: ignore[arg-type]
@@ -2605,8 +2597,8 @@ def _load(cls: type[ReferralGraph], state: Mapping[str, Any], clock: Clock | Non
     if not isinstance(requests, list):
         raise InvalidInputError("state.requests: expected a list")
     for row, item in enumerate(requests):
-        i, j = (_check_int(x, f"state.requests[{row}]", low=0) for x in item[:2])
-        when = _check_int(item[2], f"state.requests[{row}]")
+        i, j = (check_int(x, f"state.requests[{row}]", low=0) for x in item[:2])
+        when = check_int(item[2], f"state.requests[{row}]")
         if len(item) != 3:
             raise InvalidInputError(f"state.requests[{row}]: expected [from, to, at_us]")
         if i >= n or j >= n or i == j or graph._has_key(graph._key(i, j)):
@@ -2618,7 +2610,7 @@ def _load(cls: type[ReferralGraph], state: Mapping[str, Any], clock: Clock | Non
     if not isinstance(rights, list):
         raise InvalidInputError("state.rights: expected a list")
     for row, item in enumerate(rights):
-        i, j, bits = (_check_int(x, f"state.rights[{row}]", low=0) for x in item)
+        i, j, bits = (check_int(x, f"state.rights[{row}]", low=0) for x in item)
         if i >= n or j >= n or not graph._has_key(graph._key(i, j)) or i == j:
             raise InvalidInputError(f"state.rights[{row}]: not a friendship")
         if bits == 0 or bits & ~FriendRight.ALL.value:
@@ -2654,7 +2646,7 @@ def _load_referrals(graph: ReferralGraph, state: Mapping[str, Any], n: int) -> N
         raise InvalidInputError("state.credit: expected a list")
     parent = np.full(n, -1, np.int64)
     for position, item in enumerate(credit):
-        member, row = (_check_int(x, f"state.credit[{position}]", low=0) for x in item)
+        member, row = (check_int(x, f"state.credit[{position}]", low=0) for x in item)
         if row >= len(src) or int(dst[row]) != member or parent[member] >= 0:
             raise InvalidInputError(f"state.credit[{position}]: not a referral of that member")
         parent[member] = int(src[row])
