@@ -298,95 +298,61 @@ def plan_campaign(
     p = _probability(probability)
     show_progress = check_show_progress(show_progress)
     with Progress(show_progress, 4, "consent") as progress:
-        return _plan(
-            item,
-            recommender,
-            registry,
-            purpose,
-            channel,
-            graph,
-            group,
-            budget,
-            n_seeds,
-            p,
-            runs,
-            moment,
-            random_state,
-            progress,
+        population = group.members() if group is not None else list(recommender.user_ids_)
+        checks = registry.check_many(population, purpose, channel, at=moment)
+        progress.advance()
+        progress.describe("scores")
+        excluded: dict[str, int] = {
+            reason.name.lower(): count
+            for reason, count in checks.counts().items()
+            if reason is not Reason.ALLOWED
+        }
+        allowed = checks.allowed_contacts()
+        holders = set(recommender.holders_of(item))
+        eligible = [member for member in allowed if member not in holders]
+        excluded["already_owns"] = len(allowed) - len(eligible)
+        known = set(recommender.user_ids_)
+        scored = [member for member in eligible if member in known]
+        excluded["no_history"] = len(eligible) - len(scored)
+        targets = recommender.audience_for(item, n=budget, eligible=scored)
+        excluded["over_budget"] = len(scored) - len(targets)
+        progress.advance()
+        progress.describe("seeds")
+        seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
+        progress.advance()
+        progress.describe("reach")
+        expected = std = None
+        model = None
+        if graph is not None and seed_ids:
+            cascade = graph.simulate_cascade(
+                list(seed_ids), probability=p, runs=runs, random_state=random_state
+            )
+            expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
+        progress.advance()
+        return CampaignPlan(
+            item=item,
+            purpose=purpose,
+            channel=channel,
+            at=moment,
+            targets=tuple((member, float(score)) for member, score in targets),
+            seeds=seed_ids,
+            seed_method=method,
+            expected_reach=expected,
+            reach_std=std,
+            reach_model=model,
+            probability=p,
+            runs=runs,
+            excluded=excluded,
+            considered=len(population),
+            parameters={
+                "budget": budget,
+                "seeds": n_seeds,
+                "probability": p,
+                "runs": runs,
+                "group": None if group is None else group.name,
+                "graph": graph is not None,
+            },
         )
-
-
-def _plan(
-    item: Hashable,
-    recommender: Recommender,
-    registry: OptInRegistry,
-    purpose: str,
-    channel: str,
-    graph: ReferralGraph | None,
-    group: FanGroup | None,
-    budget: int,
-    n_seeds: int,
-    p: float,
-    runs: int,
-    moment: datetime,
-    random_state: int | np.random.Generator | None,
-    progress: Progress,
-) -> CampaignPlan:
-    population = group.members() if group is not None else list(recommender.user_ids_)
-    checks = registry.check_many(population, purpose, channel, at=moment)
-    progress.advance()
-    progress.describe("scores")
-    excluded: dict[str, int] = {
-        reason.name.lower(): count
-        for reason, count in checks.counts().items()
-        if reason is not Reason.ALLOWED
-    }
-    allowed = checks.allowed_contacts()
-    holders = set(recommender.holders_of(item))
-    eligible = [member for member in allowed if member not in holders]
-    excluded["already_owns"] = len(allowed) - len(eligible)
-    known = set(recommender.user_ids_)
-    scored = [member for member in eligible if member in known]
-    excluded["no_history"] = len(eligible) - len(scored)
-    targets = recommender.audience_for(item, n=budget, eligible=scored)
-    excluded["over_budget"] = len(scored) - len(targets)
-    progress.advance()
-    progress.describe("seeds")
-    seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
-    progress.advance()
-    progress.describe("reach")
-    expected = std = None
-    model = None
-    if graph is not None and seed_ids:
-        cascade = graph.simulate_cascade(
-            list(seed_ids), probability=p, runs=runs, random_state=random_state
-        )
-        expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
-    progress.advance()
-    return CampaignPlan(
-        item=item,
-        purpose=purpose,
-        channel=channel,
-        at=moment,
-        targets=tuple((member, float(score)) for member, score in targets),
-        seeds=seed_ids,
-        seed_method=method,
-        expected_reach=expected,
-        reach_std=std,
-        reach_model=model,
-        probability=p,
-        runs=runs,
-        excluded=excluded,
-        considered=len(population),
-        parameters={
-            "budget": budget,
-            "seeds": n_seeds,
-            "probability": p,
-            "runs": runs,
-            "group": None if group is None else group.name,
-            "graph": graph is not None,
-        },
-    )
 
 
 def _choose_seeds(

@@ -741,65 +741,49 @@ def synthetic_community(
     show_progress = check_show_progress(show_progress)
     rng = _generator(random_state)
     with Progress(show_progress, 5, "members") as progress:
-        return _community(
-            rng, n_members, n_items, n_clusters, mean_friends, per_member, start, start_us, progress
+        share = rng.gamma(2.0, 1.0, n_clusters)
+        clusters = rng.choice(n_clusters, size=n_members, p=share / share.sum()).astype(np.int64)
+        # Every cluster keeps at least one member, so that sampling inside it is defined.
+        clusters[rng.permutation(n_members)[:n_clusters]] = np.arange(n_clusters)
+        home = rng.choice(len(REGIONS), size=n_clusters, p=_REGION_SHARE)
+        away = rng.choice(len(REGIONS), size=n_members, p=_REGION_SHARE)
+        region_codes = np.where(rng.random(n_members) < _HOME_REGION, home[clusters], away)
+        n_topics = max(1, round(math.sqrt(n_items) / 2))
+        item_topics = rng.integers(0, n_topics, n_items).astype(np.int64)
+        item_topics[rng.permutation(n_items)[:n_topics]] = np.arange(n_topics)
+        cluster_topics = rng.integers(0, n_topics, n_clusters).astype(np.int64)
+        progress.advance()
+
+        progress.describe("friendships")
+        friendships = _friendships(rng, clusters, n_clusters, mean_friends)
+        progress.advance()
+        progress.describe("interactions")
+        users, items, weights = _interactions(
+            rng, clusters, cluster_topics, item_topics, n_topics, per_member
         )
-
-
-def _community(
-    rng: np.random.Generator,
-    n_members: int,
-    n_items: int,
-    n_clusters: int,
-    mean_friends: float,
-    per_member: float,
-    start: datetime,
-    start_us: int,
-    progress: Progress,
-) -> Community:
-    share = rng.gamma(2.0, 1.0, n_clusters)
-    clusters = rng.choice(n_clusters, size=n_members, p=share / share.sum()).astype(np.int64)
-    # Every cluster keeps at least one member, so that sampling inside it is defined.
-    clusters[rng.permutation(n_members)[:n_clusters]] = np.arange(n_clusters)
-    home = rng.choice(len(REGIONS), size=n_clusters, p=_REGION_SHARE)
-    away = rng.choice(len(REGIONS), size=n_members, p=_REGION_SHARE)
-    region_codes = np.where(rng.random(n_members) < _HOME_REGION, home[clusters], away)
-    n_topics = max(1, round(math.sqrt(n_items) / 2))
-    item_topics = rng.integers(0, n_topics, n_items).astype(np.int64)
-    item_topics[rng.permutation(n_items)[:n_topics]] = np.arange(n_topics)
-    cluster_topics = rng.integers(0, n_topics, n_clusters).astype(np.int64)
-    progress.advance()
-
-    progress.describe("friendships")
-    friendships = _friendships(rng, clusters, n_clusters, mean_friends)
-    progress.advance()
-    progress.describe("interactions")
-    users, items, weights = _interactions(
-        rng, clusters, cluster_topics, item_topics, n_topics, per_member
-    )
-    progress.advance()
-    progress.describe("referrals")
-    referrals = _referrals(rng, friendships, n_members)
-    progress.advance()
-    progress.describe("consent")
-    joined_us = _joined_at_us(rng, n_members, start_us)
-    end_us = start_us + _SPAN_US
-    consent = _consent(rng, joined_us, end_us)
-    progress.advance()
-    return Community(
-        member_ids=_padded_ids("m", n_members),
-        item_ids=_padded_ids("i", n_items),
-        clusters=clusters,
-        regions=np.array(REGIONS, dtype=object)[region_codes].tolist(),
-        cluster_topics=cluster_topics,
-        item_topics=item_topics,
-        friendships=friendships,
-        interactions_users=users,
-        interactions_items=items,
-        interactions_weights=weights,
-        referrals=referrals,
-        joined_at=joined_us.astype("datetime64[us]"),
-        start=start,
-        as_of=EPOCH + timedelta(microseconds=end_us),
-        consent=consent,
-    )
+        progress.advance()
+        progress.describe("referrals")
+        referrals = _referrals(rng, friendships, n_members)
+        progress.advance()
+        progress.describe("consent")
+        joined_us = _joined_at_us(rng, n_members, start_us)
+        end_us = start_us + _SPAN_US
+        consent = _consent(rng, joined_us, end_us)
+        progress.advance()
+        return Community(
+            member_ids=_padded_ids("m", n_members),
+            item_ids=_padded_ids("i", n_items),
+            clusters=clusters,
+            regions=np.array(REGIONS, dtype=object)[region_codes].tolist(),
+            cluster_topics=cluster_topics,
+            item_topics=item_topics,
+            friendships=friendships,
+            interactions_users=users,
+            interactions_items=items,
+            interactions_weights=weights,
+            referrals=referrals,
+            joined_at=joined_us.astype("datetime64[us]"),
+            start=start,
+            as_of=EPOCH + timedelta(microseconds=end_us),
+            consent=consent,
+        )
