@@ -2059,10 +2059,7 @@ class ReferralGraph:
                 f"method: expected 'degree', 'pagerank' or 'cascade', got {method!r}"
             )
         if method == "cascade":
-            if model not in ("independent_cascade", "linear_threshold"):
-                raise InvalidInputError(
-                    f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
-                )
+            _check_model(model)
             with Progress(show_progress, 0, "reverse-reachable sets") as progress:
                 return self._cascade_influencers(
                     k, probability, model, epsilon, max_samples, random_state, allowed, progress
@@ -2155,10 +2152,7 @@ class ReferralGraph:
         show_progress = check_show_progress(show_progress)
         if max_steps is not None:
             max_steps = check_int(max_steps, "max_steps", low=0)
-        if model not in ("independent_cascade", "linear_threshold"):
-            raise InvalidInputError(
-                f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
-            )
+        _check_model(model)
         matrix = self._matrix()
         n = matrix.shape[0]
         rng = _generator(random_state)
@@ -2375,6 +2369,13 @@ def _blocks(cumulative: IntArray, budget: int) -> list[tuple[int, int]]:
         bounds.append((lo, hi))
         lo = hi
     return bounds
+
+
+def _check_model(model: object) -> None:
+    if model not in ("independent_cascade", "linear_threshold"):
+        raise InvalidInputError(
+            f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
+        )
 
 
 def _heeded_friend(
