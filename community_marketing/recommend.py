@@ -551,10 +551,15 @@ def _weigh(
 ) -> sp.csr_matrix:
     """The confidence matrix implicit fits on, from summed raw weights.
 
-    ``bm25`` and ``tfidf`` follow ``implicit.nearest_neighbours.bm25_weight`` and
-    ``tfidf_weight`` applied to the items x users matrix, as implicit's own Last.fm
-    example does; every factor depends only on the row's user or on ``length_norm``
-    learned at fit, so ``update_users`` can weigh new rows the same way.
+    ``bm25`` and ``tfidf`` weigh the items x users matrix, as implicit's own Last.fm
+    example does with ``implicit.nearest_neighbours.bm25_weight`` and ``tfidf_weight``,
+    but with an idf that stays positive: implicit's ``log(N) - log1p(n)`` is zero for a
+    user holding ``N - 1`` items (their whole history vanishes, or not, by the last bit
+    of a logarithm) and negative for one holding all ``N``. BM25 takes Lucene's
+    ``BM25Similarity`` idf, ``log(1 + (N - n + 0.5) / (n + 0.5))``; TF-IDF takes
+    scikit-learn's ``smooth_idf``, ``log((1 + N) / (1 + n)) + 1``. Every factor depends
+    only on the row's user or on ``length_norm`` learned at fit, so ``update_users``
+    can weigh new rows the same way.
     """
     if weighting is None:
         return raw
@@ -563,12 +568,13 @@ def _weigh(
         weighted = np.log1p(data)
     else:
         per_user = np.diff(raw.indptr)
-        idf = (np.log(float(n_items)) - np.log1p(per_user)).astype(np.float32)
-        idf_of = np.repeat(idf, per_user)
         if weighting == "tfidf":
-            weighted = np.sqrt(data) * idf_of
+            idf = np.log((1.0 + n_items) / (1.0 + per_user)) + 1.0
+            weighted = np.sqrt(data) * np.repeat(idf.astype(np.float32), per_user)
         else:
             assert length_norm is not None
+            idf = np.log1p((n_items - per_user + 0.5) / (per_user + 0.5))
+            idf_of = np.repeat(idf.astype(np.float32), per_user)
             weighted = (
                 data * (_BM25_K1 + 1.0) / (_BM25_K1 * length_norm[raw.indices] + data) * idf_of
             )
@@ -605,8 +611,9 @@ class Recommender:
     iterations : int, default 15
         ALS sweeps.
     weighting : {None, "log", "bm25", "tfidf"}, default "log"
-        How summed weights become confidences: as they are, ``log1p``, or
-        implicit's BM25 / TF-IDF item weighting.
+        How summed weights become confidences: as they are, ``log1p``, or a
+        BM25 / TF-IDF weighting as in implicit's Last.fm example, with an idf that
+        never drops a user (Lucene's BM25 idf; scikit-learn's smooth idf).
     num_threads : int, default 0
         Threads for fitting and batch calls; 0 means every core. BLAS is held to
         one thread during ``fit`` so implicit neither warns nor oversubscribes.
