@@ -73,7 +73,11 @@ def check_float(
 
 def check_probability(value: object, field: str = "probability", *, zero: bool = False) -> float:
     """A probability in ``(0, 1]`` (``[0, 1]`` when ``zero``)."""
-    return check_float(value, field, low=0.0, high=1.0, low_open=not zero)
+    number = check_float(value, field)
+    if not (0.0 <= number <= 1.0) or (number == 0.0 and not zero):
+        interval = "[0, 1]" if zero else "(0, 1]"
+        raise InvalidInputError(f"{field}: expected a probability in {interval}, got {number!r}")
+    return number
 
 
 def check_bool(value: object, field: str) -> bool:

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_probability
 from ._frames import frame, html_table
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
 from .errors import InvalidInputError
 from .groups import FanGroup
-from .optin import OptInRegistry, Reason
+from .optin import ConsentChecks, OptInRegistry, Reason
 from .recommend import Recommender
 from .referrals import ReferralGraph
 
@@ -39,15 +39,6 @@ __all__ = [
     "offers_on_presence",
     "plan_campaign",
 ]
-
-
-def _probability(value: object) -> float:
-    if not isinstance(value, (int, float, np.floating)) or isinstance(value, bool):
-        raise InvalidInputError(f"probability: expected a number, got {type(value).__name__}")
-    number = float(value)
-    if not 0.0 < number <= 1.0:
-        raise InvalidInputError(f"probability: expected 0 < p <= 1, got {value!r}")
-    return number
 
 
 @attrs.frozen
@@ -295,27 +286,14 @@ def plan_campaign(
     budget = check_int(budget, "budget", low=1)
     n_seeds = check_int(seeds, "seeds", low=0)
     runs = check_int(runs, "runs", low=1)
-    p = _probability(probability)
+    p = check_probability(probability)
     show_progress = check_show_progress(show_progress)
     with Progress(show_progress, 4, "consent") as progress:
         population = group.members() if group is not None else list(recommender.user_ids_)
         checks = registry.check_many(population, purpose, channel, at=moment)
         progress.advance()
         progress.describe("scores")
-        excluded: dict[str, int] = {
-            reason.name.lower(): count
-            for reason, count in checks.counts().items()
-            if reason is not Reason.ALLOWED
-        }
-        allowed = checks.allowed_contacts()
-        holders = set(recommender.holders_of(item))
-        eligible = [member for member in allowed if member not in holders]
-        excluded["already_owns"] = len(allowed) - len(eligible)
-        known = set(recommender.user_ids_)
-        scored = [member for member in eligible if member in known]
-        excluded["no_history"] = len(eligible) - len(scored)
-        targets = recommender.audience_for(item, n=budget, eligible=scored)
-        excluded["over_budget"] = len(scored) - len(targets)
+        targets, excluded = _scored_targets(item, recommender, checks, budget)
         progress.advance()
         progress.describe("seeds")
         seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
@@ -329,30 +307,51 @@ def plan_campaign(
             )
             expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
         progress.advance()
-        return CampaignPlan(
-            item=item,
-            purpose=purpose,
-            channel=channel,
-            at=moment,
-            targets=tuple((member, float(score)) for member, score in targets),
-            seeds=seed_ids,
-            seed_method=method,
-            expected_reach=expected,
-            reach_std=std,
-            reach_model=model,
-            probability=p,
-            runs=runs,
-            excluded=excluded,
-            considered=len(population),
-            parameters={
-                "budget": budget,
-                "seeds": n_seeds,
-                "probability": p,
-                "runs": runs,
-                "group": None if group is None else group.name,
-                "graph": graph is not None,
-            },
-        )
+    return CampaignPlan(
+        item=item,
+        purpose=purpose,
+        channel=channel,
+        at=moment,
+        targets=tuple((member, float(score)) for member, score in targets),
+        seeds=seed_ids,
+        seed_method=method,
+        expected_reach=expected,
+        reach_std=std,
+        reach_model=model,
+        probability=p,
+        runs=runs,
+        excluded=excluded,
+        considered=len(population),
+        parameters={
+            "budget": budget,
+            "seeds": n_seeds,
+            "probability": p,
+            "runs": runs,
+            "group": None if group is None else group.name,
+            "graph": graph is not None,
+        },
+    )
+
+
+def _scored_targets(
+    item: Hashable, recommender: Recommender, checks: ConsentChecks, budget: int
+) -> tuple[list[tuple[Hashable, float]], dict[str, int]]:
+    """The best ``budget`` allowed non-holders, and how many were left out for each reason."""
+    excluded: dict[str, int] = {
+        reason.name.lower(): count
+        for reason, count in checks.counts().items()
+        if reason is not Reason.ALLOWED
+    }
+    allowed = checks.allowed_contacts()
+    holders = set(recommender.holders_of(item))
+    eligible = [member for member in allowed if member not in holders]
+    excluded["already_owns"] = len(allowed) - len(eligible)
+    known = set(recommender.user_ids_)
+    scored = [member for member in eligible if member in known]
+    excluded["no_history"] = len(eligible) - len(scored)
+    targets = recommender.audience_for(item, n=budget, eligible=scored)
+    excluded["over_budget"] = len(scored) - len(targets)
+    return targets, excluded
 
 
 def _choose_seeds(

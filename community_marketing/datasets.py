@@ -36,20 +36,15 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._checks import check_int
+from ._checks import check_int, generator
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import EPOCH, ensure_aware, to_micros
+from ._types import DatetimeArray, Float32Array, Float64Array, Int8Array, Int64Array, ObjectArray
 from .errors import InvalidInputError
 from .optin import ConsentAction, ConsentEvent, OptInRegistry
 
 __all__ = ["REGIONS", "Community", "synthetic_community"]
 
-Int64Array = npt.NDArray[np.int64]
-Int8Array = npt.NDArray[np.int8]
-Float32Array = npt.NDArray[np.float32]
-Float64Array = npt.NDArray[np.float64]
-DatetimeArray = npt.NDArray[np.datetime64]
-ObjectArray = npt.NDArray[np.object_]
 
 REGIONS: Final = (
     "London",
@@ -377,19 +372,6 @@ def _mean(value: object, field: str) -> float:
     return number
 
 
-def _generator(random_state: object) -> np.random.Generator:
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if int(random_state) < 0:
-            raise InvalidInputError(f"random_state: expected a seed >= 0, got {random_state}")
-        return np.random.default_rng(int(random_state))
-    raise InvalidInputError(
-        "random_state: expected an int, a numpy.random.Generator or None, "
-        f"got {type(random_state).__name__}"
-    )
-
-
 # --------------------------------------------------------------------------- sampling helpers
 
 
@@ -664,6 +646,20 @@ def _consent(rng: np.random.Generator, joined_us: Int64Array, end_us: int) -> _C
     return _ConsentColumns(members[order], steps[order], at_us[order])
 
 
+def _clusters_and_regions(
+    rng: np.random.Generator, n_members: int, n_clusters: int
+) -> tuple[Int64Array, Int64Array]:
+    """Each member's cluster (none empty) and region (mostly the cluster's home region)."""
+    share = rng.gamma(2.0, 1.0, n_clusters)
+    clusters = rng.choice(n_clusters, size=n_members, p=share / share.sum()).astype(np.int64)
+    # Every cluster keeps at least one member, so that sampling inside it is defined.
+    clusters[rng.permutation(n_members)[:n_clusters]] = np.arange(n_clusters)
+    home = rng.choice(len(REGIONS), size=n_clusters, p=_REGION_SHARE)
+    away = rng.choice(len(REGIONS), size=n_members, p=_REGION_SHARE)
+    region_codes = np.where(rng.random(n_members) < _HOME_REGION, home[clusters], away)
+    return clusters, region_codes.astype(np.int64)
+
+
 def synthetic_community(
     n_members: int = 2_000,
     n_items: int = 500,
@@ -739,15 +735,9 @@ def synthetic_community(
     per_member = _mean(interactions_per_member, "interactions_per_member")
     start_us = to_micros(ensure_aware(start, "start"))
     show_progress = check_show_progress(show_progress)
-    rng = _generator(random_state)
+    rng = generator(random_state)
     with Progress(show_progress, 5, "members") as progress:
-        share = rng.gamma(2.0, 1.0, n_clusters)
-        clusters = rng.choice(n_clusters, size=n_members, p=share / share.sum()).astype(np.int64)
-        # Every cluster keeps at least one member, so that sampling inside it is defined.
-        clusters[rng.permutation(n_members)[:n_clusters]] = np.arange(n_clusters)
-        home = rng.choice(len(REGIONS), size=n_clusters, p=_REGION_SHARE)
-        away = rng.choice(len(REGIONS), size=n_members, p=_REGION_SHARE)
-        region_codes = np.where(rng.random(n_members) < _HOME_REGION, home[clusters], away)
+        clusters, region_codes = _clusters_and_regions(rng, n_members, n_clusters)
         n_topics = max(1, round(math.sqrt(n_items) / 2))
         item_topics = rng.integers(0, n_topics, n_items).astype(np.int64)
         item_topics[rng.permutation(n_items)[:n_topics]] = np.arange(n_topics)

@@ -28,8 +28,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ._checks import check_int, generator
 from ._frames import frame, html_table
 from ._ids import as_id_list
+from ._types import BoolArray, Float64Array, Int64Array
 from .errors import InvalidInputError, NotFittedError
 from .recommend import Interactions, RecommendationBatch, Source
 
@@ -63,26 +65,11 @@ class _BatchRecommender(Protocol):
     def item_ids_(self) -> list[Hashable]: ...
 
 
-def _rng(random_state: object) -> np.random.Generator:
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    raise InvalidInputError(
-        "random_state: expected an int, a numpy.random.Generator or None, "
-        f"got {type(random_state).__name__}"
-    )
-
-
 def _check_k(k: object) -> int:
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise InvalidInputError(f"k: expected a positive int, got {k!r}")
-    return int(k)
+    return check_int(k, "k", low=1)
 
 
-def _split_rows(
-    data: Interactions, held: npt.NDArray[np.bool_]
-) -> tuple[Interactions, Interactions]:
+def _split_rows(data: Interactions, held: BoolArray) -> tuple[Interactions, Interactions]:
     matrix = data.matrix
     kept = sp.csr_matrix(
         (np.where(held, 0, matrix.data).astype(np.float32), matrix.indices, matrix.indptr),
@@ -146,7 +133,7 @@ def train_test_split(
         raise InvalidInputError(
             f"interactions: expected Interactions, got {type(interactions).__name__}"
         )
-    rng = _rng(random_state)
+    rng = generator(random_state)
     counts = np.diff(interactions.matrix.indptr)
     if leave_out is None:
         if (
@@ -214,13 +201,13 @@ def hide_users(
         raise InvalidInputError(
             f"fraction: expected a number strictly between 0 and 1, got {fraction!r}"
         )
-    rng = _rng(random_state)
+    rng = generator(random_state)
     n_users = interactions.n_users
     hidden_count = min(max(round(n_users * fraction), 1), n_users - 1)
     hidden = np.zeros(n_users, dtype=bool)
     hidden[rng.choice(n_users, size=hidden_count, replace=False)] = True
 
-    def rows(mask: npt.NDArray[np.bool_]) -> Interactions:
+    def rows(mask: BoolArray) -> Interactions:
         positions = np.flatnonzero(mask)
         return Interactions.from_csr(
             interactions.matrix[positions],
@@ -239,9 +226,7 @@ def _relevant_users(relevant: Relevant) -> list[Hashable]:
     return [user for user, items in relevant.items() if len(items) > 0]
 
 
-def _hits(
-    recommended: Recommended, relevant: Relevant, k: int
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+def _hits(recommended: Recommended, relevant: Relevant, k: int) -> tuple[BoolArray, Int64Array]:
     """Boolean hits (users x k) and the number of relevant items of each user."""
     if not isinstance(recommended, Mapping):
         raise InvalidInputError(
@@ -260,15 +245,15 @@ def _hits(
     return hits, sizes
 
 
-def _precision(hits: npt.NDArray[np.bool_], k: int) -> float:
+def _precision(hits: BoolArray, k: int) -> float:
     return float(hits.sum(axis=1).mean() / k) if hits.shape[0] else 0.0
 
 
-def _recall(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64]) -> float:
+def _recall(hits: BoolArray, sizes: Int64Array) -> float:
     return float((hits.sum(axis=1) / sizes).mean()) if hits.shape[0] else 0.0
 
 
-def _ndcg(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64], k: int) -> float:
+def _ndcg(hits: BoolArray, sizes: Int64Array, k: int) -> float:
     if not hits.shape[0]:
         return 0.0
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
@@ -277,7 +262,7 @@ def _ndcg(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64], k: int) -> 
     return float((dcg / ideal).mean())
 
 
-def _map(hits: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64], k: int) -> float:
+def _map(hits: BoolArray, sizes: Int64Array, k: int) -> float:
     if not hits.shape[0]:
         return 0.0
     cumulative = np.cumsum(hits, axis=1)
@@ -512,7 +497,7 @@ class PopularityBaseline:
     """
 
     _items: tuple[Hashable, ...] | None = attrs.field(default=None, init=False)
-    _counts: npt.NDArray[np.float64] | None = attrs.field(default=None, init=False)
+    _counts: Float64Array | None = attrs.field(default=None, init=False)
     _seen: sp.csr_matrix | None = attrs.field(default=None, init=False)
     _users: dict[Hashable, int] = attrs.field(factory=dict, init=False)
 
