@@ -8,7 +8,10 @@ the dict can do the work in C.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Hashable, Iterable, Iterator
+from decimal import Decimal
+from fractions import Fraction
 from itertools import repeat
 from typing import Any
 
@@ -17,7 +20,7 @@ import numpy.typing as npt
 
 from .errors import InvalidInputError, UnknownIdError
 
-__all__ = ["IdIndex"]
+__all__ = ["IdIndex", "as_id_list", "canonical_id", "check_id", "plain_id"]
 
 IndexArray = npt.NDArray[np.int64]
 
@@ -63,9 +66,72 @@ def check_id(value: object, field: str) -> Hashable:
         raise InvalidInputError(
             f"{field}: expected a hashable id, got unhashable {type(value).__name__}"
         ) from None
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, (float, np.floating)) and value != value):
         raise InvalidInputError(f"{field}: expected an id, got {value!r}")
     return value
+
+
+def plain_id(value: Hashable) -> Hashable:
+    """``value`` with numpy scalars turned into the Python scalar they equal.
+
+    ``np.int64(1)`` and ``1`` are one key to a dict already; keeping the plain form
+    makes them one id in reprs, states and exports too.
+    """
+    if isinstance(value, np.generic):
+        plain: Hashable = value.item()
+        return plain
+    return value
+
+
+def _number_key(value: Any) -> str:
+    """Equal numbers, one key: the exact rational decides (0.5, Fraction(1, 2), Decimal("0.5"))."""
+    try:
+        exact = Fraction(value)
+    except (OverflowError, ValueError):  # infinities (NaN is refused before)
+        return f"float:{float(value)!r}"
+    if exact.denominator == 1:
+        return f"int:{exact.numerator}"
+    if Fraction(float(exact)) == exact:
+        return f"float:{float(exact)!r}"
+    return f"fraction:{exact.numerator}/{exact.denominator}"
+
+
+def canonical_id(value: Hashable) -> str:
+    """A text key for ``value`` on which ids that Python treats as equal agree.
+
+    ``1``, ``1.0``, ``True``, ``np.int64(1)`` and ``Decimal(1)`` all compare and
+    hash equal, so the ledger holds them as one contact; keyed fingerprints of an
+    erased contact must agree as well, or an equal id of another type would slip
+    past an erasure. Numbers are keyed by their exact value (an int, a float, or a
+    fraction); strings and bytes are tagged; tuples and frozensets are keyed by
+    their members; any other type by its qualified name and repr.
+
+    Examples
+    --------
+    >>> canonical_id(1) == canonical_id(1.0) == canonical_id(True) == canonical_id(np.int64(1))
+    True
+    >>> canonical_id("1") == canonical_id(1)
+    False
+    >>> canonical_id((1, "a"))
+    "tuple:(int:1,str:'a')"
+    """
+    value = plain_id(value)
+    if isinstance(value, str):
+        return f"str:{value!r}"
+    if isinstance(value, bytes):
+        return f"bytes:{value.hex()}"
+    if isinstance(value, numbers.Integral):
+        return f"int:{int(value)}"
+    if isinstance(value, (numbers.Real, Decimal)):
+        return _number_key(value)
+    if isinstance(value, numbers.Complex) and value.imag == 0:
+        return canonical_id(value.real)
+    if isinstance(value, tuple):
+        return "tuple:(" + ",".join(map(canonical_id, value)) + ")"
+    if isinstance(value, frozenset):
+        return "frozenset:{" + ",".join(sorted(map(canonical_id, value))) + "}"
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}:{value!r}"
 
 
 class IdIndex:
@@ -186,6 +252,7 @@ class IdIndex:
         position = self._index.get(check_id(id, field))
         if position is not None:
             return position
+        id = plain_id(id)
         position = len(self._ids)
         self._index[id] = position
         self._ids.append(id)
@@ -213,10 +280,13 @@ class IdIndex:
         new_items = items if missing.size == len(items) else [items[i] for i in missing.tolist()]
         if None in new_items:
             check_id(None, f"{field}[{items.index(None)}]")
-        if float in set(map(type, new_items)):
+        types = set(map(type, new_items))
+        if any(issubclass(kind, (float, np.floating)) for kind in types):
             for position, key in enumerate(new_items):
-                if isinstance(key, float) and key != key:
+                if isinstance(key, (float, np.floating)) and key != key:
                     check_id(key, f"{field}[{int(missing[position])}]")
+        if any(issubclass(kind, np.generic) for kind in types):
+            new_items = list(map(plain_id, new_items))
         start = len(self._ids)
         index.update(zip(new_items, range(start, start + len(new_items)), strict=True))
         if len(index) == start_live + len(new_items):

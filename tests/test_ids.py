@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Hashable
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from community_marketing import InvalidInputError, UnknownIdError
-from community_marketing._ids import IdIndex
+from community_marketing._ids import IdIndex, canonical_id, plain_id
 
 
 def test_first_appearance_order_and_bulk_lookups() -> None:
@@ -92,3 +93,43 @@ def test_add_many_matches_one_by_one(ids: list[object]) -> None:
     assert bulk.add_many(ids).tolist() == [single.add(i) for i in ids]
     assert bulk.ids() == single.ids()
     assert bulk.ids_at(bulk.indices(ids)) == ids
+
+
+# ---------------------------------------------------------------- one canonical form for ids
+
+_NUMBERS = st.one_of(
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.fractions(max_denominator=20),
+    st.decimals(allow_nan=False, places=3),
+    st.integers(-(2**31), 2**31 - 1).map(np.int64),
+    st.floats(allow_nan=False, width=32).map(np.float32),
+)
+_IDS = st.recursive(
+    st.one_of(_NUMBERS, st.text(max_size=4), st.binary(max_size=4)),
+    lambda inner: st.tuples(inner, inner),
+    max_leaves=4,
+)
+
+
+@settings(max_examples=400)
+@given(_IDS, _IDS)
+def test_canonical_id_agrees_exactly_with_equality(a: Hashable, b: Hashable) -> None:
+    """Two ids share a key exactly when a dict would hold them as one."""
+    same_key = {a: 1}.get(b) == 1
+    assert (canonical_id(a) == canonical_id(b)) == same_key
+
+
+@given(_NUMBERS)
+def test_canonical_id_of_a_number_and_its_numpy_and_plain_forms(value: Hashable) -> None:
+    assert canonical_id(value) == canonical_id(plain_id(value))
+
+
+def test_index_stores_plain_ids() -> None:
+    index = IdIndex([np.int64(3), "a"])
+    index.add(np.float64(2.5))
+    index.add_many([np.int32(5), 3])
+    assert index.ids() == [3, "a", 2.5, 5]
+    assert [type(i) for i in index.ids()] == [int, str, float, int]
+    assert index.index(np.int64(5)) == 3
