@@ -8,7 +8,7 @@ which is exactly the resolution of ``datetime``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +19,13 @@ from .errors import InvalidInputError
 
 __all__ = [
     "EPOCH",
+    "MAX_MICROS",
+    "MAX_MOMENT",
+    "MIN_MICROS",
+    "MIN_MOMENT",
     "NEVER",
     "Clock",
+    "check_micros",
     "ensure_aware",
     "ensure_timedelta",
     "from_micros",
@@ -39,6 +44,14 @@ NEVER = np.iinfo(np.int64).max
 
 _MICROSECOND = timedelta(microseconds=1)
 
+MIN_MOMENT = datetime(1, 1, 2, tzinfo=UTC)
+MAX_MOMENT = datetime(9999, 12, 30, tzinfo=UTC)
+"""The representable range: a day inside ``datetime``'s own, so that any moment in it
+can be shown in any time zone (offsets are under a day) without overflow."""
+MIN_MICROS = (MIN_MOMENT - EPOCH) // _MICROSECOND
+MAX_MICROS = (MAX_MOMENT - EPOCH) // _MICROSECOND
+_RANGE = "between 0001-01-02 and 9999-12-30 UTC"
+
 
 def utc_now() -> datetime:
     """The default clock: now, in UTC."""
@@ -54,6 +67,17 @@ def ensure_aware(value: object, field: str) -> datetime:
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise InvalidInputError(
             f"{field}: expected a timezone-aware datetime, got naive {value.isoformat()}"
+        )
+    if not MIN_MOMENT <= value <= MAX_MOMENT:
+        raise InvalidInputError(f"{field}: expected a moment {_RANGE}, got {value.isoformat()}")
+    return value
+
+
+def check_micros(value: int, field: str) -> int:
+    """``value`` (UTC microseconds, e.g. a moment plus a duration) if it is representable."""
+    if not MIN_MICROS <= value <= MAX_MICROS:
+        raise InvalidInputError(
+            f"{field}: the moment falls outside the representable range ({_RANGE})"
         )
     return value
 
@@ -85,21 +109,36 @@ def resolve_at(at: object, clock: Clock, field: str = "at") -> datetime:
 
 
 def micros_array(
-    values: datetime | Sequence[datetime] | npt.NDArray[Any], n: int, field: str
+    values: datetime | Sequence[datetime] | npt.NDArray[Any] | np.datetime64,
+    n: int,
+    field: str,
 ) -> npt.NDArray[np.int64]:
-    """Microseconds for ``n`` events from one datetime, a sequence of them, or datetime64 (UTC).
+    """Microseconds for ``n`` events from one moment, a sequence of them, or datetime64 (UTC).
 
     numpy ``datetime64`` carries no zone; by the convention of numpy and pandas it is
-    read as UTC. It is the fast path for bulk loads.
+    read as UTC. It is the fast path for bulk loads. Every moment must lie in the
+    representable range (0001-01-02 to 9999-12-30 UTC).
     """
     if isinstance(values, datetime):
         return np.full(n, to_micros(ensure_aware(values, field)), dtype=np.int64)
+    if isinstance(values, np.datetime64):
+        return micros_array(np.full(n, values), n, field)
     if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
         if values.shape != (n,):
             raise InvalidInputError(f"{field}: expected {n} timestamps, got shape {values.shape}")
         if np.isnat(values).any():
             raise InvalidInputError(f"{field}: NaT at row {int(np.isnat(values).argmax())}")
-        return values.astype("datetime64[us]").astype(np.int64)
+        micros = values.astype("datetime64[us]").astype(np.int64)
+        outside = (micros < MIN_MICROS) | (micros > MAX_MICROS)
+        if outside.any():
+            row = int(outside.argmax())
+            raise InvalidInputError(f"{field}[{row}]: expected a moment {_RANGE}")
+        return micros
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidInputError(
+            f"{field}: expected an aware datetime, a sequence of them or a datetime64 array, "
+            f"got {type(values).__name__}"
+        )
     items = list(values)
     if len(items) != n:
         raise InvalidInputError(f"{field}: expected {n} timestamps, got {len(items)}")

@@ -11,6 +11,11 @@ from hypothesis import strategies as st
 
 from community_marketing import InvalidInputError
 from community_marketing._time import (
+    MAX_MICROS,
+    MAX_MOMENT,
+    MIN_MICROS,
+    MIN_MOMENT,
+    check_micros,
     ensure_aware,
     ensure_timedelta,
     from_micros,
@@ -69,3 +74,40 @@ def test_ensure_timedelta() -> None:
         ensure_timedelta(timedelta(0), "ttl")
     with pytest.raises(InvalidInputError, match="ttl: expected a timedelta"):
         ensure_timedelta(3600, "ttl")
+
+
+def test_moments_outside_the_representable_range_are_refused() -> None:
+    minus_five = timezone(timedelta(hours=-5))
+    for moment in (
+        datetime(9999, 12, 31, 23, tzinfo=minus_five),  # year 10000 in UTC
+        datetime(9999, 12, 31, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ):
+        with pytest.raises(InvalidInputError, match=r"^at: expected a moment between"):
+            ensure_aware(moment, "at")
+    assert ensure_aware(MAX_MOMENT, "at") is MAX_MOMENT
+    assert from_micros(MAX_MICROS) == MAX_MOMENT
+    assert from_micros(MIN_MICROS) == MIN_MOMENT
+
+
+def test_check_micros() -> None:
+    assert check_micros(MAX_MICROS, "expires_at") == MAX_MICROS
+    with pytest.raises(InvalidInputError, match=r"^expires_at: the moment falls outside"):
+        check_micros(MAX_MICROS + 1, "expires_at")
+    with pytest.raises(InvalidInputError, match=r"^expires_at: the moment falls outside"):
+        check_micros(MIN_MICROS - 1, "expires_at")
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, float("nan"), None, "2026-01-01", b"x", object()])
+def test_micros_array_refuses_what_is_not_a_moment(bad: object) -> None:
+    with pytest.raises(InvalidInputError, match=r"^at"):
+        micros_array(bad, 2, "at")  # type: ignore[arg-type]
+
+
+def test_micros_array_takes_a_datetime64_scalar_and_checks_the_range() -> None:
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    stamp = np.datetime64("2026-01-01T00:00:00")
+    assert micros_array(stamp, 2, "at").tolist() == [to_micros(moment)] * 2
+    far = np.array(["2026-01-01", "9999-12-31"], dtype="datetime64[D]")
+    with pytest.raises(InvalidInputError, match=r"^at\[1\]: expected a moment between"):
+        micros_array(far, 2, "at")
