@@ -13,7 +13,7 @@ them through ``reasons_from_status``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Final
 
@@ -67,9 +67,10 @@ class Policy:
     ) -> Policy:
         """The policy from the constructor's arguments, each checked."""
         ttl = ensure_timedelta(token_ttl, "token_ttl") // timedelta(microseconds=1)
-        if isinstance(exempt_purposes, str) or not hasattr(exempt_purposes, "__iter__"):
+        if isinstance(exempt_purposes, str):
             raise InvalidInputError("exempt_purposes: expected an iterable of str, got one str")
-        exempt = frozenset(check_text(p, "exempt_purposes[]") for p in exempt_purposes)
+        purposes: Iterable[object] = exempt_purposes  # type: ignore[assignment]
+        exempt = frozenset(check_text(p, "exempt_purposes[]") for p in purposes)
         cap = check_cap(default_max_per_period, "default_max_per_period")
         return cls(ttl, _checked_expiry(expiry), exempt, cap)
 
