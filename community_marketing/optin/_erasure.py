@@ -1,0 +1,148 @@
+"""Erasure (GDPR Art. 17): keyed fingerprints of erased ids, and the suppression they leave.
+
+An erased contact's rows become tombstones and the id is forgotten; what stays is
+an HMAC of the id under the registry's ``erasure_key``. The same id imported again
+is suppressed from the moment of erasure until it gives a new *express* grant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._ids import IdIndex
+from .._time import NEVER
+from ..errors import InvalidInputError
+from ._log import ERASE, TOMBSTONE
+
+if TYPE_CHECKING:
+    from ._store import Store
+    from ._tokens import Tokens
+
+
+class Erasures:
+    """The fingerprints of erased ids, and which live contacts they still suppress.
+
+    Parameters
+    ----------
+    key : bytes
+        Key of the keyed hash (at least 16 bytes).
+    """
+
+    __slots__ = ("erased", "erased_at", "key", "regrant_at")
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.erased: dict[str, int] = {}
+        """Fingerprint -> moment of erasure."""
+        self.erased_at: dict[int, int] = {}
+        """Contact index of a re-imported erased id -> moment of its erasure."""
+        self.regrant_at: dict[int, int] = {}
+        """Contact index -> moment of its first express grant after the erasure."""
+
+    def fingerprint(self, contact: Hashable) -> str:
+        """The keyed hash of an id (its type is part of it: 1 and "1" differ)."""
+        material = f"{type(contact).__module__}.{type(contact).__qualname__}:{contact!r}"
+        return hmac.new(self.key, material.encode(), hashlib.sha256).hexdigest()
+
+    def suppresses(self, contact: int, at: int) -> bool:
+        """Whether an erasure suppresses the contact index at ``at``: the one place of this rule."""
+        erased = self.erased_at.get(contact)
+        return erased is not None and erased <= at < self.regrant_at.get(contact, NEVER)
+
+    def erased_unknown(self, contact: Hashable, at: int) -> bool:
+        """An id the registry does not hold may still be the keyed hash of an erased one."""
+        if not self.erased:
+            return False
+        erased = self.erased.get(self.fingerprint(contact))
+        return erased is not None and erased <= at
+
+    def note_new(self, contacts: IdIndex, before: int, size: int) -> None:
+        """Remember which of the contacts ``before:size`` just added were erased once."""
+        if not self.erased:
+            return
+        for index in range(before, size):
+            erased = self.erased.get(self.fingerprint(contacts.id_at(index)))
+            if erased is not None:
+                self.erased_at[index] = erased
+
+    def forget_new(self, before: int, size: int) -> None:
+        """Undo ``note_new`` for contacts ``before:size`` (a refused write)."""
+        for index in range(before, size):
+            self.erased_at.pop(index, None)
+
+    def note_grant(self, contact: int, at: int, basis: str | None) -> None:
+        """An express grant after an erasure lifts the erasure's suppression from then on."""
+        erased = self.erased_at.get(contact)
+        if erased is None or at < erased:
+            return
+        if basis == "express" and at < self.regrant_at.get(contact, NEVER):
+            self.regrant_at[contact] = at
+
+
+def check_not_before(store: Store, cidx: int, now: int) -> None:
+    """Erasure cannot go back in time: refuse ``now`` earlier than the contact's latest event."""
+    log = store.log
+    rows = np.flatnonzero(log.contact[: log.n] == cidx)
+    if rows.size and int(log.ts[rows].max()) > now:
+        raise InvalidInputError(
+            "at: earlier than the latest event of the contact; erasure cannot go back in time"
+        )
+
+
+def erase(store: Store, tokens: Tokens, contact: Hashable, now: int) -> int:
+    """Record the ``ERASE`` event of ``contact`` and apply it; the row written."""
+    fingerprint = store.erasures.fingerprint(contact)
+    cidx = store.contacts.get(contact)
+    if cidx >= 0:
+        check_not_before(store, cidx, now)
+    row = store.append(
+        np.array([-1], np.int64),
+        -1,
+        ERASE,
+        np.array([now], np.int64),
+        store.meta_of("erasure", None, None, None),
+        extras={0: {"proof": fingerprint}},
+    )
+    apply_erasure(store, tokens, fingerprint, now, cidx if cidx >= 0 else None)
+    return int(row[0])
+
+
+def apply_erasure(
+    store: Store, tokens: Tokens, fingerprint: str, now: int, contact: int | None = None
+) -> None:
+    """Tombstone the contact's rows and forget the contact; keep only the fingerprint."""
+    erasures = store.erasures
+    erasures.erased[fingerprint] = now
+    contacts = store.contacts
+    if contact is None:
+        contact = next(
+            (
+                index
+                for index in range(len(contacts))
+                if not contacts.is_removed(index)
+                and erasures.fingerprint(contacts.id_at(index)) == fingerprint
+            ),
+            None,
+        )
+        if contact is None:
+            return
+    log = store.log
+    rows = np.flatnonzero(log.contact[: log.n] == contact)
+    log.action[rows] = TOMBSTONE
+    log.contact[rows] = -1
+    log.meta[rows] = store.meta_of("erasure", None, None, None)
+    for row in rows.tolist():
+        store.extras.pop(row, None)
+    tokens.forget_erased(log)
+    for heads in (store.supp_heads, store.sent_heads, store.pref_heads):
+        heads[contact] = -1
+    for heads in store.key_heads.values():
+        heads[contact] = -1
+    erasures.erased_at.pop(contact, None)
+    erasures.regrant_at.pop(contact, None)
+    contacts.remove(contacts.id_at(contact))

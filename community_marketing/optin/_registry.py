@@ -1,0 +1,1028 @@
+"""OptInRegistry, the face: the public methods, the lock and the clock, over the parts."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._checks import check_int, check_text
+from .._ids import as_id_list, check_id
+from .._time import (
+    Clock,
+    ensure_timedelta,
+    from_micros,
+    micros_array,
+    resolve_at,
+    to_micros,
+    utc_now,
+)
+from .._types import Int64Array
+from ..errors import InvalidInputError
+from . import _erasure, _record, _state, _tokens
+from ._erasure import Erasures
+from ._keywords import DEFAULT_HELP, DEFAULT_START, DEFAULT_STOP, Keywords, withdrawn_purposes
+from ._log import (
+    GRANT,
+    PREFERENCES,
+    REQUEST,
+    SENT,
+    SUPPRESS,
+    TOMBSTONE,
+    UNSUPPRESS,
+    WITHDRAW,
+    Moments,
+    broadcast,
+)
+from ._preferences import preferences_at
+from ._record import Provenance
+from ._state import SCHEMA
+from ._status import (
+    REASONS,
+    S_GRANTED,
+    STATUSES,
+    Policy,
+    reason_one,
+    reasons_many,
+    status_many,
+    status_one,
+    suppressed_many,
+)
+from ._store import Store
+from ._tokens import Tokens, issue_many
+from ._values import ConsentChecks, ConsentEvent, ConsentStatus, KeywordResult, Preferences, Reason
+
+
+def _token_field(position: int) -> str:
+    return "token"
+
+
+def _tokens_field(position: int) -> str:
+    return f"tokens[{position}]"
+
+
+class OptInRegistry:
+    """The consent ledger: who agreed to hear from the brand, for what, on which channel.
+
+    Keyed by (contact, purpose, channel). Contacts are any hashable; purposes
+    ("newsletter", "group:apple-students") and channels ("email", "sms", "push")
+    are strings the application chooses. Default deny: only an explicit grant
+    (or a confirmed double opt-in) allows contact, a suppression overrides every
+    grant, and a contact the registry never heard of is simply not allowed.
+
+    Parameters
+    ----------
+    clock : callable, optional
+        Returns the current aware datetime; UTC now by default.
+    token_ttl : timedelta, default 2 days
+        How long a double opt-in token can be confirmed.
+    expiry : mapping, optional
+        ``{purpose: {basis: lifetime}}``; purpose ``"*"`` applies to every purpose.
+        A grant without ``expires_at`` lapses ``lifetime`` after it was recorded
+        (e.g. ``{"*": {"implied_business": timedelta(days=730)}}`` for CASL). Express
+        consent does not lapse unless told.
+    exempt_purposes : iterable of str
+        Transactional purposes: allowed without consent and regardless of
+        preferences, but never for a suppressed contact.
+    default_max_per_period : (int, timedelta), optional
+        Frequency cap for contacts who did not set their own.
+    stop_keywords, start_keywords, help_keywords : iterable of str
+        SMS keywords for ``apply_keyword`` (compared upper-cased).
+    erasure_key : bytes, optional
+        Key of the keyed hash kept for erased contacts; random by default (kept in
+        ``to_state``).
+
+    Notes
+    -----
+    Thread-safe: one lock per instance, held while mutating; reads take no lock.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from community_marketing import OptInRegistry, ConsentStatus
+    >>> t0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    >>> registry = OptInRegistry(clock=lambda: t0 + timedelta(days=30))
+    >>> _ = registry.grant("ann@example.com", "newsletter", "email",
+    ...                    source="signup_form", notice_version="v3", at=t0)
+    >>> registry.may_contact("ann@example.com", "newsletter", "email")
+    True
+    >>> _ = registry.withdraw("ann@example.com", source="unsubscribe_link",
+    ...                       at=t0 + timedelta(days=10))
+    >>> registry.status("ann@example.com", "newsletter", "email")
+    <ConsentStatus.WITHDRAWN: 'withdrawn'>
+    >>> registry.status("ann@example.com", "newsletter", "email", at=t0 + timedelta(days=1))
+    <ConsentStatus.GRANTED: 'granted'>
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        token_ttl: timedelta = timedelta(days=2),
+        expiry: Mapping[str, Mapping[str, timedelta]] | None = None,
+        exempt_purposes: Iterable[str] = (),
+        default_max_per_period: tuple[int, timedelta] | None = None,
+        stop_keywords: Iterable[str] = DEFAULT_STOP,
+        start_keywords: Iterable[str] = DEFAULT_START,
+        help_keywords: Iterable[str] = DEFAULT_HELP,
+        erasure_key: bytes | None = None,
+    ) -> None:
+        if clock is not None and not callable(clock):
+            raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
+        self._clock: Clock = clock or utc_now
+        self._policy = Policy.checked(token_ttl, expiry, exempt_purposes, default_max_per_period)
+        self._keywords = Keywords.checked(stop_keywords, start_keywords, help_keywords)
+        if erasure_key is not None and (
+            not isinstance(erasure_key, bytes) or len(erasure_key) < 16
+        ):
+            raise InvalidInputError("erasure_key: expected at least 16 bytes")
+        self._erasure_key = erasure_key if erasure_key is not None else secrets.token_bytes(32)
+        self._lock = threading.RLock()
+        self._store = Store(Erasures(self._erasure_key), self._policy.exempt)
+        self._tokens = Tokens()
+
+    def __repr__(self) -> str:
+        store = self._store
+        heads = store.supp_heads
+        suppressed = np.count_nonzero(store.log.action[heads[heads >= 0]] == SUPPRESS)
+        return (
+            f"OptInRegistry(contacts={store.contacts.count}, events={store.event_count()}, "
+            f"pairs={len(store.key_heads)}, suppressed={suppressed})"
+        )
+
+    def grant(
+        self,
+        contact: Hashable,
+        purpose: str,
+        channel: str,
+        *,
+        source: str,
+        basis: str = "express",
+        notice_version: str | None = None,
+        proof: str | None = None,
+        expires_at: datetime | None = None,
+        jurisdiction: str | None = None,
+        at: datetime | None = None,
+    ) -> ConsentEvent:
+        """Record that ``contact`` agreed to hear about ``purpose`` over ``channel``.
+
+        Parameters
+        ----------
+        contact : hashable
+            The person, by the application's id.
+        purpose, channel : str
+            What for, and how ("newsletter", "email").
+        source : str
+            How the consent was collected ("signup_form", "sms_keyword", "import").
+        basis : str, default "express"
+            Legal basis ("express", "implied_business", "soft_opt_in"...).
+        notice_version : str, optional
+            Version of the privacy notice the contact saw.
+        proof : str, optional
+            Proof text or hash (form payload digest, IP and user agent...).
+        expires_at : datetime, optional
+            When this consent lapses; otherwise the registry's expiry policy decides.
+        jurisdiction : str, optional
+            Where the consent was collected ("CA", "EU").
+        at : datetime, optional
+            When; the registry's clock by default.
+
+        Returns
+        -------
+        ConsentEvent
+            The recorded event.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> registry.grant("ann", "newsletter", "email", source="signup_form",
+        ...                at=datetime(2026, 1, 1, tzinfo=UTC)).seq
+        0
+        """
+        provenance = Provenance(source, basis, notice_version, jurisdiction)
+        return self._grant(GRANT, (contact, purpose, channel), provenance, proof, expires_at, at)
+
+    def grant_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str | Sequence[str],
+        *,
+        source: str,
+        basis: str = "express",
+        notice_version: str | None = None,
+        jurisdiction: str | None = None,
+        expires_at: datetime | None = None,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Record many grants for one purpose and channel at once (imports, bulk loads).
+
+        Parameters
+        ----------
+        contacts : sequence or numpy array of ids
+            One grant per entry.
+        channel : str or sequence of str
+            One channel, or several: one grant per contact and channel, all recorded
+            in one block or none of them.
+        purpose, source, basis, notice_version, jurisdiction, expires_at
+            As for ``grant``, shared by every row.
+        at : datetime, sequence of datetimes or numpy datetime64 array, optional
+            One moment for all, or one per contact (datetime64 is read as UTC).
+
+        Returns
+        -------
+        int
+            The number of events recorded.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> registry.grant_many(["ann", "bob", "cid"], "newsletter", "email",
+        ...                     source="import", at=datetime(2026, 1, 1, tzinfo=UTC))
+        3
+        >>> registry.grant_many(["ann", "bob"], "offers", ["email", "sms"], source="import",
+        ...                     at=datetime(2026, 1, 1, tzinfo=UTC))
+        4
+        """
+        provenance = Provenance(source, basis, notice_version, jurisdiction)
+        return len(self._many(GRANT, contacts, purpose, channel, provenance, expires_at, at))
+
+    def request(
+        self,
+        contact: Hashable,
+        purpose: str,
+        channel: str,
+        *,
+        source: str,
+        basis: str = "express",
+        notice_version: str | None = None,
+        proof: str | None = None,
+        jurisdiction: str | None = None,
+        at: datetime | None = None,
+    ) -> str:
+        """Start a double opt-in: record a pending grant and return its single-use token.
+
+        The application sends the token to the contact (a link in an email, a
+        code by SMS); ``confirm(token)`` within the registry's ``token_ttl`` turns
+        it into a grant. Only a hash of the token is kept.
+
+        Returns
+        -------
+        str
+            An unguessable token (``secrets``), valid once.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing import OptInRegistry
+        >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> registry = OptInRegistry()
+        >>> token = registry.request("ann", "newsletter", "email", source="signup_form", at=t0)
+        >>> registry.status("ann", "newsletter", "email", at=t0).value
+        'pending'
+        >>> registry.confirm(token, at=t0 + timedelta(hours=1)).action.value
+        'confirm'
+        """
+        provenance = Provenance(source, basis, notice_version, jurisdiction)
+        with self._write():
+            event = self._grant(REQUEST, (contact, purpose, channel), provenance, proof, None, at)
+            deadline = to_micros(event.at) + self._policy.token_ttl_us
+            return self._tokens.issue(event.seq, deadline, self._store.log.n - 1)
+
+    def confirm(self, token: str, *, at: datetime | None = None) -> ConsentEvent:
+        """Confirm a double opt-in; record the grant as its own ``CONFIRM`` event.
+
+        Raises
+        ------
+        InvalidTokenError
+            The token is malformed, wrong, already used, expired, or its request
+            was superseded (withdrawn, erased) since.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry, InvalidTokenError
+        >>> registry = OptInRegistry()
+        >>> token = registry.request("ann", "news", "email", source="form")
+        >>> _ = registry.confirm(token)
+        >>> registry.confirm(token)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidTokenError: token: unknown or already used
+        """
+        now = np.array([self._now_us(at)], np.int64)
+        with self._write():
+            rows = _tokens.confirm(
+                self._store, self._tokens, self._policy, [token], now, _token_field
+            )
+            return self._store.event(int(rows[0]))
+
+    def request_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str,
+        *,
+        source: str,
+        basis: str = "express",
+        notice_version: str | None = None,
+        jurisdiction: str | None = None,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> list[str]:
+        """Start many double opt-ins at once; one single-use token per contact, in order.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> tokens = registry.request_many(["ann", "bob"], "news", "email", source="import")
+        >>> registry.confirm_many(tokens[:1])
+        1
+        >>> [registry.status(c, "news", "email").value for c in ("ann", "bob")]
+        ['granted', 'pending']
+        """
+        provenance = Provenance(source, basis, notice_version, jurisdiction)
+        with self._write():
+            rows = self._many(REQUEST, contacts, purpose, channel, provenance, None, at)
+            return issue_many(self._store, self._tokens, rows, self._policy.token_ttl_us)
+
+    def confirm_many(
+        self,
+        tokens: Sequence[str],
+        *,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Confirm many double opt-ins (a batch of clicked links), all or nothing.
+
+        ``at`` is one moment, or one per token. Any wrong, reused, expired or
+        superseded token raises ``InvalidTokenError`` naming its position, and then
+        nothing is confirmed.
+
+        Returns
+        -------
+        int
+            The number of ``CONFIRM`` events recorded.
+
+        Examples
+        --------
+        >>> from community_marketing import InvalidTokenError, OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> token = registry.request("ann", "news", "email", source="form")
+        >>> registry.confirm_many([token, token])
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidTokenError: tokens[1]: unknown or already used
+        >>> registry.status("ann", "news", "email").value
+        'pending'
+        """
+        if isinstance(tokens, str):
+            raise InvalidInputError("tokens: expected a sequence of tokens, got one str")
+        items = list(tokens)
+        if not items:
+            return 0
+        now = micros_array(resolve_at(None, self._clock) if at is None else at, len(items), "at")
+        with self._write():
+            store, policy = self._store, self._policy
+            return len(_tokens.confirm(store, self._tokens, policy, items, now, _tokens_field))
+
+    def withdraw(
+        self,
+        contact: Hashable,
+        purpose: str | None = None,
+        channel: str | None = None,
+        *,
+        source: str,
+        at: datetime | None = None,
+    ) -> list[ConsentEvent]:
+        """Withdraw consent: one call, no preconditions, history kept.
+
+        ``None`` means every purpose (or every channel) the contact has. When
+        nothing matched, the request itself is still recorded.
+
+        Returns
+        -------
+        list of ConsentEvent
+            One event per (purpose, channel) withdrawn.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.grant("ann", "offers", "sms", source="form")
+        >>> [(e.purpose, e.channel) for e in registry.withdraw("ann", source="preference_center")]
+        [('news', 'email'), ('offers', 'sms')]
+        """
+        now = self._now_us(at)
+        with self._write():
+            rows = _record.withdraw(self._store, contact, purpose, channel, source, now)
+            return [self._store.event(int(r)) for r in rows]
+
+    def withdraw_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str | Sequence[str],
+        *,
+        source: str,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Withdraw one purpose on one channel, or on several, for many contacts at once.
+
+        With several channels every withdrawal is recorded in one block, or none is.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant_many(["ann", "bob"], "news", "email", source="import")
+        >>> registry.withdraw_many(["bob"], "news", "email", source="bounce_cleanup")
+        1
+        >>> registry.audience(["ann", "bob"], "news", "email")
+        ['ann']
+        """
+        return len(self._many(WITHDRAW, contacts, purpose, channel, Provenance(source), None, at))
+
+    def suppress_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        reason: str,
+        source: str = "api",
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Put many contacts on the do-not-contact list (a complaint feed, a bounce report).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> registry.suppress_many(["ann", "bob"], reason="hard_bounce")
+        2
+        >>> registry.is_suppressed("bob")
+        True
+        """
+        with self._write():
+            return _record.suppress_many(self._store, self._clock, contacts, reason, source, at)
+
+    def suppress(
+        self, contact: Hashable, *, reason: str, source: str = "api", at: datetime | None = None
+    ) -> ConsentEvent:
+        """Put ``contact`` on the do-not-contact list; it wins over every grant.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.suppress("ann", reason="legal_request")
+        >>> registry.status("ann", "news", "email").value
+        'suppressed'
+        """
+        return self._contact_event(SUPPRESS, contact, source, at, {"reason": reason})
+
+    def unsuppress(
+        self, contact: Hashable, *, reason: str, source: str = "api", at: datetime | None = None
+    ) -> ConsentEvent:
+        """Take ``contact`` off the do-not-contact list; earlier grants count again.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.suppress("ann", reason="bounce")
+        >>> _ = registry.unsuppress("ann", reason="address fixed")
+        >>> registry.may_contact("ann", "news", "email")
+        True
+        """
+        return self._contact_event(UNSUPPRESS, contact, source, at, {"reason": reason})
+
+    def is_suppressed(self, contact: Hashable, *, at: datetime | None = None) -> bool:
+        """Whether ``contact`` is on the do-not-contact list (or erased and not re-granted).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.suppress("ann", reason="complaint")
+        >>> registry.is_suppressed("ann"), registry.is_suppressed("bob")
+        (True, False)
+        """
+        now = self._now_us(at)
+        index = self._store.contacts.get(contact)
+        if index < 0:
+            return self._store.erasures.erased_unknown(contact, now)
+        return bool(suppressed_many(self._store, np.array([index], np.int64), now)[0])
+
+    def erase(self, contact: Hashable, *, at: datetime | None = None) -> ConsentEvent:
+        """Erase the contact's personal data and events (GDPR Art. 17).
+
+        What stays is an ``ERASE`` event holding a keyed hash of the id: a later
+        import of the same contact is treated as suppressed until the contact
+        gives a new *express* grant.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.erase("ann")
+        >>> registry.history("ann")
+        []
+        >>> _ = registry.grant_many(["ann"], "news", "email", source="import",
+        ...                         basis="implied_business")
+        >>> registry.status("ann", "news", "email").value
+        'suppressed'
+        """
+        check_id(contact, "contact")
+        now = self._now_us(at)
+        with self._write():
+            return self._store.event(_erasure.erase(self._store, self._tokens, contact, now))
+
+    def set_preferences(
+        self,
+        contact: Hashable,
+        *,
+        timezone: str | None = None,
+        quiet_hours: tuple[time, time] | None = None,
+        max_per_period: tuple[int, timedelta] | None = None,
+        paused_until: datetime | None = None,
+        source: str = "preference_center",
+        at: datetime | None = None,
+    ) -> ConsentEvent:
+        """Record the contact's own choices of when and how often; they replace earlier ones.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, time, timedelta
+        >>> from community_marketing import OptInRegistry, Reason
+        >>> registry = OptInRegistry()
+        >>> t0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+        >>> _ = registry.grant("ann", "news", "email", source="form", at=t0)
+        >>> _ = registry.set_preferences("ann", timezone="Europe/Paris",
+        ...                              quiet_hours=(time(22), time(8)), at=t0)
+        >>> registry.check("ann", "news", "email", at=t0.replace(hour=23))
+        <Reason.QUIET_HOURS: 7>
+        """
+        prefs = Preferences(timezone, quiet_hours, max_per_period, paused_until)
+        return self._contact_event(PREFERENCES, contact, source, at, {"preferences": prefs})
+
+    def preferences(self, contact: Hashable, *, at: datetime | None = None) -> Preferences:
+        """The contact's preferences in force at ``at`` (defaults when none were set).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> OptInRegistry().preferences("ann").quiet_hours is None
+        True
+        """
+        return preferences_at(self._store, self._store.contacts.get(contact), self._now_us(at))
+
+    def record_sent(
+        self,
+        contact: Hashable,
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | None = None,
+    ) -> ConsentEvent:
+        """Record that a message went out, so that frequency caps hold.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing import OptInRegistry, Reason
+        >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> registry = OptInRegistry(default_max_per_period=(1, timedelta(days=1)))
+        >>> _ = registry.grant("ann", "news", "email", source="form", at=t0)
+        >>> _ = registry.record_sent("ann", "news", "email", at=t0)
+        >>> registry.check("ann", "news", "email", at=t0 + timedelta(hours=1))
+        <Reason.FREQUENCY_CAP: 8>
+        """
+        check_text(purpose, "purpose")
+        check_text(channel, "channel")
+        return self._contact_event(SENT, contact, "send", at, {}, pair=(purpose, channel))
+
+    def record_sent_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> int:
+        """Record one send per contact (a campaign's delivery report).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> OptInRegistry().record_sent_many(["ann", "bob"], "news", "email")
+        2
+        """
+        return len(self._many(SENT, contacts, purpose, channel, Provenance("send"), None, at))
+
+    def apply_keyword(
+        self, contact: Hashable, channel: str, text: str, *, at: datetime | None = None
+    ) -> KeywordResult:
+        """Apply an SMS-style keyword received from ``contact`` on ``channel``.
+
+        STOP-family words withdraw every purpose on the channel; START-family
+        words re-grant (express, source ``"keyword"``) the purposes withdrawn on it;
+        HELP-family and anything else change nothing.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("+15550100", "alerts", "sms", source="web_form")
+        >>> registry.apply_keyword("+15550100", "sms", "stop").kind
+        'stop'
+        >>> registry.may_contact("+15550100", "alerts", "sms")
+        False
+        >>> len(registry.apply_keyword("+15550100", "sms", "START").events)
+        1
+        >>> registry.may_contact("+15550100", "alerts", "sms")
+        True
+        """
+        check_id(contact, "contact")
+        check_text(channel, "channel")
+        kind, keyword = self._keywords.classify(text)
+        source = f"keyword:{keyword}"
+        with self._write():
+            if kind == "stop":
+                events = self.withdraw(contact, None, channel, source=source, at=at)
+            elif kind == "start":
+                now = self._now_us(at)
+                index = self._store.contacts.get(contact)
+                purposes = withdrawn_purposes(self._store, self._policy, index, channel, now)
+                moment = from_micros(now)
+                events = [
+                    self.grant(contact, p, channel, source=source, at=moment) for p in purposes
+                ]
+            else:
+                events = []
+            return KeywordResult(kind, keyword, tuple(events))
+
+    def status(
+        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+    ) -> ConsentStatus:
+        """The consent status of one key, now or as of ``at`` (audits).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> OptInRegistry().status("stranger", "news", "email").value
+        'none'
+        """
+        index, now = self._one(contact, purpose, channel, at)
+        if index is None:
+            return ConsentStatus.SUPPRESSED
+        return STATUSES[status_one(self._store, self._policy, index, purpose, channel, now)]
+
+    def check(
+        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+    ) -> Reason:
+        """Why ``contact`` may (``Reason.ALLOWED``) or may not be contacted now.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> OptInRegistry().check("stranger", "news", "email")
+        <Reason.NO_CONSENT: 1>
+        """
+        index, now = self._one(contact, purpose, channel, at)
+        if index is None:
+            return Reason.SUPPRESSED
+        return REASONS[reason_one(self._store, self._policy, index, purpose, channel, now)]
+
+    def may_contact(
+        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+    ) -> bool:
+        """True only if consent is granted and the contact's preferences allow it now.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> registry.may_contact("ann", "news", "email"), registry.may_contact("ann", "news", "sms")
+        (True, False)
+        """
+        return self.check(contact, purpose, channel, at=at) is Reason.ALLOWED
+
+    def check_many(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+    ) -> ConsentChecks:
+        """A ``Reason`` per contact, vectorized; unknown contacts are ``NO_CONSENT``.
+
+        ``at`` is one moment for all, or one per contact (a sequence of aware
+        datetimes or a numpy datetime64 array read as UTC): "could we have
+        contacted each of them when we did?"
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("bob", "news", "email", source="form")
+        >>> [r.name for r in registry.check_many(["ann", "bob"], "news", "email")]
+        ['NO_CONSENT', 'ALLOWED']
+        """
+        check_text(purpose, "purpose")
+        check_text(channel, "channel")
+        items = as_id_list(contacts, "contacts")
+        cidx = self._store.contacts.lookup(items, "contacts")
+        now: Moments
+        if at is None or isinstance(at, datetime):
+            now = self._now_us(at)
+        else:
+            now = micros_array(at, len(items), "at")
+        reasons = reasons_many(self._store, self._policy, cidx, purpose, channel, now)
+        erasures = self._store.erasures
+        if erasures.erased:
+            moments = broadcast(now, len(items))
+            for position in np.flatnonzero(cidx < 0).tolist():
+                if erasures.erased_unknown(items[position], int(moments[position])):
+                    reasons[position] = Reason.SUPPRESSED
+        return ConsentChecks(items, reasons)
+
+    def audience(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | None = None,
+    ) -> list[Hashable]:
+        """The contacts that may be contacted now, in the given order.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant_many(["ann", "cid"], "news", "email", source="import")
+        >>> registry.audience(["ann", "bob", "cid"], "news", "email")
+        ['ann', 'cid']
+        """
+        return self.check_many(contacts, purpose, channel, at=at).allowed_contacts()
+
+    def expiring(
+        self,
+        purpose: str,
+        channel: str,
+        *,
+        within: timedelta,
+        at: datetime | None = None,
+    ) -> list[tuple[Hashable, datetime]]:
+        """Granted contacts whose consent lapses within ``within``, soonest first.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing import OptInRegistry
+        >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> registry = OptInRegistry(expiry={"*": {"implied_business": timedelta(days=730)}})
+        >>> _ = registry.grant("ann", "news", "email", source="purchase",
+        ...                    basis="implied_business", at=t0)
+        >>> [(c, d.date().isoformat()) for c, d in registry.expiring(
+        ...     "news", "email", within=timedelta(days=30), at=t0 + timedelta(days=720))]
+        [('ann', '2028-01-01')]
+        """
+        check_text(purpose, "purpose")
+        check_text(channel, "channel")
+        horizon = ensure_timedelta(within, "within") // timedelta(microseconds=1)
+        now = self._now_us(at)
+        if self._store.pair_of(purpose, channel, create=False) < 0:
+            return []
+        store = self._store
+        cidx = np.arange(len(store.contacts), dtype=np.int64)
+        status, base = status_many(store, self._policy, cidx, purpose, channel, now)
+        granted = np.flatnonzero(status == S_GRANTED)
+        lapse = store.log.expires(base[granted])
+        soon = lapse <= now + horizon
+        order = np.argsort(lapse[soon], kind="stable")
+        picked = granted[soon][order].tolist()
+        moments = lapse[soon][order].tolist()
+        return [
+            (store.contacts.id_at(c), from_micros(t)) for c, t in zip(picked, moments, strict=True)
+        ]
+
+    def history(self, contact: Hashable) -> list[ConsentEvent]:
+        """Every event of the contact, in order: the proof GDPR Art. 7(1) asks for.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.withdraw("ann", source="link")
+        >>> [e.action.value for e in registry.history("ann")]
+        ['grant', 'withdraw']
+        """
+        store = self._store
+        cidx = store.contacts.get(contact)
+        if cidx < 0:
+            return []
+        rows = np.flatnonzero(store.log.contact[: store.log.n] == cidx)
+        rows = rows[np.argsort(store.log.seq(rows), kind="stable")]
+        return [store.event(int(r)) for r in rows]
+
+    def export(self, contact: Hashable, *, at: datetime | None = None) -> dict[str, Any]:
+        """A JSON-compatible receipt of everything held on the contact (portability).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> receipt = registry.export("ann")
+        >>> receipt["consents"][0]["status"], len(receipt["events"])
+        ('granted', 1)
+        """
+        now = self._now_us(at)
+        store = self._store
+        cidx = store.contacts.get(contact)
+        consents = []
+        for pair in sorted(store.key_heads):
+            purpose, channel = store.key_pair(pair)
+            if 0 <= cidx < len(store.key_heads[pair]) and store.key_heads[pair][cidx] >= 0:
+                status = status_one(store, self._policy, cidx, purpose, channel, now)
+                consents.append(
+                    {"purpose": purpose, "channel": channel, "status": STATUSES[status].value}
+                )
+        return {
+            "schema": SCHEMA,
+            "contact": contact if isinstance(contact, (str, int, float)) else repr(contact),
+            "as_of": from_micros(now).isoformat(),
+            "suppressed": self.is_suppressed(contact, at=from_micros(now)),
+            "preferences": self.preferences(contact, at=from_micros(now)).to_dict(),
+            "consents": consents,
+            "events": [event.to_dict() for event in self.history(contact)],
+        }
+
+    def events(self, since: int = 0) -> list[ConsentEvent]:
+        """The events with ``seq >= since``, in sequence order (store them incrementally).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.grant("bob", "news", "email", source="form")
+        >>> [e.contact for e in registry.events(since=1)]
+        ['bob']
+        """
+        check_int(since, "since", low=0)
+        log = self._store.log
+        rows = np.flatnonzero(
+            (log.seq(slice(0, log.n)) >= since) & (log.action[: log.n] != TOMBSTONE)
+        )
+        rows = rows[np.argsort(log.seq(rows), kind="stable")]
+        return [self._store.event(int(r)) for r in rows]
+
+    @classmethod
+    def from_events(cls, events: Iterable[ConsentEvent], **config: Any) -> OptInRegistry:
+        """Rebuild a registry from its events, in any order (sorted stably by time, then seq).
+
+        ``config`` takes the constructor's keywords. Double opt-in tokens are
+        secrets and are not in events: pending requests rebuilt this way cannot be
+        confirmed (``to_state`` keeps them).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> copy = OptInRegistry.from_events(reversed(registry.events()))
+        >>> copy.events() == registry.events()
+        True
+        """
+        registry = cls(**config)
+        _state.load_events(registry._store, registry._tokens, events)
+        return registry
+
+    def to_state(self) -> dict[str, Any]:
+        """The whole registry as plain data and numpy arrays, with a ``"schema"`` key.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> copy = OptInRegistry.from_state(registry.to_state())
+        >>> copy.events() == registry.events()
+        True
+        """
+        with self._lock:
+            config = _state.config_dict(self._policy, self._keywords, self._erasure_key)
+            return _state.to_state(self._store, self._tokens, config)
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], *, clock: Clock | None = None) -> OptInRegistry:
+        """Rebuild a registry from ``to_state``; ``InvalidInputError`` names any bad field.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry, InvalidInputError
+        >>> OptInRegistry.from_state({"schema": 99})
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: state.schema: expected 1, got 99
+        """
+        registry = _state.new_registry(cls, state, clock)
+        _state.load_state(registry._store, registry._tokens, state)
+        return registry
+
+    # ------------------------------------------------------------------ private helpers
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """Hold the lock; a write that raises leaves the store as it found it."""
+        with self._lock, self._store.undo_on_error():
+            yield
+
+    def _now_us(self, at: object) -> int:
+        return to_micros(resolve_at(at, self._clock))
+
+    def _one(
+        self, contact: Hashable, purpose: str, channel: str, at: datetime | None
+    ) -> tuple[int | None, int]:
+        """Validated (contact index, moment) of a scalar question; None: an erased id."""
+        check_id(contact, "contact")
+        check_text(purpose, "purpose")
+        check_text(channel, "channel")
+        now = self._now_us(at)
+        index = self._store.contacts.get(contact)
+        if index < 0 and self._store.erasures.erased_unknown(contact, now):
+            return None, now
+        return index, now
+
+    def _grant(
+        self,
+        action: np.int8,
+        key: tuple[Hashable, str, str],
+        provenance: Provenance,
+        proof: str | None,
+        expires_at: datetime | None,
+        at: datetime | None,
+    ) -> ConsentEvent:
+        now = self._now_us(at)
+        with self._write():
+            store = self._store
+            row = _record.grant_one(
+                store, self._policy, action, key, provenance, proof, expires_at, now
+            )
+            return store.event(row)
+
+    def _many(
+        self,
+        action: np.int8,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str | Sequence[str],
+        provenance: Provenance,
+        expires_at: datetime | None,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
+    ) -> Int64Array:
+        with self._write():
+            return _record.record_many(
+                self._store,
+                self._policy,
+                self._clock,
+                action,
+                contacts,
+                purpose,
+                channel,
+                provenance,
+                expires_at,
+                at,
+            )
+
+    def _contact_event(
+        self,
+        action: np.int8,
+        contact: Hashable,
+        source: str,
+        at: datetime | None,
+        extra: dict[str, Any],
+        pair: tuple[str | None, str | None] = (None, None),
+    ) -> ConsentEvent:
+        check_id(contact, "contact")
+        now = self._now_us(at)
+        with self._write():
+            row = _record.contact_event(self._store, action, contact, source, now, extra, pair)
+            return self._store.event(row)

@@ -1,0 +1,389 @@
+"""The registry's value types: statuses, actions, reasons, preferences, events, answers."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable, Iterator, Mapping
+from datetime import datetime, time, timedelta
+from itertools import compress
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+import numpy as np
+
+from .._checks import check_text
+from .._time import ensure_aware, ensure_timedelta
+from .._types import BoolArray, Int8Array
+from ..errors import InvalidInputError
+
+__all__ = [
+    "ConsentAction",
+    "ConsentChecks",
+    "ConsentEvent",
+    "ConsentStatus",
+    "KeywordResult",
+    "Preferences",
+    "Reason",
+]
+
+
+class ConsentStatus(enum.Enum):
+    """The consent state of one (contact, purpose, channel) key.
+
+    Examples
+    --------
+    >>> from community_marketing import ConsentStatus
+    >>> ConsentStatus.GRANTED.value
+    'granted'
+    """
+
+    NONE = "none"
+    PENDING = "pending"
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    SUPPRESSED = "suppressed"
+
+
+class ConsentAction(enum.Enum):
+    """What a ``ConsentEvent`` records.
+
+    Examples
+    --------
+    >>> from community_marketing import ConsentAction
+    >>> ConsentAction("withdraw") is ConsentAction.WITHDRAW
+    True
+    """
+
+    GRANT = "grant"
+    REQUEST = "request"
+    CONFIRM = "confirm"
+    WITHDRAW = "withdraw"
+    SUPPRESS = "suppress"
+    UNSUPPRESS = "unsuppress"
+    ERASE = "erase"
+    SENT = "sent"
+    PREFERENCES = "preferences"
+
+
+class Reason(enum.IntEnum):
+    """Why a contact may or may not be contacted right now; ``ALLOWED`` is the only yes.
+
+    Examples
+    --------
+    >>> from community_marketing import Reason
+    >>> [reason.name for reason in Reason][:3]
+    ['ALLOWED', 'NO_CONSENT', 'PENDING']
+    """
+
+    ALLOWED = 0
+    NO_CONSENT = 1
+    PENDING = 2
+    WITHDRAWN = 3
+    EXPIRED = 4
+    SUPPRESSED = 5
+    PAUSED = 6
+    QUIET_HOURS = 7
+    FREQUENCY_CAP = 8
+
+
+_REASONS: Final = tuple(Reason)
+
+
+def _check_quiet_hours(value: object) -> tuple[time, time] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(isinstance(part, time) and part.tzinfo is None for part in value)
+    ):
+        raise InvalidInputError(
+            "quiet_hours: expected a (start, end) tuple of naive datetime.time in the "
+            f"contact's own time zone, got {value!r}"
+        )
+    if value[0] == value[1]:
+        raise InvalidInputError(f"quiet_hours: start and end are equal ({value[0]})")
+    return value
+
+
+def check_cap(value: object, field: str = "max_per_period") -> tuple[int, timedelta] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not isinstance(value[0], int)
+        or isinstance(value[0], bool)
+        or value[0] < 1
+    ):
+        raise InvalidInputError(
+            f"{field}: expected (count >= 1, timedelta), e.g. (3, timedelta(days=7)), got {value!r}"
+        )
+    ensure_timedelta(value[1], f"{field}[1]")
+    return value
+
+
+def _check_timezone(value: object) -> str | None:
+    if value is None:
+        return None
+    name = check_text(value, "timezone")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(
+            f"timezone: expected an IANA zone name such as 'Europe/Paris', got {name!r}"
+        ) from None
+    return name
+
+
+@attrs.frozen
+class Preferences:
+    """When and how often a contact accepts to hear from the brand.
+
+    Parameters
+    ----------
+    timezone : str or None
+        IANA zone of the contact, for quiet hours; UTC when None.
+    quiet_hours : (datetime.time, datetime.time) or None
+        Local start and end of the quiet period; may wrap midnight (22:00 to 08:00).
+    max_per_period : (int, timedelta) or None
+        At most that many non-exempt sends within any trailing period.
+    paused_until : datetime or None
+        No contact before this moment.
+
+    Examples
+    --------
+    >>> from datetime import time
+    >>> from community_marketing import Preferences
+    >>> Preferences(timezone="Europe/Paris", quiet_hours=(time(22), time(8))).timezone
+    'Europe/Paris'
+    """
+
+    timezone: str | None = attrs.field(default=None, converter=_check_timezone)
+    quiet_hours: tuple[time, time] | None = attrs.field(default=None, converter=_check_quiet_hours)
+    max_per_period: tuple[int, timedelta] | None = attrs.field(default=None, converter=check_cap)
+    paused_until: datetime | None = attrs.field(default=None)
+
+    @paused_until.validator
+    def _check_paused(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            ensure_aware(value, "paused_until")
+
+    def in_quiet_hours(self, at: datetime) -> bool:
+        """Whether ``at`` falls in the contact's quiet hours, in their own time zone.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, time
+        >>> from community_marketing import Preferences
+        >>> prefs = Preferences(timezone="Asia/Tokyo", quiet_hours=(time(22), time(8)))
+        >>> prefs.in_quiet_hours(datetime(2026, 1, 1, 14, 0, tzinfo=UTC))  # 23:00 in Tokyo
+        True
+        """
+        if self.quiet_hours is None:
+            return False
+        zone = ZoneInfo(self.timezone) if self.timezone else None
+        local = (at.astimezone(zone) if zone else at).time().replace(tzinfo=None)
+        start, end = self.quiet_hours
+        if start < end:
+            return start <= local < end
+        return local >= start or local < end
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible form."""
+        return {
+            "timezone": self.timezone,
+            "quiet_hours": None
+            if self.quiet_hours is None
+            else [part.isoformat() for part in self.quiet_hours],
+            "max_per_period": None
+            if self.max_per_period is None
+            else [self.max_per_period[0], self.max_per_period[1].total_seconds()],
+            "paused_until": None if self.paused_until is None else self.paused_until.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Preferences:
+        """Inverse of ``to_dict``; ``InvalidInputError`` on anything else."""
+        if not isinstance(data, Mapping) or set(data) != {
+            "timezone",
+            "quiet_hours",
+            "max_per_period",
+            "paused_until",
+        }:
+            raise InvalidInputError(f"preferences: expected a preferences dict, got {data!r}")
+        try:
+            quiet = data["quiet_hours"]
+            cap = data["max_per_period"]
+            paused = data["paused_until"]
+            return cls(
+                timezone=data["timezone"],
+                quiet_hours=None if quiet is None else tuple(time.fromisoformat(q) for q in quiet),
+                max_per_period=None if cap is None else (cap[0], timedelta(seconds=cap[1])),
+                paused_until=None if paused is None else datetime.fromisoformat(paused),
+            )
+        except (TypeError, ValueError, IndexError, KeyError, OverflowError) as exc:
+            if isinstance(exc, InvalidInputError):
+                raise
+            raise InvalidInputError(f"preferences: {exc}") from None
+
+
+@attrs.frozen
+class ConsentEvent:
+    """One row of the consent log: what happened, to whom, when, how, on what basis.
+
+    ``contact`` is None only for an ``ERASE`` event, which keeps a keyed hash of
+    the erased contact in ``proof`` and nothing else about them.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing import OptInRegistry
+    >>> registry = OptInRegistry()
+    >>> event = registry.grant("ann", "newsletter", "email", source="signup_form",
+    ...                        at=datetime(2026, 1, 5, tzinfo=UTC))
+    >>> event.action, event.basis, event.at.isoformat()
+    (<ConsentAction.GRANT: 'grant'>, 'express', '2026-01-05T00:00:00+00:00')
+    >>> ConsentEvent.from_dict(event.to_dict()) == event
+    True
+    """
+
+    seq: int
+    contact: Hashable
+    purpose: str | None
+    channel: str | None
+    action: ConsentAction
+    at: datetime
+    source: str
+    basis: str | None = None
+    notice_version: str | None = None
+    proof: str | None = None
+    expires_at: datetime | None = None
+    jurisdiction: str | None = None
+    reason: str | None = None
+    preferences: Preferences | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible form (the contact is stored as given: keep ids JSON-friendly)."""
+        return {
+            "seq": self.seq,
+            "contact": self.contact,
+            "purpose": self.purpose,
+            "channel": self.channel,
+            "action": self.action.value,
+            "at": self.at.isoformat(),
+            "source": self.source,
+            "basis": self.basis,
+            "notice_version": self.notice_version,
+            "proof": self.proof,
+            "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
+            "jurisdiction": self.jurisdiction,
+            "reason": self.reason,
+            "preferences": None if self.preferences is None else self.preferences.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConsentEvent:
+        """Inverse of ``to_dict``; ``InvalidInputError`` names the bad field."""
+        if not isinstance(data, Mapping):
+            raise InvalidInputError(f"event: expected a dict, got {type(data).__name__}")
+        try:
+            expires = data.get("expires_at")
+            prefs = data.get("preferences")
+            return cls(
+                seq=data["seq"],
+                contact=data["contact"],
+                purpose=data.get("purpose"),
+                channel=data.get("channel"),
+                action=ConsentAction(data["action"]),
+                at=datetime.fromisoformat(data["at"]),
+                source=data["source"],
+                basis=data.get("basis"),
+                notice_version=data.get("notice_version"),
+                proof=data.get("proof"),
+                expires_at=None if expires is None else datetime.fromisoformat(expires),
+                jurisdiction=data.get("jurisdiction"),
+                reason=data.get("reason"),
+                preferences=None if prefs is None else Preferences.from_dict(prefs),
+            )
+        except KeyError as exc:
+            raise InvalidInputError(f"event: missing field {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, InvalidInputError):
+                raise
+            raise InvalidInputError(f"event: {exc}") from None
+
+
+@attrs.frozen(eq=False)
+class ConsentChecks:
+    """The answer of ``check_many``: one ``Reason`` per contact, in the order asked.
+
+    Attributes
+    ----------
+    contacts : list
+        The contacts, as given.
+    codes : numpy.ndarray of int8
+        ``Reason`` values, vectorized.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing import OptInRegistry, Reason
+    >>> registry = OptInRegistry()
+    >>> _ = registry.grant("ann", "news", "email", source="form",
+    ...                    at=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> checks = registry.check_many(["ann", "bob"], "news", "email",
+    ...                              at=datetime(2026, 2, 1, tzinfo=UTC))
+    >>> list(checks)
+    [<Reason.ALLOWED: 0>, <Reason.NO_CONSENT: 1>]
+    >>> checks.allowed_contacts(), checks.counts()[Reason.NO_CONSENT]
+    (['ann'], 1)
+    """
+
+    contacts: list[Hashable]
+    codes: Int8Array
+
+    def __len__(self) -> int:
+        return len(self.contacts)
+
+    def __iter__(self) -> Iterator[Reason]:
+        return map(_REASONS.__getitem__, self.codes.tolist())
+
+    def __getitem__(self, position: int) -> Reason:
+        return _REASONS[int(self.codes[position])]
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{r.name}={c}" for r, c in self.counts().items() if c)
+        return f"ConsentChecks(n={len(self)}, {counts})"
+
+    @property
+    def allowed(self) -> BoolArray:
+        """Boolean mask: True where the contact may be contacted."""
+        return np.equal(self.codes, int(Reason.ALLOWED))
+
+    def allowed_contacts(self) -> list[Hashable]:
+        """The contacts that may be contacted, in the order asked."""
+        return list(compress(self.contacts, self.allowed.tolist()))
+
+    def counts(self) -> dict[Reason, int]:
+        """How many contacts got each reason."""
+        tally = np.bincount(self.codes, minlength=len(_REASONS))
+        return {reason: int(tally[reason]) for reason in _REASONS}
+
+
+@attrs.frozen
+class KeywordResult:
+    """What ``apply_keyword`` understood and recorded.
+
+    Examples
+    --------
+    >>> from community_marketing import OptInRegistry
+    >>> OptInRegistry().apply_keyword("+15550100", "sms", " help ").kind
+    'help'
+    """
+
+    kind: str
+    keyword: str
+    events: tuple[ConsentEvent, ...]

@@ -1,0 +1,104 @@
+"""OptInRegistry. Preferences: quiet hours, pause, frequency caps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from community_marketing import (
+    InvalidInputError,
+    OptInRegistry,
+    Preferences,
+    Reason,
+)
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def snapshot(registry: OptInRegistry) -> tuple[object, ...]:
+    """Everything observable: the events and the repr (counts)."""
+    return tuple(registry.events()), repr(registry)
+
+
+@pytest.fixture
+def registry() -> OptInRegistry:
+    return OptInRegistry(clock=lambda: T0 + 30 * DAY)
+
+
+# ---------------------------------------------------------------- preferences
+
+
+def test_quiet_hours_in_the_contacts_own_zone(registry: OptInRegistry) -> None:
+    registry.grant("ann", "news", "email", source="form", at=T0)
+    registry.set_preferences(
+        "ann", timezone="America/New_York", quiet_hours=(time(21), time(8)), at=T0
+    )
+    # 02:00 UTC is 21:00 in New York (EST): quiet.
+    assert registry.check("ann", "news", "email", at=datetime(2026, 1, 2, 2, tzinfo=UTC)) is (
+        Reason.QUIET_HOURS
+    )
+    # 15:00 UTC is 10:00 in New York: fine.
+    assert registry.may_contact("ann", "news", "email", at=datetime(2026, 1, 2, 15, tzinfo=UTC))
+
+
+def test_quiet_hours_without_midnight_wrap() -> None:
+    prefs = Preferences(quiet_hours=(time(12), time(14)))
+    assert prefs.in_quiet_hours(datetime(2026, 1, 1, 13, tzinfo=UTC))
+    assert not prefs.in_quiet_hours(datetime(2026, 1, 1, 14, tzinfo=UTC))
+
+
+def test_pause_and_frequency_cap(registry: OptInRegistry) -> None:
+    registry.grant("ann", "news", "email", source="form", at=T0)
+    registry.set_preferences("ann", paused_until=T0 + 7 * DAY, at=T0)
+    assert registry.check("ann", "news", "email", at=T0 + DAY) is Reason.PAUSED
+    assert registry.may_contact("ann", "news", "email", at=T0 + 8 * DAY)
+    registry.set_preferences("ann", max_per_period=(2, 7 * DAY), at=T0 + 8 * DAY)
+    registry.record_sent("ann", "news", "email", at=T0 + 8 * DAY)
+    assert registry.may_contact("ann", "news", "email", at=T0 + 8 * DAY + HOUR)
+    registry.record_sent("ann", "news", "email", at=T0 + 9 * DAY)
+    assert registry.check("ann", "news", "email", at=T0 + 9 * DAY + HOUR) is Reason.FREQUENCY_CAP
+    # The window slides: a week after the first send, one slot is free again.
+    assert registry.may_contact("ann", "news", "email", at=T0 + 15 * DAY + HOUR)
+
+
+def test_exempt_sends_do_not_count_toward_the_cap() -> None:
+    registry = OptInRegistry(exempt_purposes=["receipts"], default_max_per_period=(1, DAY))
+    registry.grant("ann", "news", "email", source="form", at=T0)
+    registry.record_sent("ann", "receipts", "email", at=T0)
+    assert registry.may_contact("ann", "news", "email", at=T0 + HOUR)
+    registry.record_sent("ann", "news", "email", at=T0 + HOUR)
+    assert registry.check("ann", "news", "email", at=T0 + 2 * HOUR) is Reason.FREQUENCY_CAP
+    assert registry.may_contact("ann", "receipts", "email", at=T0 + 2 * HOUR)
+
+
+def test_preferences_as_of_a_moment(registry: OptInRegistry) -> None:
+    registry.set_preferences("ann", timezone="Asia/Tokyo", at=T0)
+    registry.set_preferences("ann", timezone="Europe/Paris", at=T0 + DAY)
+    assert registry.preferences("ann", at=T0 + HOUR).timezone == "Asia/Tokyo"
+    assert registry.preferences("ann", at=T0 + 2 * DAY).timezone == "Europe/Paris"
+    assert registry.preferences("ann", at=T0 - HOUR) == Preferences()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": ""}, "timezone"),
+        ({"quiet_hours": (time(22),)}, "quiet_hours"),
+        ({"quiet_hours": (time(8), time(8))}, "quiet_hours"),
+        ({"quiet_hours": (time(8, tzinfo=UTC), time(9))}, "quiet_hours"),
+        ({"max_per_period": (0, DAY)}, "max_per_period"),
+        ({"max_per_period": (2, -DAY)}, "max_per_period"),
+        ({"max_per_period": (True, DAY)}, "max_per_period"),
+        ({"paused_until": datetime(2026, 1, 1)}, "paused_until"),
+    ],
+)
+def test_bad_preferences_name_the_field(
+    registry: OptInRegistry, kwargs: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=field):
+        registry.set_preferences("ann", at=T0, **kwargs)  # type: ignore[arg-type]
+    assert registry.events() == []

@@ -1,0 +1,152 @@
+"""OptInRegistry. Proof, export and persistence: events, from_events, to_state/from_state."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time, timedelta
+
+import numpy as np
+import pytest
+
+from community_marketing import (
+    ConsentAction,
+    ConsentEvent,
+    ConsentStatus,
+    InvalidInputError,
+    OptInRegistry,
+)
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def snapshot(registry: OptInRegistry) -> tuple[object, ...]:
+    """Everything observable: the events and the repr (counts)."""
+    return tuple(registry.events()), repr(registry)
+
+
+@pytest.fixture
+def registry() -> OptInRegistry:
+    return OptInRegistry(clock=lambda: T0 + 30 * DAY)
+
+
+# ---------------------------------------------------------------- proof, export, persistence
+
+
+def test_export_is_json_compatible(registry: OptInRegistry) -> None:
+    registry.grant("ann", "news", "email", source="form", notice_version="v1", at=T0)
+    registry.set_preferences("ann", quiet_hours=(time(22), time(7)), at=T0)
+    receipt = registry.export("ann", at=T0 + DAY)
+    assert json.loads(json.dumps(receipt)) == receipt
+    assert receipt["consents"] == [{"purpose": "news", "channel": "email", "status": "granted"}]
+    assert receipt["preferences"]["quiet_hours"] == ["22:00:00", "07:00:00"]
+    assert [e["action"] for e in receipt["events"]] == ["grant", "preferences"]
+    assert receipt["suppressed"] is False
+
+
+def test_events_since_and_from_events_roundtrip(registry: OptInRegistry) -> None:
+    registry.grant("ann", "news", "email", source="f", at=T0)
+    token = registry.request("bob", "news", "email", source="f", at=T0)
+    registry.confirm(token, at=T0 + HOUR)
+    registry.suppress("cid", reason="bounce", at=T0)
+    registry.set_preferences("ann", timezone="Europe/Paris", at=T0)
+    registry.record_sent("ann", "news", "email", at=T0 + HOUR)
+    registry.withdraw("ann", source="link", at=T0 + DAY)
+    events = registry.events()
+    assert [e.seq for e in events] == list(range(len(events)))
+    assert registry.events(since=5) == events[5:]
+    rebuilt = OptInRegistry.from_events(list(reversed(events)))
+    assert rebuilt.events() == events
+    for contact in ("ann", "bob", "cid", "dan"):
+        assert rebuilt.status(contact, "news", "email", at=T0 + 2 * DAY) is registry.status(
+            contact, "news", "email", at=T0 + 2 * DAY
+        )
+    dicts = json.loads(json.dumps([e.to_dict() for e in events]))
+    assert [ConsentEvent.from_dict(d) for d in dicts] == events
+
+
+def test_from_events_sorts_by_time_and_keeps_seq() -> None:
+    t = [T0 + i * HOUR for i in range(3)]
+    events = [
+        ConsentEvent(7, "ann", "news", "email", ConsentAction.WITHDRAW, t[2], "link"),
+        ConsentEvent(3, "ann", "news", "email", ConsentAction.GRANT, t[0], "form", "express"),
+    ]
+    registry = OptInRegistry.from_events(events)
+    assert [e.seq for e in registry.events()] == [3, 7]
+    assert registry.status("ann", "news", "email", at=t[1]) is ConsentStatus.GRANTED
+    assert registry.status("ann", "news", "email", at=t[2]) is ConsentStatus.WITHDRAWN
+    assert registry.grant("bob", "news", "email", source="f", at=t[2]).seq == 8
+
+
+def test_from_events_rejects_bad_events() -> None:
+    good = ConsentEvent(0, "ann", "news", "email", ConsentAction.GRANT, T0, "f", "express")
+    with pytest.raises(InvalidInputError, match="unique"):
+        OptInRegistry.from_events([good, good])
+    with pytest.raises(InvalidInputError, match=r"events\[0\]"):
+        OptInRegistry.from_events(["not an event"])  # type: ignore[list-item]
+    naive = ConsentEvent(0, "ann", "news", "email", ConsentAction.GRANT, datetime(2026, 1, 1), "f")
+    with pytest.raises(InvalidInputError, match="at"):
+        OptInRegistry.from_events([naive])
+    no_basis = ConsentEvent(0, "ann", "news", "email", ConsentAction.GRANT, T0, "f")
+    with pytest.raises(InvalidInputError, match="basis"):
+        OptInRegistry.from_events([no_basis])
+    with pytest.raises(InvalidInputError, match="event"):
+        ConsentEvent.from_dict({"seq": 1})
+
+
+def test_state_roundtrip_is_exact(registry: OptInRegistry) -> None:
+    registry.grant("ann", "news", "email", source="f", proof="p", at=T0)
+    pending = registry.request("bob", "news", "email", source="f", at=T0)
+    registry.suppress("cid", reason="bounce", at=T0)
+    registry.set_preferences("ann", max_per_period=(3, 7 * DAY), at=T0)
+    registry.record_sent("ann", "news", "email", at=T0 + HOUR)
+    registry.grant("eve", "news", "sms", source="f", at=T0)
+    registry.erase("eve", at=T0 + HOUR)
+    state = registry.to_state()
+    assert state["schema"] == 1
+    copy = OptInRegistry.from_state(state)
+    assert copy.events() == registry.events()
+    assert repr(copy) == repr(registry)
+    assert copy.to_state()["contacts"] == state["contacts"]
+    # The pending double opt-in survives: tokens are in the state (as hashes only).
+    assert pending.split(".")[1] not in json.dumps(state, default=str)
+    copy.confirm(pending, at=T0 + 2 * HOUR)
+    assert copy.status("bob", "news", "email", at=T0 + 2 * HOUR) is ConsentStatus.GRANTED
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda s: s.update(schema=2),
+        lambda s: s.pop("columns"),
+        lambda s: s["columns"].update(ts=np.zeros(3)),
+        lambda s: s["columns"].update(ts=s["columns"]["ts"][:-1]),
+        lambda s: s["columns"]["contact"].__setitem__(0, 99),
+        lambda s: s["columns"]["action"].__setitem__(0, 42),
+        lambda s: s["columns"]["seq"].__setitem__(1, 0),
+        lambda s: s.update(contacts=["ann", "ann"]),
+        lambda s: s.update(contacts="ann"),
+        lambda s: s.update(pairs=[["news"]]),
+        lambda s: s.update(metas=[[None, None, None, None]]),
+        lambda s: s.update(extras=[[0, {"secret": 1}]]),
+        lambda s: s.update(tokens=[[0, "zz", 1]]),
+        lambda s: s.update(next_seq=-1),
+        lambda s: s["config"].update(token_ttl_s="x"),
+        lambda s: s["config"].update(erasure_key="00"),
+        lambda s: s.update(config=None),
+    ],
+)
+def test_from_state_rejects_junk(registry: OptInRegistry, mutate: object) -> None:
+    registry.grant("ann", "news", "email", source="f", at=T0)
+    registry.grant("bob", "news", "email", source="f", at=T0)
+    state = registry.to_state()
+    mutate(state)  # type: ignore[operator]
+    with pytest.raises(InvalidInputError):
+        OptInRegistry.from_state(state)
+
+
+def test_repr_counts(registry: OptInRegistry) -> None:
+    registry.grant_many(["a", "b"], "news", "email", source="i", at=T0)
+    registry.suppress("a", reason="bounce", at=T0)
+    assert repr(registry) == "OptInRegistry(contacts=2, events=3, pairs=1, suppressed=1)"
