@@ -124,11 +124,7 @@ class Badges:
         times = log["at"][rows].tolist()
         return [
             Badge(
-                self.rules[r].name,
-                self.rules[r].tier,
-                member,
-                from_micros(t),
-                self.rules[r].reward,
+                self.rules[r].name, self.rules[r].tier, member, from_micros(t), self.rules[r].reward
             )
             for member, r, t in zip(members, rules, times, strict=True)
         ]

@@ -36,12 +36,7 @@ from ._membership import (
 from ._places import Places
 from ._roles import Roles
 from ._trust import Trust, check_policy
-from ._values import (
-    DEFAULT_POINTS,
-    BadgeRule,
-    TrustPolicy,
-    check_amount,
-)
+from ._values import DEFAULT_POINTS, BadgeRule, TrustPolicy, check_amount
 
 
 @attrs.define(init=False, repr=False, eq=False)

@@ -13,22 +13,13 @@ from .._checks import check_int, check_text
 from .._ids import as_id_list
 from .._time import ensure_aware, micros_array, resolve_at, to_micros
 from .._types import Int64Array
-from ..errors import (
-    InvalidInputError,
-)
+from ..errors import InvalidInputError
 from . import _rewards
 from ._badges import best_badge, check_rules
 from ._group_base import GroupBase
 from ._ledger import best_of, check_weights, distinct
 from ._places import check_attribute_map, rank_hotspots
-from ._values import (
-    Ability,
-    Badge,
-    BadgeRule,
-    Hotspot,
-    RewardDue,
-    Standing,
-)
+from ._values import Ability, Badge, BadgeRule, Hotspot, RewardDue, Standing
 
 
 class ActivityMethods(GroupBase):
@@ -37,12 +28,7 @@ class ActivityMethods(GroupBase):
     __slots__ = ()
 
     def record_contribution(
-        self,
-        member: Hashable,
-        kind: str,
-        *,
-        at: datetime | None = None,
-        weight: int | None = None,
+        self, member: Hashable, kind: str, *, at: datetime | None = None, weight: int | None = None
     ) -> list[Badge]:
         """Record one contribution; returns the badges it earned.
 
@@ -397,12 +383,7 @@ class ActivityMethods(GroupBase):
         return rank_hotspots(values, codes, counted, activity, top)
 
     def notice(
-        self,
-        by: Hashable,
-        message: str,
-        *,
-        channel: str | None = None,
-        at: datetime | None = None,
+        self, by: Hashable, message: str, *, channel: str | None = None, at: datetime | None = None
     ) -> list[Hashable]:
         """The members a notice from ``by`` (who needs SEND_NOTICES) may reach now.
 

@@ -10,26 +10,14 @@ import numpy as np
 
 from .._time import Clock, resolve_at, to_micros, utc_now
 from .._types import Int64Array
-from ..errors import (
-    ConsentRequiredError,
-    InvalidInputError,
-    PermissionDeniedError,
-)
+from ..errors import ConsentRequiredError, InvalidInputError, PermissionDeniedError
 from ._badges import Badges
 from ._ledger import Ledger
-from ._membership import (
-    ConsentLink,
-    Invitations,
-    Membership,
-)
+from ._membership import ConsentLink, Invitations, Membership
 from ._places import Places
 from ._roles import Roles
 from ._trust import Trust
-from ._values import (
-    Ability,
-    Badge,
-    ability_names,
-)
+from ._values import Ability, Badge, ability_names
 
 
 def check_clock(clock: object) -> Clock:

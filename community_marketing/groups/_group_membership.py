@@ -12,22 +12,12 @@ import numpy.typing as npt
 from .._checks import check_bool, check_text
 from .._ids import as_id_list, check_id
 from .._time import from_micros
-from ..errors import (
-    InvalidInputError,
-    PermissionDeniedError,
-)
+from ..errors import InvalidInputError, PermissionDeniedError
 from ._group_base import GroupBase
 from ._ledger import distinct
-from ._membership import (
-    check_answers,
-)
+from ._membership import check_answers
 from ._places import check_attribute_columns, check_attribute_map
-from ._values import (
-    Ability,
-    JoinRequest,
-    Request,
-    check_amount,
-)
+from ._values import Ability, JoinRequest, Request, check_amount
 
 
 class MembershipMethods(GroupBase):

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from ..errors import (
-    InvalidInputError,
-    PermissionDeniedError,
-)
+from ..errors import InvalidInputError, PermissionDeniedError
 from ._group_base import GroupBase
 from ._roles import MEMBER_ROLE_BIT
-from ._values import (
-    Ability,
-    Role,
-)
+from ._values import Ability, Role
 
 
 class RoleMethods(GroupBase):

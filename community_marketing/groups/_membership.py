@@ -241,11 +241,7 @@ class ConsentLink:
     __slots__ = ("channels", "group", "purpose", "registry")
 
     def __init__(
-        self,
-        registry: OptInRegistry | None,
-        purpose: str,
-        channels: tuple[str, ...],
-        group: str,
+        self, registry: OptInRegistry | None, purpose: str, channels: tuple[str, ...], group: str
     ) -> None:
         self.registry = registry
         self.purpose = purpose

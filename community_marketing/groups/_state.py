@@ -159,14 +159,7 @@ def from_state(
         raise
     except CommunityMarketingError as error:
         raise InvalidInputError(f"state: {error}") from None
-    except (
-        TypeError,
-        ValueError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        OverflowError,
-    ) as error:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as error:
         raise InvalidInputError(f"state: malformed ({type(error).__name__}: {error})") from None
 
 

@@ -420,14 +420,7 @@ class TrustPolicy:
 
 
 DEFAULT_POINTS: Final[Mapping[str, int]] = types.MappingProxyType(
-    {
-        "accepted_answer": 15,
-        "answer": 5,
-        "like_received": 1,
-        "post": 2,
-        "referral": 10,
-        "review": 5,
-    }
+    {"accepted_answer": 15, "answer": 5, "like_received": 1, "post": 2, "referral": 10, "review": 5}
 )
 """Points per contribution kind: an accepted answer weighs most, as in Khoros and Stack Exchange."""
 
