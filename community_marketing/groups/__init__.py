@@ -1,0 +1,93 @@
+"""FanGroup: the brand's community, joined by opt-in, run by roles, kept alive by rewards.
+
+A person joins a brand's group of fans by explicit consent; from then on the brand may stay in
+touch for the group's purpose. The group has owners, roles that bundle :class:`Ability` flags,
+optional fees, closed enrollment with screening questions, single-use invitations, a ledger of
+contributions that earns reputation, trust levels and badges, and a notice that reaches exactly the
+members the consent registry allows right now. The library sends nothing.
+
+Members are any hashable id. Inside, each person the group has seen gets a dense index; per-person
+state lives in numpy columns, so bulk imports, leaderboards, notices and hotspots over a million
+members are vectorized.
+
+Where things live
+-----------------
+- ``_group.py``: :class:`FanGroup`, the face: argument checks, the lock, the clock, delegation.
+- ``_membership.py``: who the group has seen, members and bans, join requests, invitations, and
+  the link to an :class:`~community_marketing.optin.OptInRegistry`.
+- ``_roles.py``: roles as bundles of :class:`Ability` flags with a rank; no escalation of rights.
+- ``_trust.py``: trust levels earned from reputation, with a low-water mark.
+- ``_ledger.py``: contributions, points, reputation, counts and leaderboards.
+- ``_badges.py``: badge rules, automatic and manual awards, the award log.
+- ``_rewards.py``: rewards due with badges, and settling them once handed out.
+- ``_places.py``: member attributes (city, region, nickname) and hotspots.
+- ``_state.py``: ``to_state`` and ``from_state``.
+- ``_values.py``: the value types (Ability, Role, BadgeRule, Reward, TrustPolicy...).
+
+Examples
+--------
+>>> from datetime import UTC, datetime
+>>> from community_marketing.groups import Ability, FanGroup
+>>> now = datetime(2026, 1, 1, tzinfo=UTC)
+>>> group = FanGroup("espresso", "ann", clock=lambda: now)
+>>> group.join("bob")
+True
+>>> group.assign_role("ann", "bob", "Moderator")
+>>> group.can("bob", Ability.REMOVE), group.can("bob", Ability.BAN)
+(True, False)
+>>> _ = group.record_contribution("bob", "accepted_answer")
+>>> group.reputation("bob")
+15
+"""
+
+from __future__ import annotations
+
+from ._group import FanGroup
+from ._values import (
+    DEFAULT_POINTS,
+    Ability,
+    Badge,
+    BadgeRule,
+    BadgeTier,
+    Hotspot,
+    JoinRequest,
+    Reward,
+    RewardDue,
+    Role,
+    Standing,
+    TrustPolicy,
+)
+
+__all__ = [
+    "DEFAULT_POINTS",
+    "Ability",
+    "Badge",
+    "BadgeRule",
+    "BadgeTier",
+    "FanGroup",
+    "Hotspot",
+    "JoinRequest",
+    "Reward",
+    "RewardDue",
+    "Role",
+    "Standing",
+    "TrustPolicy",
+]
+
+# Users, docs and pickles know these by the public module, not by the file that holds them.
+for _value in (
+    Ability,
+    Badge,
+    BadgeRule,
+    BadgeTier,
+    FanGroup,
+    Hotspot,
+    JoinRequest,
+    Reward,
+    RewardDue,
+    Role,
+    Standing,
+    TrustPolicy,
+):
+    _value.__module__ = __name__
+del _value

@@ -1,0 +1,130 @@
+"""Badges: rules that award them when a count or reputation reaches a mark, and the award log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._columns import Columns
+from .._ids import IdIndex
+from .._time import from_micros
+from .._types import Int64Array
+from ..errors import InvalidInputError
+from ._ledger import Ledger, grown_rows
+from ._values import TIER_ORDER, Badge, BadgeRule
+
+
+def check_rules(rules: object, known: Sequence[BadgeRule], ledger: Ledger) -> list[BadgeRule]:
+    """``rules`` as BadgeRules with new, distinct names and kinds the ledger knows."""
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
+        raise InvalidInputError(f"badge_rules: expected a sequence of BadgeRule, got {rules!r}")
+    names = {rule.name for rule in known}
+    checked = []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, BadgeRule):
+            raise InvalidInputError(
+                f"badge_rules[{i}]: expected a BadgeRule, got {type(rule).__name__}"
+            )
+        if rule.name in names:
+            raise InvalidInputError(f"badge_rules[{i}]: a badge named {rule.name!r} exists")
+        if rule.kind is not None and rule.kind not in ledger.kind_code:
+            raise InvalidInputError(
+                f"badge_rules[{i}].kind: expected one of {ledger.kinds}, got {rule.kind!r}"
+            )
+        names.add(rule.name)
+        checked.append(rule)
+    return checked
+
+
+def best_badge(held: Sequence[Badge]) -> Badge:
+    """The highest tier among ``held``, the latest of that tier."""
+    return max(enumerate(held), key=lambda pair: (TIER_ORDER[pair[1].tier], pair[0]))[1]
+
+
+class Badges:
+    """The rules, how many times each person earned each, and the log of every award.
+
+    Parameters
+    ----------
+    rules : list of BadgeRule
+        Already checked (see :func:`check_rules`).
+    """
+
+    __slots__ = ("awarded", "log", "rules")
+
+    def __init__(self, rules: list[BadgeRule]) -> None:
+        self.rules = rules
+        self.awarded: Int64Array = np.zeros((0, len(rules)), np.int64)
+        self.log = Columns(
+            {"member": np.int64, "rule": np.int32, "at": np.int64, "settled": np.bool_}
+        )
+
+    def grow(self, capacity: int) -> None:
+        """Room for ``capacity`` people."""
+        self.awarded = grown_rows(self.awarded, capacity)
+
+    def add_rule(self, rule: BadgeRule) -> None:
+        """One more rule, nobody holding it yet."""
+        self.rules.append(rule)
+        self.awarded = np.hstack([self.awarded, np.zeros((len(self.awarded), 1), np.int64)])
+
+    def number_of(self, name: str) -> int:
+        """The position of the rule named ``name``."""
+        names = [rule.name for rule in self.rules]
+        if name not in names:
+            raise InvalidInputError(f"badge: expected one of {names}, got {name!r}")
+        return names.index(name)
+
+    def award(self, touched: Int64Array, micros: int, ledger: Ledger) -> int:
+        """Award what ``touched`` earned by the rules; returns the first new log row."""
+        start = self.log.length
+        for number, rule in enumerate(self.rules):
+            if rule.kind is None:
+                metric = ledger.reputation[touched]
+            else:
+                metric = ledger.counts[touched, ledger.kind_code[rule.kind]]
+            if rule.repeatable:
+                earned = np.maximum(metric // rule.at_least, 0)
+            else:
+                earned = (metric >= rule.at_least).astype(np.int64)
+            new = earned - self.awarded[touched, number]
+            winners = new > 0
+            if not winners.any():
+                continue
+            who = touched[winners]
+            self.awarded[who, number] = earned[winners]
+            self._log(np.repeat(who, new[winners]), number, micros)
+        return start
+
+    def award_by_hand(self, index: int, number: int, micros: int) -> int:
+        """Award rule ``number`` to ``index`` once more; returns the log row."""
+        self.awarded[index, number] += 1
+        self._log(np.array([index], np.int64), number, micros)
+        return self.log.length - 1
+
+    def _log(self, members: Int64Array, number: int, micros: int) -> None:
+        # A bare badge has nothing to hand out, so it is settled from the start.
+        self.log.append(
+            member=members,
+            rule=np.full(len(members), number, np.int32),
+            at=np.full(len(members), micros, np.int64),
+            settled=np.full(len(members), self.rules[number].reward.kind == "badge"),
+        )
+
+    def rows_of(self, index: int) -> Int64Array:
+        """The log rows of ``index``'s badges, oldest first."""
+        return np.flatnonzero(self.log["member"] == index)
+
+    def badges_from(self, rows: Int64Array, people: IdIndex) -> list[Badge]:
+        """The log ``rows`` as Badge values."""
+        log = self.log
+        members = people.ids_at(log["member"][rows])
+        rules = log["rule"][rows].tolist()
+        times = log["at"][rows].tolist()
+        return [
+            Badge(
+                self.rules[r].name, self.rules[r].tier, member, from_micros(t), self.rules[r].reward
+            )
+            for member, r, t in zip(members, rules, times, strict=True)
+        ]

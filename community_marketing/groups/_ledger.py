@@ -1,0 +1,187 @@
+"""The contribution ledger: points per kind, reputation, counts, activity and leaderboards.
+
+Every contribution is a row of a growable columnar log (member, kind, weight, at); per-person
+totals are kept beside it so reputation and leaderboards read one column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._checks import check_int, check_text
+from .._columns import Columns, grown
+from .._ids import as_id_list
+from .._types import Int16Array, Int32Array, Int64Array
+from ..errors import InvalidInputError
+from ._values import INT32_MAX, NEVER
+
+
+def grown_rows(array: npt.NDArray[Any], capacity: int) -> npt.NDArray[Any]:
+    """A 2-d ``array`` with ``capacity`` rows (new rows zero), one row per person."""
+    if len(array) >= capacity:
+        return array
+    new = np.zeros((capacity, array.shape[1]), array.dtype)
+    new[: len(array)] = array
+    return new
+
+
+def distinct(indices: Int64Array, size: int) -> Int64Array:
+    """The distinct values of ``indices`` (all below ``size``), sorted."""
+    if len(indices) * 8 < size:
+        return np.unique(indices).astype(np.int64)
+    mark = np.zeros(size, np.bool_)
+    mark[indices] = True
+    return np.flatnonzero(mark)
+
+
+def check_points(points: object) -> dict[str, int]:
+    """A non-empty mapping of contribution kind to points in [-10**6, 10**6]."""
+    if not isinstance(points, Mapping) or not points:
+        raise InvalidInputError(
+            f"points: expected a non-empty mapping of kind to int, got {points!r}"
+        )
+    if len(points) > np.iinfo(np.int16).max:
+        raise InvalidInputError("points: too many kinds")
+    return {
+        check_text(kind, "points key"): check_int(
+            value, f"points[{kind!r}]", low=-(10**6), high=10**6
+        )
+        for kind, value in points.items()
+    }
+
+
+def check_weights(weights: object, n: int) -> Int32Array:
+    """``n`` positive int32 multipliers (all 1 when ``weights`` is None)."""
+    if weights is None:
+        return np.ones(n, np.int32)
+    if isinstance(weights, (str, bytes)):
+        raise InvalidInputError("weights: expected a sequence of ints")
+    array = np.asarray(weights)
+    if array.shape != (n,):
+        raise InvalidInputError(f"weights: expected {n} weights, got shape {array.shape}")
+    if n and array.dtype == object:
+        for row, value in enumerate(array.tolist()):
+            check_int(value, f"weights[{row}]", low=1, high=INT32_MAX)
+        array = array.astype(np.int64)
+    if n and not np.issubdtype(array.dtype, np.integer):
+        raise InvalidInputError(f"weights: expected ints, got dtype {array.dtype}")
+    if n and (array.min() < 1 or array.max() > INT32_MAX):
+        row = int(np.argmax((array < 1) | (array > INT32_MAX)))
+        raise InvalidInputError(
+            f"weights[{row}]: expected an int from 1 to {INT32_MAX}, got {array[row]}"
+        )
+    return array.astype(np.int32)
+
+
+class Ledger:
+    """Contributions: the log, and per person reputation, counts per kind and activity.
+
+    Parameters
+    ----------
+    points : mapping of str to int
+        Points per contribution kind, already checked (see :func:`check_points`).
+    """
+
+    __slots__ = (
+        "activity",
+        "counts",
+        "kind_code",
+        "kind_points",
+        "kinds",
+        "last_at",
+        "log",
+        "points",
+        "reputation",
+    )
+
+    def __init__(self, points: dict[str, int]) -> None:
+        self.points = points
+        self.kinds = list(points)
+        self.kind_code = {kind: code for code, kind in enumerate(self.kinds)}
+        self.kind_points: Int64Array = np.array([points[k] for k in self.kinds], np.int64)
+        self.reputation: Int64Array = np.zeros(0, np.int64)
+        self.activity: Int64Array = np.zeros(0, np.int64)
+        self.last_at: Int64Array = np.full(0, NEVER, np.int64)
+        self.counts: Int64Array = np.zeros((0, len(self.kinds)), np.int64)
+        self.log = Columns(
+            {"member": np.int32, "kind": np.int16, "weight": np.int32, "at": np.int64}
+        )
+
+    def grow(self, capacity: int) -> None:
+        """Room for ``capacity`` people."""
+        self.reputation = grown(self.reputation, capacity)
+        self.activity = grown(self.activity, capacity)
+        self.last_at = grown(self.last_at, capacity, NEVER)
+        self.counts = grown_rows(self.counts, capacity)
+
+    def kind_codes(self, kinds: object, n: int) -> Int16Array:
+        """The codes of one kind for all ``n`` rows, or of one kind per row."""
+        if isinstance(kinds, str):
+            code = self.kind_code.get(kinds)
+            if code is None:
+                raise InvalidInputError(f"kind: expected one of {self.kinds}, got {kinds!r}")
+            return np.full(n, code, np.int16)
+        items = as_id_list(kinds, "kinds")  # type: ignore[arg-type]
+        if len(items) != n:
+            raise InvalidInputError(f"kinds: expected {n} kinds, got {len(items)}")
+        code_of: Any = self.kind_code.__getitem__
+        try:
+            return np.fromiter(map(code_of, items), np.int16, n)
+        except (KeyError, TypeError):
+            for row, item in enumerate(items):
+                if not isinstance(item, str) or item not in self.kind_code:
+                    raise InvalidInputError(
+                        f"kinds[{row}]: expected one of {self.kinds}, got {item!r}"
+                    ) from None
+            raise  # pragma: no cover - the loop above always finds the culprit
+
+    def record(
+        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array
+    ) -> None:
+        """Append rows to the log and add them to the per-person totals."""
+        self.log.append(member=indices, kind=codes, weight=weights, at=micros)
+        wide = weights.astype(np.int64)
+        flat = self.counts.reshape(-1)
+        np.add.at(flat, indices * len(self.kinds) + codes, wide)
+        np.add.at(self.reputation, indices, self.kind_points[codes] * wide)
+        np.add.at(self.activity, indices, 1)
+        np.maximum.at(self.last_at, indices, micros)
+
+    def counts_of(self, index: int) -> dict[str, int]:
+        """How many of each kind ``index`` contributed."""
+        return dict(zip(self.kinds, self.counts[index].tolist(), strict=True))
+
+    def scores_since(self, cutoff: int, size: int) -> Int64Array:
+        """Points per person from contributions at or after ``cutoff`` (microseconds)."""
+        log = self.log
+        recent = log["at"] >= cutoff
+        points = self.kind_points[log["kind"][recent]] * log["weight"][recent]
+        return np.bincount(
+            log["member"][recent], weights=points.astype(np.float64), minlength=size
+        ).astype(np.int64)
+
+    def activity_since(self, cutoff: int, size: int) -> Int64Array:
+        """Contributions per person at or after ``cutoff`` (microseconds)."""
+        log = self.log
+        return np.bincount(log["member"][log["at"] >= cutoff], minlength=size)
+
+
+def best_of(candidates: Int64Array, scores: Int64Array, n: int) -> tuple[Int64Array, Int64Array]:
+    """The ``n`` best ``candidates`` by ``scores`` (ties to the lower index), best first.
+
+    Returns the chosen candidates and their scores. A partition keeps this O(len) for a small
+    ``n`` over millions of members.
+    """
+    values = scores[candidates]
+    if n < len(candidates):
+        kth = np.partition(values, len(values) - n)[len(values) - n]
+        above = np.flatnonzero(values > kth)
+        ties = np.flatnonzero(values == kth)[: n - len(above)]
+        chosen = np.concatenate([above, ties])
+        candidates, values = candidates[chosen], values[chosen]
+    order = np.lexsort((candidates, -values))[:n]
+    return candidates[order], values[order]

@@ -1,0 +1,359 @@
+"""Membership: who the group has seen, who belongs, who is banned, requests and invitations.
+
+The registry link lives here too: with an :class:`OptInRegistry`, joining is an express grant of
+the group's purpose on each channel, leaving withdraws it, and a suppressed contact cannot join.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Hashable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._checks import check_text
+from .._columns import grown
+from .._ids import IdIndex, check_id
+from .._time import from_micros
+from .._types import BoolArray, Int64Array
+from ..errors import (
+    ConsentRequiredError,
+    InvalidInputError,
+    InvalidTokenError,
+    PermissionDeniedError,
+    UnknownIdError,
+)
+from ..optin import OptInRegistry, Reason
+from ._values import DAY_MICROS, MAX_QUESTIONS, Invitation, Request
+
+
+def check_channels(channels: object) -> tuple[str, ...]:
+    """A non-empty sequence of distinct channel names."""
+    if isinstance(channels, str) or not isinstance(channels, Sequence) or not channels:
+        raise InvalidInputError(f"channels: expected a non-empty sequence of str, got {channels!r}")
+    checked = tuple(check_text(c, f"channels[{i}]") for i, c in enumerate(channels))
+    if len(set(checked)) != len(checked):
+        raise InvalidInputError(f"channels: expected distinct channels, got {checked}")
+    return checked
+
+
+def check_questions(questions: object) -> tuple[str, ...]:
+    """At most :data:`MAX_QUESTIONS` screening questions."""
+    if isinstance(questions, str) or not isinstance(questions, Sequence):
+        raise InvalidInputError(f"questions: expected a sequence of str, got {questions!r}")
+    if len(questions) > MAX_QUESTIONS:
+        raise InvalidInputError(
+            f"questions: expected at most {MAX_QUESTIONS} screening questions, got {len(questions)}"
+        )
+    return tuple(check_text(q, f"questions[{i}]") for i, q in enumerate(questions))
+
+
+def check_answers(answers: object, questions: tuple[str, ...]) -> tuple[str, ...]:
+    """One non-empty answer per screening question."""
+    if isinstance(answers, str) or not isinstance(answers, Sequence):
+        raise InvalidInputError(f"answers: expected a sequence of str, got {answers!r}")
+    if len(answers) != len(questions):
+        raise InvalidInputError(f"answers: expected {len(questions)} answers, got {len(answers)}")
+    return tuple(check_text(a, f"answers[{i}]") for i, a in enumerate(answers))
+
+
+def as_registry(registry: object) -> OptInRegistry | None:
+    """``registry`` when it is an OptInRegistry or None."""
+    if registry is None:
+        return None
+    if not isinstance(registry, OptInRegistry):
+        raise InvalidInputError(
+            f"registry: expected an OptInRegistry or None, got {type(registry).__name__}"
+        )
+    return registry
+
+
+class Membership:
+    """Everyone the group has seen (a dense index each), and whether they belong or are banned.
+
+    A person stays in the index after leaving: reputation and badges are kept for a return.
+    """
+
+    __slots__ = ("banned", "int_table", "joined", "member", "people", "requests")
+
+    def __init__(self) -> None:
+        self.people = IdIndex(kind="member")
+        self.member: BoolArray = np.zeros(0, np.bool_)
+        self.banned: BoolArray = np.zeros(0, np.bool_)
+        self.joined: Int64Array = np.zeros(0, np.int64)
+        self.requests: dict[Hashable, Request] = {}
+        # Direct-address table for integer ids: (lowest id, highest id, index per id - lowest).
+        self.int_table: tuple[int, int, Int64Array] | None = None
+
+    def grow(self, capacity: int) -> None:
+        """Room for ``capacity`` people."""
+        self.member = grown(self.member, capacity)
+        self.banned = grown(self.banned, capacity)
+        self.joined = grown(self.joined, capacity)
+
+    def add(self, ids: list[Hashable]) -> Int64Array:
+        """The indices of ``ids``, new ones added (the columns must have room already)."""
+        known = len(self.people)
+        indices = self.people.add_many(ids, "members")
+        if len(self.people) != known:
+            self.int_table = None
+        return indices
+
+    def is_member(self, member: Hashable) -> bool:
+        """Whether ``member`` belongs now."""
+        index = self.people.get(member)
+        return index >= 0 and bool(self.member[index])
+
+    def is_banned(self, member: Hashable) -> bool:
+        """Whether ``member`` is banned."""
+        index = self.people.get(member)
+        return index >= 0 and bool(self.banned[index])
+
+    def members(self) -> Int64Array:
+        """The indices of current members."""
+        return np.flatnonzero(self.member[: len(self.people)])
+
+    def index_seen(self, member: Hashable) -> int:
+        """The index of anyone the group has seen, member or not; ``UnknownIdError`` otherwise."""
+        index = self.people.get(member)
+        if index < 0:
+            raise UnknownIdError("member", member)
+        return index
+
+    def index_of(self, member: Hashable, field: str = "member") -> int:
+        """The index of a current member; ``UnknownIdError`` otherwise."""
+        index = self.people.get(member)
+        if index < 0 or not self.member[index]:
+            raise UnknownIdError(field, member)
+        return index
+
+    def indices_of_members(self, members: Any, field: str) -> Int64Array:
+        """Indices of current members, vectorized; ``UnknownIdError`` names the first stranger."""
+        if (
+            isinstance(members, np.ndarray)
+            and members.ndim == 1
+            and np.issubdtype(members.dtype, np.integer)
+        ):
+            indices = self.int_indices(members)
+        else:
+            indices = self.people.lookup(members, field)
+        known = indices >= 0
+        known[known] = self.member[indices[known]]
+        if not known.all():
+            row = int(np.argmin(known))
+            stranger = members[row]
+            if isinstance(stranger, np.generic):
+                stranger = stranger.item()
+            raise UnknownIdError(field[:-1] if field.endswith("s") else field, stranger)
+        return indices
+
+    def int_indices(self, members: npt.NDArray[np.integer[Any]]) -> Int64Array:
+        """Indices of integer ids through a direct-address table (dense int ids are common)."""
+        table = self.int_table or self._int_table()
+        if table is None:
+            return self.people.lookup(members, "members")
+        low, high, slots = table
+        values = members.astype(np.int64, copy=False)
+        inside = (values >= low) & (values <= high)
+        result = np.full(len(values), -1, np.int64)
+        result[inside] = slots[values[inside] - low]
+        return result
+
+    def _int_table(self) -> tuple[int, int, Int64Array] | None:
+        """Build the table when every id is an int and they are dense enough; else None."""
+        ids = self.people.ids()
+        if not all(type(i) is int for i in ids) or not ids:
+            return None
+        keys = np.array(ids, dtype=object)
+        try:
+            keys = keys.astype(np.int64)
+        except OverflowError:
+            return None
+        low, high = int(keys.min()), int(keys.max())
+        if high - low > 4 * len(ids) + (1 << 16):
+            return None
+        slots = np.full(high - low + 1, -1, np.int64)
+        slots[keys - low] = np.arange(len(ids), dtype=np.int64)
+        self.int_table = (low, high, slots)
+        return self.int_table
+
+    def screen(self, items: list[Hashable], group: str) -> tuple[BoolArray, list[Hashable]]:
+        """Who of ``items`` is a member already, and the fresh ones (distinct, in order).
+
+        Raises ``PermissionDeniedError`` for a banned person; unknown ids are checked.
+        """
+        known = self.people.lookup(items, "members")
+        for row in np.flatnonzero(known < 0).tolist():
+            check_id(items[row], f"members[{row}]")
+        seen = known >= 0
+        banned = np.zeros(len(items), np.bool_)
+        banned[seen] = self.banned[known[seen]]
+        if banned.any():
+            raise PermissionDeniedError(
+                f"{items[int(np.argmax(banned))]!r} is banned from {group!r}"
+            )
+        already = np.zeros(len(items), np.bool_)
+        already[seen] = self.member[known[seen]]
+        fresh = list(
+            dict.fromkeys(
+                item for item, old in zip(items, already.tolist(), strict=True) if not old
+            )
+        )
+        return already, fresh
+
+    def admit(self, indices: Int64Array, micros: int) -> None:
+        """``indices`` belong from ``micros`` on."""
+        self.member[indices] = True
+        self.joined[indices] = micros
+
+    def expel(self, index: int) -> None:
+        """``index`` no longer belongs."""
+        self.member[index] = False
+
+    def drop_requests(self, members: list[Hashable]) -> None:
+        """Forget the pending requests of ``members`` (they joined)."""
+        if self.requests:
+            for member in members:
+                self.requests.pop(member, None)
+
+    def pending(self, member: Hashable) -> None:
+        """``UnknownIdError`` unless ``member`` has a pending request."""
+        if member not in self.requests:
+            raise UnknownIdError("join request", member)
+
+
+class ConsentLink:
+    """The group's link to an optional registry: grants on join, withdrawals on leave.
+
+    Parameters
+    ----------
+    registry : OptInRegistry or None
+        Without one, consent given at join is the group's own record and every call is a no-op.
+    purpose, channels, group
+        The consent purpose, the channels granted, and the group's name for messages.
+    """
+
+    __slots__ = ("channels", "group", "purpose", "registry")
+
+    def __init__(
+        self, registry: OptInRegistry | None, purpose: str, channels: tuple[str, ...], group: str
+    ) -> None:
+        self.registry = registry
+        self.purpose = purpose
+        self.channels = channels
+        self.group = group
+
+    def check_suppression(self, ids: Sequence[Hashable], micros: int) -> None:
+        """``ConsentRequiredError`` if one of ``ids`` is on the registry's suppression list."""
+        registry = self.registry
+        if registry is None or not ids:
+            return
+        checks = registry.check_many(ids, self.purpose, self.channels[0], at=from_micros(micros))
+        suppressed = np.flatnonzero(checks.codes == Reason.SUPPRESSED)
+        if suppressed.size:
+            raise ConsentRequiredError(
+                f"{ids[int(suppressed[0])]!r} is on the suppression list and cannot join "
+                f"{self.group!r}"
+            )
+
+    def grant(self, ids: list[Hashable], micros: int, source: str) -> None:
+        """Record the joins of ``ids`` as grants on every channel."""
+        if self.registry is None or not ids:
+            return
+        # Every channel in one block: a grant refused on one records none.
+        self.registry.grant_many(
+            ids, self.purpose, self.channels, source=source, at=from_micros(micros)
+        )
+
+    def withdraw(self, member: Hashable, micros: int, source: str) -> None:
+        """Record that ``member`` left (or was removed or banned)."""
+        if self.registry is None:
+            return
+        self.registry.withdraw_many(
+            [member], self.purpose, self.channels, source=source, at=from_micros(micros)
+        )
+
+    def audience(self, ids: list[Hashable], channel: str, when: datetime) -> list[Hashable]:
+        """Those of ``ids`` the registry allows on ``channel`` at ``when`` (all without one)."""
+        if self.registry is None:
+            return ids
+        return list(self.registry.audience(ids, self.purpose, channel, at=when))
+
+
+def digest(secret: str) -> bytes:
+    """What the group keeps of an invitation's secret."""
+    return hashlib.sha256(secret.encode()).digest()
+
+
+class Invitations:
+    """Single-use invitations, and who sent how many (for the daily cap).
+
+    Parameters
+    ----------
+    cap : int
+        How many invitations one inviter may send in any 24 hours.
+    """
+
+    __slots__ = ("cap", "invited", "items", "sent_by")
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.items: list[Invitation] = []
+        self.sent_by: dict[Hashable, list[int]] = {}
+        self.invited: dict[Hashable, list[int]] = {}
+
+    def issue(self, by: Hashable, member: Hashable, micros: int, expires_in: timedelta) -> str:
+        """A new token ``"<number>.<secret>"`` for ``member``; the cap is checked first."""
+        since = micros - DAY_MICROS
+        sent = sum(1 for t in self.sent_by.get(by, ()) if t > since)
+        if sent >= self.cap:
+            raise PermissionDeniedError(f"{by!r} reached the daily cap of {self.cap} invitations")
+        secret = secrets.token_urlsafe(32)
+        expires = micros + expires_in // timedelta(microseconds=1)
+        position = self.add(Invitation(member, by, digest(secret), micros, expires))
+        return f"{position}.{secret}"
+
+    def add(self, invitation: Invitation) -> int:
+        """Keep ``invitation``; returns its number."""
+        position = len(self.items)
+        self.items.append(invitation)
+        self.sent_by.setdefault(invitation.by, []).append(invitation.created_at)
+        self.invited.setdefault(invitation.member, []).append(position)
+        return position
+
+    def find(self, token: object) -> Invitation:
+        """The invitation ``token`` names; ``InvalidTokenError`` for anything else.
+
+        The digest is compared in constant time, a made-up number included.
+        """
+        if not isinstance(token, str):
+            raise InvalidTokenError(f"token: malformed, expected a str, got {type(token).__name__}")
+        number, dot, secret = token.partition(".")
+        if not dot or not number.isdigit() or not secret or len(number) > 18:
+            raise InvalidTokenError("token: malformed")
+        position = int(number)
+        candidate = self.items[position] if position < len(self.items) else None
+        expected = candidate.digest if candidate is not None else bytes(32)
+        matches = hmac.compare_digest(digest(secret), expected)
+        if candidate is None or not matches:
+            raise InvalidTokenError("token: wrong")
+        return candidate
+
+    def usable(self, token: object, micros: int) -> Invitation:
+        """The invitation ``token`` names, if unused and unexpired at ``micros``."""
+        invitation = self.find(token)
+        if invitation.used:
+            raise InvalidTokenError("token: already used (or voided by a ban)")
+        if micros >= invitation.expires_at:
+            raise InvalidTokenError("token: expired")
+        return invitation
+
+    def void(self, member: Hashable) -> None:
+        """Void every invitation to ``member`` (they were banned)."""
+        for position in self.invited.get(member, ()):
+            self.items[position].used = True

@@ -1,0 +1,405 @@
+"""``FanGroup.to_state`` and ``FanGroup.from_state``: the group as plain data and back.
+
+Timestamps are integer microseconds since the epoch, UTC. Reading validates every field and
+raises ``InvalidInputError`` naming it; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+
+from .._checks import check_int, check_text
+from .._ids import IdIndex, check_id
+from .._time import Clock
+from .._types import BoolArray, Int64Array
+from ..errors import CommunityMarketingError, InvalidInputError
+from ..optin import OptInRegistry
+from ._values import (
+    BUILTIN_ROLES,
+    INT32_MAX,
+    MAX_ROLES,
+    MEMBER_BIT,
+    OWNER_BIT,
+    Ability,
+    BadgeRule,
+    Invitation,
+    Request,
+    Reward,
+    Role,
+    TrustPolicy,
+    check_amount,
+)
+
+if TYPE_CHECKING:
+    from ._group import FanGroup
+
+SCHEMA: Final = 1
+
+_STATE_KEYS: Final = frozenset(
+    {
+        "schema", "name", "founder", "purpose", "channels", "open_enrollment", "enrollment_fee",
+        "creation_fee", "questions", "invite_daily_cap", "points", "trust", "roles",
+        "badge_rules", "people", "member", "banned", "joined_at", "roles_held", "trust_level",
+        "attributes", "contributions", "badges", "awarded", "requests", "invitations",
+    }
+)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------ writing
+
+
+def to_state(group: FanGroup) -> dict[str, Any]:
+    """The group as plain data; the caller holds the group's lock."""
+    return {
+        "schema": SCHEMA,
+        **_settings_state(group),
+        **_people_state(group),
+        **_ledgers_state(group),
+        "requests": [
+            {"member": r.member, "answers": list(r.answers), "at": r.at, "fee_paid": r.fee_paid}
+            for r in group._membership.requests.values()
+        ],
+        "invitations": [
+            {
+                "member": i.member,
+                "by": i.by,
+                "digest": i.digest.hex(),
+                "created_at": i.created_at,
+                "expires_at": i.expires_at,
+                "used": i.used,
+            }
+            for i in group._invitations.items
+        ],
+    }
+
+
+def _settings_state(group: FanGroup) -> dict[str, Any]:
+    """What the constructor was given, and the roles defined since."""
+    policy = group._trust.policy
+    return {
+        "name": group._name,
+        "founder": group._founder,
+        "purpose": group._consent.purpose,
+        "channels": list(group._consent.channels),
+        "open_enrollment": group._open,
+        "enrollment_fee": group._enrollment_fee,
+        "creation_fee": group._creation_fee,
+        "questions": list(group._questions),
+        "invite_daily_cap": group._invitations.cap,
+        "points": dict(group._ledger.points),
+        "trust": {
+            "thresholds": list(policy.thresholds),
+            "low_water": policy.low_water,
+            "unlocks": [u.value for u in policy.unlocks],
+        },
+        "roles": [
+            {"name": r.name, "abilities": r.abilities.value, "rank": r.rank}
+            for r in group._roles.role_list[len(BUILTIN_ROLES) :]
+        ],
+        "badge_rules": [_rule_state(rule) for rule in group._badges.rules],
+    }
+
+
+def _people_state(group: FanGroup) -> dict[str, Any]:
+    """The per-person columns, one list each, aligned with ``people``."""
+    membership = group._membership
+    size = len(membership.people)
+    return {
+        "people": membership.people.ids(),
+        "member": membership.member[:size].tolist(),
+        "banned": membership.banned[:size].tolist(),
+        "joined_at": membership.joined[:size].tolist(),
+        "roles_held": group._roles.held[:size].tolist(),
+        "trust_level": group._trust.level[:size].tolist(),
+        "attributes": {
+            key: {"values": values.ids(), "codes": codes[:size].tolist()}
+            for key, (values, codes) in group._places.columns.items()
+        },
+    }
+
+
+def _ledgers_state(group: FanGroup) -> dict[str, Any]:
+    """The contribution and badge logs, and how often each person earned each badge."""
+    ledger, log = group._ledger.log, group._badges.log
+    size = len(group._membership.people)
+    return {
+        "contributions": {
+            name: ledger[name].tolist() for name in ("member", "kind", "weight", "at")
+        },
+        "badges": {name: log[name].tolist() for name in ("member", "rule", "at", "settled")},
+        "awarded": group._badges.awarded[:size].tolist(),
+    }
+
+
+def _rule_state(rule: BadgeRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "tier": rule.tier.value,
+        "at_least": rule.at_least,
+        "kind": rule.kind,
+        "repeatable": rule.repeatable,
+        "reward": rule.reward.kind,
+        "value": rule.reward.value,
+    }
+
+
+# ------------------------------------------------------------------------------------ reading
+
+
+def from_state(
+    cls: type[FanGroup], state: object, registry: OptInRegistry | None, clock: Clock | None
+) -> FanGroup:
+    """Rebuild a group; any failure becomes ``InvalidInputError``."""
+    try:
+        return _StateReader(state).build(cls, registry, clock)
+    except InvalidInputError:
+        raise
+    except CommunityMarketingError as error:
+        raise InvalidInputError(f"state: {error}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as error:
+        raise InvalidInputError(f"state: malformed ({type(error).__name__}: {error})") from None
+
+
+class _StateReader:
+    """Validates a state mapping field by field and builds the group from it."""
+
+    def __init__(self, state: object) -> None:
+        if not isinstance(state, Mapping):
+            raise InvalidInputError(f"state: expected a mapping, got {type(state).__name__}")
+        schema = state.get("schema")
+        if type(schema) is not int or schema != SCHEMA:
+            raise InvalidInputError(f"state.schema: expected {SCHEMA}, got {state.get('schema')!r}")
+        missing = _STATE_KEYS - set(state)
+        if missing:
+            raise InvalidInputError(f"state: missing fields {sorted(missing)}")
+        extra = set(state) - _STATE_KEYS
+        if extra:
+            raise InvalidInputError(f"state: unexpected fields {sorted(extra, key=repr)}")
+        self.state = state
+
+    def list_of(self, key: str, container: Mapping[str, Any] | None = None) -> list[Any]:
+        value = (self.state if container is None else container)[key]
+        if not isinstance(value, list):
+            raise InvalidInputError(f"state.{key}: expected a list, got {type(value).__name__}")
+        return value
+
+    def ints(
+        self, key: str, n: int | None, low: int, high: int, container: Any = None
+    ) -> Int64Array:
+        items = self.list_of(key, container)
+        if n is not None and len(items) != n:
+            raise InvalidInputError(f"state.{key}: expected {n} values, got {len(items)}")
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in items):
+            raise InvalidInputError(f"state.{key}: expected a list of ints")
+        array = np.array(items, dtype=object)
+        if items and (min(items) < low or max(items) > high):
+            raise InvalidInputError(f"state.{key}: values out of range [{low}, {high}]")
+        return array.astype(np.int64) if items else np.zeros(0, np.int64)
+
+    def bools(self, key: str, n: int, container: Any = None) -> BoolArray:
+        items = self.list_of(key, container)
+        if len(items) != n or not all(isinstance(v, bool) for v in items):
+            raise InvalidInputError(f"state.{key}: expected {n} bools")
+        return np.array(items, np.bool_).reshape(n)
+
+    def build(
+        self, cls: type[FanGroup], registry: OptInRegistry | None, clock: Clock | None
+    ) -> FanGroup:
+        """Settings first (through the constructor's own checks), then every column and log."""
+        group = self._configured(cls, registry, clock)
+        self._read_roles(group)
+        size = self._read_people(group)
+        self._read_attributes(group, size)
+        self._read_contributions(group, size)
+        self._read_badges(group, size)
+        self._read_requests(group)
+        self._read_invitations(group)
+        group._refresh_abilities(np.arange(size, dtype=np.int64))
+        return group
+
+    def _policy(self) -> TrustPolicy:
+        trust = self.state["trust"]
+        if not isinstance(trust, Mapping) or set(trust) != {"thresholds", "low_water", "unlocks"}:
+            raise InvalidInputError("state.trust: expected thresholds, low_water and unlocks")
+        unlocks = self.ints("unlocks", None, 0, Ability.ALL.value, trust)
+        return TrustPolicy(
+            trust["thresholds"], trust["low_water"], tuple(Ability(int(u)) for u in unlocks)
+        )
+
+    def _configured(
+        self, cls: type[FanGroup], registry: OptInRegistry | None, clock: Clock | None
+    ) -> FanGroup:
+        s = self.state
+        policy = self._policy()
+        rules = [_rule_from_state(i, r) for i, r in enumerate(self.list_of("badge_rules"))]
+        if not isinstance(s["points"], dict) or not isinstance(s["purpose"], str):
+            raise InvalidInputError("state.points, state.purpose: expected a mapping and a str")
+        self.list_of("channels")
+        self.list_of("questions")
+        group = cls.__new__(cls)
+        group._configure(
+            s["name"],
+            s["founder"],
+            registry=registry,
+            purpose=s["purpose"],
+            channels=s["channels"],
+            open_enrollment=s["open_enrollment"],
+            enrollment_fee=s["enrollment_fee"],
+            creation_fee=s["creation_fee"],
+            questions=s["questions"],
+            invite_daily_cap=s["invite_daily_cap"],
+            points=s["points"],
+            trust=policy,
+            badge_rules=rules,
+            clock=clock,
+        )
+        return group
+
+    def _read_roles(self, group: FanGroup) -> None:
+        role_list = group._roles.role_list
+        for i, raw in enumerate(self.list_of("roles")):
+            if not isinstance(raw, Mapping) or set(raw) != {"name", "abilities", "rank"}:
+                raise InvalidInputError(f"state.roles[{i}]: expected name, abilities and rank")
+            bits = check_int(raw["abilities"], f"state.roles[{i}].abilities", low=0,
+                             high=Ability.ALL.value)  # fmt: skip
+            role = Role(raw["name"], Ability(bits), raw["rank"])
+            if any(known.name == role.name for known in role_list):
+                raise InvalidInputError(f"state.roles[{i}]: duplicate role {role.name!r}")
+            role_list.append(role)
+        if len(role_list) > MAX_ROLES:
+            raise InvalidInputError(f"state.roles: at most {MAX_ROLES} roles")
+
+    def _read_people(self, group: FanGroup) -> int:
+        people = self.list_of("people")
+        if len(set(people)) != len(people) or not people:
+            raise InvalidInputError("state.people: expected distinct ids")
+        membership = group._membership
+        membership.people.add_many(people, "state.people")
+        size = len(people)
+        group._grow(size)
+        member = self.bools("member", size)
+        banned = self.bools("banned", size)
+        if (member & banned).any():
+            raise InvalidInputError("state.banned: a banned person is a member")
+        membership.member[:size] = member
+        membership.banned[:size] = banned
+        membership.joined[:size] = self.ints("joined_at", size, -(2**62), 2**62)
+        roles = self.ints("roles_held", size, 0, (1 << len(group._roles.role_list)) - 1)
+        if ((roles != 0) != member).any() or (roles[member] & MEMBER_BIT == 0).any():
+            raise InvalidInputError("state.roles_held: members hold Member, others nothing")
+        group._roles.held[:size] = roles
+        levels = len(group._trust.policy.thresholds)
+        group._trust.level[:size] = self.ints("trust_level", size, 0, levels)
+        founder = membership.people.get(self.state["founder"])
+        if founder < 0 or not ((roles & OWNER_BIT) != 0).any():
+            raise InvalidInputError("state: the founder must be known and an owner must exist")
+        return size
+
+    def _read_attributes(self, group: FanGroup, size: int) -> None:
+        raw = self.state["attributes"]
+        if not isinstance(raw, Mapping):
+            raise InvalidInputError("state.attributes: expected a mapping")
+        for key, column in raw.items():
+            check_text(key, "state.attributes key")
+            if not isinstance(column, Mapping) or set(column) != {"values", "codes"}:
+                raise InvalidInputError(f"state.attributes[{key!r}]: expected values and codes")
+            values = self.list_of("values", column)
+            if len(set(values)) != len(values):
+                raise InvalidInputError(f"state.attributes[{key!r}].values: duplicates")
+            codes = self.ints("codes", size, -1, len(values) - 1, column)
+            index = IdIndex(values, kind=f"{key} value")
+            full = np.full(len(group._membership.member), -1, np.int64)
+            full[:size] = codes
+            group._places.columns[key] = (index, full)
+
+    def _read_contributions(self, group: FanGroup, size: int) -> None:
+        raw = self.state["contributions"]
+        if not isinstance(raw, Mapping) or set(raw) != {"member", "kind", "weight", "at"}:
+            raise InvalidInputError("state.contributions: expected member, kind, weight, at")
+        ledger = group._ledger
+        members = self.ints("member", None, 0, size - 1, raw)
+        n = len(members)
+        kinds = self.ints("kind", n, 0, len(ledger.kinds) - 1, raw)
+        weights = self.ints("weight", n, 1, INT32_MAX, raw)
+        times = self.ints("at", n, -(2**62), 2**62, raw)
+        if n:
+            ledger.record(members, kinds.astype(np.int16), weights.astype(np.int32), times)
+
+    def _read_badges(self, group: FanGroup, size: int) -> None:
+        log = self.state["badges"]
+        if not isinstance(log, Mapping) or set(log) != {"member", "rule", "at", "settled"}:
+            raise InvalidInputError("state.badges: expected member, rule, at, settled")
+        badges = group._badges
+        members = self.ints("member", None, 0, size - 1, log)
+        m = len(members)
+        rules = self.ints("rule", m, 0, len(badges.rules) - 1, log)
+        times = self.ints("at", m, -(2**62), 2**62, log)
+        settled = self.bools("settled", m, log)
+        if m:
+            badges.log.append(member=members, rule=rules, at=times, settled=settled)
+        awarded = self.list_of("awarded")
+        n_rules = len(badges.rules)
+        if len(awarded) != size or any(
+            not isinstance(row, list) or len(row) != n_rules for row in awarded
+        ):
+            raise InvalidInputError(f"state.awarded: expected {size} rows of {n_rules}")
+        flat = [v for row in awarded for v in row]
+        if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**62 for v in flat):
+            raise InvalidInputError("state.awarded: expected counts >= 0")
+        badges.awarded[:size] = np.array(flat, np.int64).reshape(size, n_rules)
+
+    def _read_requests(self, group: FanGroup) -> None:
+        requests = group._membership.requests
+        for i, raw in enumerate(self.list_of("requests")):
+            if not isinstance(raw, Mapping) or set(raw) != {"member", "answers", "at", "fee_paid"}:
+                raise InvalidInputError(
+                    f"state.requests[{i}]: expected member, answers, at, fee_paid"
+                )
+            member = check_id(raw["member"], f"state.requests[{i}].member")
+            answers = self.list_of("answers", raw)
+            if len(answers) != len(group._questions):
+                raise InvalidInputError(f"state.requests[{i}].answers: one per question")
+            checked = tuple(check_text(a, f"state.requests[{i}].answers") for a in answers)
+            at = check_int(raw["at"], f"state.requests[{i}].at", low=-(2**62), high=2**62)
+            paid = check_amount(raw["fee_paid"], f"state.requests[{i}].fee_paid")
+            if member in requests:
+                raise InvalidInputError(f"state.requests[{i}]: duplicate request")
+            requests[member] = Request(member, checked, at, paid)
+
+    def _read_invitations(self, group: FanGroup) -> None:
+        fields = {"member", "by", "digest", "created_at", "expires_at", "used"}
+        for i, raw in enumerate(self.list_of("invitations")):
+            if not isinstance(raw, Mapping) or set(raw) != fields:
+                raise InvalidInputError(f"state.invitations[{i}]: expected {sorted(fields)}")
+            digest = raw["digest"]
+            if not isinstance(digest, str) or len(digest) != 64:
+                raise InvalidInputError(f"state.invitations[{i}].digest: expected 64 hex digits")
+            if not isinstance(raw["used"], bool):
+                raise InvalidInputError(f"state.invitations[{i}].used: expected a bool")
+            group._invitations.add(
+                Invitation(
+                    check_id(raw["member"], f"state.invitations[{i}].member"),
+                    check_id(raw["by"], f"state.invitations[{i}].by"),
+                    bytes.fromhex(digest),
+                    check_int(raw["created_at"], "created_at", low=-(2**62), high=2**62),
+                    check_int(raw["expires_at"], "expires_at", low=-(2**62), high=2**62),
+                    raw["used"],
+                )
+            )
+
+
+def _rule_from_state(i: int, raw: object) -> BadgeRule:
+    fields = {"name", "tier", "at_least", "kind", "repeatable", "reward", "value"}
+    if not isinstance(raw, Mapping) or set(raw) != fields:
+        raise InvalidInputError(f"state.badge_rules[{i}]: expected {sorted(fields)}")
+    return BadgeRule(
+        raw["name"],
+        raw["tier"],
+        raw["at_least"],
+        kind=raw["kind"],
+        repeatable=raw["repeatable"],
+        reward=Reward(raw["reward"], raw["value"]),
+    )

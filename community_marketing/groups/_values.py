@@ -1,0 +1,447 @@
+"""The value types of fan groups: abilities, roles, badges, rewards, trust, and private records.
+
+Frozen attrs classes and enums that validate themselves; the parts and the face pass them around
+and never mutate them (``Invitation`` and ``Request`` are the two mutable private records).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import math
+import types
+from collections.abc import Hashable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+import numpy as np
+
+from .._checks import check_bool, check_int, check_optional_text, check_probability, check_text
+from ..errors import InvalidInputError
+
+MAX_QUESTIONS: Final = 3
+MAX_ROLES: Final = 63
+NEVER: Final = np.iinfo(np.int64).min
+INT32_MAX: Final = np.iinfo(np.int32).max
+DAY_MICROS: Final = 86_400_000_000
+
+
+class Ability(enum.Flag):
+    """What a member may do in a group; a role is a bundle of these flags.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import Ability
+    >>> moderation = Ability.REMOVE | Ability.MODERATE
+    >>> Ability.REMOVE in moderation, Ability.BAN in moderation
+    (True, False)
+    >>> Ability.BAN in Ability.ALL
+    True
+    """
+
+    NONE = 0
+    INVITE = 1 << 0
+    APPROVE = 1 << 1
+    REMOVE = 1 << 2
+    BAN = 1 << 3
+    ASSIGN_ROLES = 1 << 4
+    DEFINE_ROLES = 1 << 5
+    SEND_NOTICES = 1 << 6
+    MODERATE = 1 << 7
+    CREATE_OBJECTS = 1 << 8
+    EDIT_OBJECTS = 1 << 9
+    AWARD_BADGES = 1 << 10
+    CHANGE_SETTINGS = 1 << 11
+    ALL = (1 << 12) - 1
+
+
+def ability_names(ability: Ability) -> str:
+    """``"INVITE|BAN"``: the flags of ``ability`` as a message shows them."""
+    names = [member.name for member in ability if member.name]
+    return "|".join(names) if names else "NONE"
+
+
+def check_amount(value: object, field: str) -> int | float:
+    """A fee: an int or float >= 0, kept as given (``check_float`` would turn 5 into 5.0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(f"{field}: expected a number >= 0, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0:
+        raise InvalidInputError(f"{field}: expected a finite number >= 0, got {value!r}")
+    return value
+
+
+def _to_ability(value: object) -> Ability:
+    if isinstance(value, Ability):
+        return value
+    raise InvalidInputError(f"abilities: expected an Ability flag, got {type(value).__name__}")
+
+
+def _validate_name(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    check_text(value, attribute.name)
+
+
+def _validate_rank(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_int(value, "rank", low=0, high=100)
+
+
+@attrs.frozen
+class Role:
+    """A named bundle of abilities with a rank; higher ranks act on lower ones, never the reverse.
+
+    Parameters
+    ----------
+    name : str
+        The role's name, unique within a group.
+    abilities : Ability
+        What holders of the role may do.
+    rank : int
+        0 (Member) to 100 (Owner). A member acts on another only if their highest rank is
+        strictly above the other's.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import Ability, Role
+    >>> Role("Greeter", Ability.INVITE, rank=10)
+    Role(name='Greeter', abilities=<Ability.INVITE: 1>, rank=10)
+    """
+
+    name: str = attrs.field(validator=_validate_name)
+    abilities: Ability = attrs.field(converter=_to_ability)
+    rank: int = attrs.field(default=10, validator=_validate_rank)
+
+
+OWNER: Final = Role("Owner", Ability.ALL, 100)
+OFFICER: Final = Role(
+    "Officer", Ability.ALL & ~(Ability.DEFINE_ROLES | Ability.CHANGE_SETTINGS), 80
+)
+MODERATOR: Final = Role(
+    "Moderator",
+    Ability.INVITE | Ability.APPROVE | Ability.REMOVE | Ability.MODERATE | Ability.EDIT_OBJECTS,
+    60,
+)
+MEMBER: Final = Role("Member", Ability.NONE, 0)
+BUILTIN_ROLES: Final = (OWNER, OFFICER, MODERATOR, MEMBER)
+OWNER_BIT: Final = 1 << 0
+OFFICER_BIT: Final = 1 << 1
+MEMBER_BIT: Final = 1 << 3
+
+
+class BadgeTier(enum.StrEnum):
+    """The tier of a badge, as on Stack Exchange: bronze, silver, gold.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import BadgeTier
+    >>> BadgeTier("gold") is BadgeTier.GOLD
+    True
+    """
+
+    BRONZE = "bronze"
+    SILVER = "silver"
+    GOLD = "gold"
+
+
+TIER_ORDER: Final = {BadgeTier.BRONZE: 0, BadgeTier.SILVER: 1, BadgeTier.GOLD: 2}
+REWARD_KINDS: Final = ("badge", "trial", "discount")
+
+
+def _to_tier(value: object) -> BadgeTier:
+    try:
+        return BadgeTier(str(value) if isinstance(value, str) else "")
+    except ValueError:
+        raise InvalidInputError(
+            f"tier: expected one of 'bronze', 'silver', 'gold', got {value!r}"
+        ) from None
+
+
+def _validate_reward(instance: Reward, attribute: attrs.Attribute[Any], value: object) -> None:
+    if instance.kind not in REWARD_KINDS:
+        raise InvalidInputError(
+            f"reward.kind: expected one of {', '.join(REWARD_KINDS)}, got {instance.kind!r}"
+        )
+    if instance.kind == "badge" and value is not None:
+        raise InvalidInputError(f"reward.value: a badge carries no value, got {value!r}")
+    if instance.kind == "discount":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidInputError(
+                f"reward.value: a discount needs a number > 0, got {type(value).__name__}"
+            )
+        if not math.isfinite(value) or value <= 0:
+            raise InvalidInputError(f"reward.value: a discount needs a number > 0, got {value!r}")
+    if instance.kind == "trial" and value is not None and not isinstance(value, str):
+        raise InvalidInputError(
+            f"reward.value: a trial names its product as a str, got {type(value).__name__}"
+        )
+
+
+@attrs.frozen
+class Reward:
+    """What the brand hands out with a badge: the badge alone, a product trial or a discount.
+
+    Parameters
+    ----------
+    kind : {"badge", "trial", "discount"}
+        The kind of reward.
+    value : float or str, optional
+        A discount's value (a number > 0, e.g. percent off); a trial's product name.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import Reward
+    >>> Reward("discount", 15)
+    Reward(kind='discount', value=15)
+    """
+
+    kind: str = "badge"
+    value: float | str | None = attrs.field(default=None, validator=_validate_reward)
+
+
+def _validate_threshold(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_int(value, "at_least", low=1)
+
+
+def _validate_kind(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_optional_text(value, "kind")
+
+
+def _validate_reward_field(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if not isinstance(value, Reward):
+        raise InvalidInputError(f"reward: expected a Reward, got {type(value).__name__}")
+
+
+def _validate_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_bool(value, attribute.name)
+
+
+@attrs.frozen
+class BadgeRule:
+    """A badge granted automatically when a member's count of a kind (or reputation) reaches a mark.
+
+    Parameters
+    ----------
+    name : str
+        The badge's name, unique within a group.
+    tier : BadgeTier or str
+        "bronze", "silver" or "gold".
+    at_least : int
+        The mark: a count of contributions of ``kind`` (weights included), or reputation when
+        ``kind`` is None.
+    kind : str, optional
+        The contribution kind counted; None means reputation.
+    repeatable : bool, default False
+        Granted once, or once more each time the mark is reached again (at 2x, 3x...).
+    reward : Reward, default Reward("badge")
+        What the brand hands out with the badge (see :meth:`FanGroup.rewards_due`).
+
+    Examples
+    --------
+    >>> from community_marketing.groups import BadgeRule, Reward
+    >>> rule = BadgeRule("Helper", "silver", 10, kind="accepted_answer",
+    ...                  reward=Reward("trial", "grinder"))
+    >>> rule.tier
+    <BadgeTier.SILVER: 'silver'>
+    """
+
+    name: str = attrs.field(validator=_validate_name)
+    tier: BadgeTier = attrs.field(converter=_to_tier)
+    at_least: int = attrs.field(validator=_validate_threshold)
+    kind: str | None = attrs.field(default=None, kw_only=True, validator=_validate_kind)
+    repeatable: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
+    reward: Reward = attrs.field(factory=Reward, kw_only=True, validator=_validate_reward_field)
+
+
+@attrs.frozen
+class Badge:
+    """A badge a member holds.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.groups import Badge, BadgeTier, Reward
+    >>> Badge("Helper", BadgeTier.BRONZE, "ann", datetime(2026, 1, 1, tzinfo=UTC), Reward()).name
+    'Helper'
+    """
+
+    name: str
+    tier: BadgeTier
+    member: Hashable
+    awarded_at: datetime
+    reward: Reward
+
+
+@attrs.frozen
+class RewardDue:
+    """A reward the brand still has to hand out; settle it with :meth:`FanGroup.mark_handed_out`.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.groups import Reward, RewardDue
+    >>> due = RewardDue(0, "ann", "Helper", Reward("discount", 10),
+    ...                 datetime(2026, 1, 1, tzinfo=UTC))
+    >>> due.reward.value
+    10
+    """
+
+    id: int
+    member: Hashable
+    badge: str
+    reward: Reward
+    awarded_at: datetime
+
+
+@attrs.frozen
+class JoinRequest:
+    """A pending request to join a closed group, with the answers to its screening questions.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.groups import JoinRequest
+    >>> JoinRequest("bob", ("a barista",), datetime(2026, 1, 1, tzinfo=UTC), 0).answers
+    ('a barista',)
+    """
+
+    member: Hashable
+    answers: tuple[str, ...]
+    requested_at: datetime
+    fee_paid: int | float
+
+
+@attrs.frozen
+class Standing:
+    """One row of a leaderboard.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import Standing
+    >>> Standing("ann", 42)
+    Standing(member='ann', reputation=42)
+    """
+
+    member: Hashable
+    reputation: int
+
+
+@attrs.frozen
+class Hotspot:
+    """One value of a member attribute, with its members, active members and contributions.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import Hotspot
+    >>> Hotspot("Lyon", members=120, active_members=40, contributions=310).active_members
+    40
+    """
+
+    value: Hashable
+    members: int
+    active_members: int
+    contributions: int
+
+
+def _to_thresholds(value: object) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"thresholds: expected a sequence of ints, got {value!r}")
+    items = tuple(check_int(v, f"thresholds[{i}]", low=1) for i, v in enumerate(value))
+    if any(b <= a for a, b in itertools.pairwise(items)):
+        raise InvalidInputError(f"thresholds: expected strictly increasing values, got {items}")
+    return items
+
+
+def _to_unlocks(value: object) -> tuple[Ability, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"unlocks: expected a sequence of Ability, got {value!r}")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, Ability):
+            raise InvalidInputError(f"unlocks[{i}]: expected an Ability, got {type(item).__name__}")
+    return items
+
+
+def _validate_low_water(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_probability(value, "low_water")
+
+
+def _validate_unlocks(instance: TrustPolicy, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if len(value) != len(instance.thresholds):
+        raise InvalidInputError(
+            f"unlocks: expected one Ability per threshold ({len(instance.thresholds)}), "
+            f"got {len(value)}"
+        )
+
+
+@attrs.frozen
+class TrustPolicy:
+    """Discourse-style trust levels earned from reputation, with a low-water mark.
+
+    A member reaches level ``k`` when their reputation reaches ``thresholds[k-1]``; once there, they
+    keep it until reputation falls below ``low_water * thresholds[k-1]``, so one dip does not cost
+    the level. Level ``k`` unlocks ``unlocks[0] | ... | unlocks[k-1]``.
+
+    Parameters
+    ----------
+    thresholds : sequence of int
+        Reputation needed for levels 1, 2, ...; strictly increasing.
+    low_water : float, default 0.8
+        The fraction of a level's threshold below which the level is lost.
+    unlocks : sequence of Ability
+        The abilities each level adds, one per threshold.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import Ability, TrustPolicy
+    >>> policy = TrustPolicy((10, 100), unlocks=(Ability.NONE, Ability.INVITE))
+    >>> policy.level_for(120), policy.level_for(9)
+    (2, 0)
+    """
+
+    thresholds: tuple[int, ...] = attrs.field(default=(10, 50, 200, 1000), converter=_to_thresholds)
+    low_water: float = attrs.field(default=0.8, validator=_validate_low_water)
+    unlocks: tuple[Ability, ...] = attrs.field(
+        default=(Ability.NONE, Ability.INVITE, Ability.MODERATE, Ability.EDIT_OBJECTS),
+        converter=_to_unlocks,
+        validator=_validate_unlocks,
+    )
+
+    def level_for(self, reputation: int) -> int:
+        """The level a newcomer with ``reputation`` would hold (no history)."""
+        return int(np.searchsorted(np.asarray(self.thresholds), reputation, side="right"))
+
+    def cumulative_unlocks(self) -> list[int]:
+        """The ability bits of each level 0..n, cumulative."""
+        bits = [0]
+        for unlock in self.unlocks:
+            bits.append(bits[-1] | unlock.value)
+        return bits
+
+
+DEFAULT_POINTS: Final[Mapping[str, int]] = types.MappingProxyType(
+    {"accepted_answer": 15, "answer": 5, "like_received": 1, "post": 2, "referral": 10, "review": 5}
+)
+"""Points per contribution kind: an accepted answer weighs most, as in Khoros and Stack Exchange."""
+
+
+@attrs.define
+class Invitation:
+    """An invitation as the group keeps it: the token's SHA-256, never the token itself."""
+
+    member: Hashable
+    by: Hashable
+    digest: bytes
+    created_at: int
+    expires_at: int
+    used: bool = False
+
+
+@attrs.define
+class Request:
+    """A pending join request; ``at`` in microseconds since the epoch, UTC."""
+
+    member: Hashable
+    answers: tuple[str, ...]
+    at: int
+    fee_paid: int | float
