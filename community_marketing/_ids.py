@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from .errors import InvalidInputError, UnknownIdError
 
-__all__ = ["IdIndex", "as_id_list", "canonical_id", "check_id", "plain_id"]
+__all__ = ["IdIndex", "as_id_list", "canonical_form", "canonical_id", "check_id", "plain_id"]
 
 IndexArray = npt.NDArray[np.int64]
 
@@ -83,17 +83,35 @@ def plain_id(value: Hashable) -> Hashable:
     return value
 
 
-def _number_key(value: Any) -> str:
-    """Equal numbers, one key: the exact rational decides (0.5, Fraction(1, 2), Decimal("0.5"))."""
+def _plain_number(value: Any) -> Hashable:
+    """The plainest equal number: an int, else a float, else the exact Fraction."""
     try:
         exact = Fraction(value)
     except (OverflowError, ValueError):  # infinities (NaN is refused before)
-        return f"float:{float(value)!r}"
+        return float(value)
     if exact.denominator == 1:
-        return f"int:{exact.numerator}"
+        return exact.numerator
     if Fraction(float(exact)) == exact:
-        return f"float:{float(exact)!r}"
-    return f"fraction:{exact.numerator}/{exact.denominator}"
+        return float(exact)
+    return exact
+
+
+def canonical_form(value: Hashable) -> Hashable:
+    """The one plain value among those equal to ``value`` (of True, 1.0 and np.int64(1): 1)."""
+    value = plain_id(value)
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, (numbers.Real, Decimal)):
+        return _plain_number(value)
+    if isinstance(value, numbers.Complex) and value.imag == 0:
+        return canonical_form(value.real)
+    if isinstance(value, tuple):
+        return tuple(map(canonical_form, value))
+    if isinstance(value, frozenset):
+        return frozenset(map(canonical_form, value))
+    return value
 
 
 def canonical_id(value: Hashable) -> str:
@@ -102,36 +120,25 @@ def canonical_id(value: Hashable) -> str:
     ``1``, ``1.0``, ``True``, ``np.int64(1)`` and ``Decimal(1)`` all compare and
     hash equal, so the ledger holds them as one contact; keyed fingerprints of an
     erased contact must agree as well, or an equal id of another type would slip
-    past an erasure. Numbers are keyed by their exact value (an int, a float, or a
-    fraction); strings and bytes are tagged; tuples and frozensets are keyed by
-    their members; any other type by its qualified name and repr.
+    past an erasure. The key is ``"<module>.<type>:<repr>"`` of the canonical form
+    (numbers by exact value: an int, else a float, else a Fraction; tuples member by
+    member; frozensets with their members' keys sorted, since their repr order
+    depends on the hash seed).
 
     Examples
     --------
     >>> canonical_id(1) == canonical_id(1.0) == canonical_id(True) == canonical_id(np.int64(1))
     True
-    >>> canonical_id("1") == canonical_id(1)
-    False
-    >>> canonical_id((1, "a"))
-    "tuple:(int:1,str:'a')"
+    >>> canonical_id("ann"), canonical_id(1)
+    ("builtins.str:'ann'", 'builtins.int:1')
     """
-    value = plain_id(value)
-    if isinstance(value, str):
-        return f"str:{value!r}"
-    if isinstance(value, bytes):
-        return f"bytes:{value.hex()}"
-    if isinstance(value, numbers.Integral):
-        return f"int:{int(value)}"
-    if isinstance(value, (numbers.Real, Decimal)):
-        return _number_key(value)
-    if isinstance(value, numbers.Complex) and value.imag == 0:
-        return canonical_id(value.real)
-    if isinstance(value, tuple):
-        return "tuple:(" + ",".join(map(canonical_id, value)) + ")"
-    if isinstance(value, frozenset):
-        return "frozenset:{" + ",".join(sorted(map(canonical_id, value))) + "}"
-    kind = type(value)
-    return f"{kind.__module__}.{kind.__qualname__}:{value!r}"
+    form = canonical_form(value)
+    if isinstance(form, tuple):
+        return "builtins.tuple:(" + ", ".join(map(canonical_id, form)) + ")"
+    if isinstance(form, frozenset):
+        return "builtins.frozenset:{" + ", ".join(sorted(map(canonical_id, form))) + "}"
+    kind = type(form)
+    return f"{kind.__module__}.{kind.__qualname__}:{form!r}"
 
 
 class IdIndex:

@@ -29,6 +29,7 @@ __all__ = [
     "ensure_aware",
     "ensure_timedelta",
     "from_micros",
+    "later_micros",
     "micros_array",
     "resolve_at",
     "to_micros",
@@ -71,6 +72,18 @@ def ensure_aware(value: object, field: str) -> datetime:
     if not MIN_MOMENT <= value <= MAX_MOMENT:
         raise InvalidInputError(f"{field}: expected a moment {_RANGE}, got {value.isoformat()}")
     return value
+
+
+def later_micros(moment: Any, duration_us: int) -> Any:
+    """``moment + duration_us`` (scalar or int64 array), or ``NEVER`` past the range.
+
+    A grant or token that would lapse after the last representable moment never
+    lapses within representable time, so it is ``NEVER`` rather than an overflow.
+    """
+    limit = MAX_MICROS - duration_us
+    if isinstance(moment, np.ndarray):
+        return np.where(moment > limit, NEVER, moment + min(duration_us, MAX_MICROS))
+    return NEVER if moment > limit else moment + duration_us
 
 
 def check_micros(value: int, field: str) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
-from .._ids import IdIndex
+from .._ids import IdIndex, canonical_id
 from .._time import NEVER
 from ..errors import InvalidInputError
 from ._log import ERASE, TOMBSTONE
@@ -22,6 +22,18 @@ from ._log import ERASE, TOMBSTONE
 if TYPE_CHECKING:
     from ._store import Store
     from ._tokens import Tokens
+
+
+REGRANT: Final = "express opt-in after erasure"
+"""The ``reason`` of the one kind of event that lifts an erasure's suppression: the
+contact's own express opt-in (a scalar ``grant`` with basis "express", or a confirmed
+double opt-in) recorded after the erasure. Imports never carry it, so no import lifts
+an erasure; the mark makes the lift visible in the history and survive every rebuild."""
+
+
+def erasure_key_id(key: bytes) -> str:
+    """The id an ``ERASE`` event carries to say which key its proof was made with."""
+    return hmac.new(key, b"community-marketing erasure key id", hashlib.sha256).hexdigest()[:16]
 
 
 class Erasures:
@@ -45,9 +57,20 @@ class Erasures:
         """Contact index -> moment of its first express grant after the erasure."""
 
     def fingerprint(self, contact: Hashable) -> str:
-        """The keyed hash of an id (its type is part of it: 1 and "1" differ)."""
-        material = f"{type(contact).__module__}.{type(contact).__qualname__}:{contact!r}"
+        """The keyed hash of an id's canonical form.
+
+        Ids that Python treats as equal (``1``, ``1.0``, ``True``, ``np.int64(1)``)
+        are one contact to the ledger, so they share one fingerprint; ``1`` and
+        ``"1"`` differ. For str and int ids the material is the same as before
+        canonical forms existed, so older states keep their erasures.
+        """
+        material = canonical_id(contact)
         return hmac.new(self.key, material.encode(), hashlib.sha256).hexdigest()
+
+    @property
+    def key_id(self) -> str:
+        """A public name of the key (a keyed hash of a fixed label), never the key itself."""
+        return erasure_key_id(self.key)
 
     def suppresses(self, contact: int, at: int) -> bool:
         """Whether an erasure suppresses the contact index at ``at``: the one place of this rule."""
@@ -75,13 +98,17 @@ class Erasures:
         for index in range(before, size):
             self.erased_at.pop(index, None)
 
-    def note_grant(self, contact: int, at: int, basis: str | None) -> None:
-        """An express grant after an erasure lifts the erasure's suppression from then on."""
+    def note_grant(self, contact: int, at: int, reason: str | None) -> None:
+        """A grant marked ``REGRANT`` after an erasure lifts its suppression from then on."""
         erased = self.erased_at.get(contact)
         if erased is None or at < erased:
             return
-        if basis == "express" and at < self.regrant_at.get(contact, NEVER):
+        if reason == REGRANT and at < self.regrant_at.get(contact, NEVER):
             self.regrant_at[contact] = at
+
+    def regrant_extra(self, contact: int, at: int) -> dict[str, str]:
+        """The extra of an express opt-in by ``contact`` at ``at``: the mark if it lifts."""
+        return {"reason": REGRANT} if self.suppresses(contact, at) else {}
 
 
 def check_not_before(store: Store, cidx: int, now: int) -> None:
@@ -106,7 +133,7 @@ def erase(store: Store, tokens: Tokens, contact: Hashable, now: int) -> int:
         ERASE,
         np.array([now], np.int64),
         store.meta_of("erasure", None, None, None),
-        extras={0: {"proof": fingerprint}},
+        extras={0: {"proof": fingerprint, "key_id": store.erasures.key_id}},
     )
     apply_erasure(store, tokens, fingerprint, now, cidx if cidx >= 0 else None)
     return int(row[0])

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._checks import check_optional_text, check_text
 from .._ids import as_id_list, check_id
-from .._time import NEVER, Clock, ensure_aware, micros_array, resolve_at, to_micros
+from .._time import NEVER, Clock, ensure_aware, later_micros, micros_array, resolve_at, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError
 from ._log import GRANT, REQUEST, SUPPRESS, WITHDRAW
@@ -89,11 +89,14 @@ def grant_one(
     else:
         basis = provenance.basis or ""
         lifetime = policy.lifetime_us(purpose, basis) if action != REQUEST else None
-        expiry = NEVER if lifetime is None else now + lifetime
+        expiry = NEVER if lifetime is None else later_micros(now, lifetime)
     pair = store.pair_of(purpose, channel, create=True)
     meta = provenance.meta(store)
     cidx = store.add_contacts([contact], "contact")
-    extras = {0: {"proof": proof}} if proof is not None else None
+    extra: dict[str, Any] = {} if proof is None else {"proof": proof}
+    if action == GRANT and provenance.basis == "express":
+        extra.update(store.erasures.regrant_extra(int(cidx[0]), now))
+    extras = {0: extra} if extra else None
     rows = store.append(cidx, pair, action, np.array([now], np.int64), meta, expiry, extras=extras)
     return int(rows[0])
 
@@ -131,7 +134,7 @@ def record_many(
     elif action == GRANT and provenance.basis is not None:
         lifetime = policy.lifetime_us(purpose, provenance.basis)
         if lifetime is not None:
-            expiry = ts + lifetime
+            expiry = later_micros(ts, lifetime)
     pairs = [store.pair_of(purpose, name, create=True) for name in channels]
     meta = provenance.meta(store)
     cidx = store.add_contacts(items, "contacts")

@@ -18,6 +18,7 @@ from .._time import (
     Clock,
     ensure_timedelta,
     from_micros,
+    later_micros,
     micros_array,
     resolve_at,
     to_micros,
@@ -296,7 +297,7 @@ class OptInRegistry:
         provenance = Provenance(source, basis, notice_version, jurisdiction)
         with self._write():
             event = self._grant(REQUEST, (contact, purpose, channel), provenance, proof, None, at)
-            deadline = to_micros(event.at) + self._policy.token_ttl_us
+            deadline = later_micros(to_micros(event.at), self._policy.token_ttl_us)
             return self._tokens.issue(event.seq, deadline, self._store.log.n - 1)
 
     def confirm(self, token: str, *, at: datetime | None = None) -> ConsentEvent:
@@ -319,8 +320,8 @@ class OptInRegistry:
         ...
         community_marketing.errors.InvalidTokenError: token: unknown or already used
         """
-        now = np.array([self._now_us(at)], np.int64)
         with self._write():
+            now = np.array([self._now_us(at)], np.int64)
             rows = _tokens.confirm(
                 self._store, self._tokens, self._policy, [token], now, _token_field
             )
@@ -389,8 +390,10 @@ class OptInRegistry:
         items = list(tokens)
         if not items:
             return 0
-        now = micros_array(resolve_at(None, self._clock) if at is None else at, len(items), "at")
         with self._write():
+            now = micros_array(
+                resolve_at(None, self._clock) if at is None else at, len(items), "at"
+            )
             store, policy = self._store, self._policy
             return len(_tokens.confirm(store, self._tokens, policy, items, now, _tokens_field))
 
@@ -422,8 +425,8 @@ class OptInRegistry:
         >>> [(e.purpose, e.channel) for e in registry.withdraw("ann", source="preference_center")]
         [('news', 'email'), ('offers', 'sms')]
         """
-        now = self._now_us(at)
         with self._write():
+            now = self._now_us(at)
             rows = _record.withdraw(self._store, contact, purpose, channel, source, now)
             return [self._store.event(int(r)) for r in rows]
 
@@ -545,8 +548,8 @@ class OptInRegistry:
         'suppressed'
         """
         check_id(contact, "contact")
-        now = self._now_us(at)
         with self._write():
+            now = self._now_us(at)
             return self._store.event(_erasure.erase(self._store, self._tokens, contact, now))
 
     def set_preferences(
@@ -900,7 +903,16 @@ class OptInRegistry:
 
         ``config`` takes the constructor's keywords. Double opt-in tokens are
         secrets and are not in events: pending requests rebuilt this way cannot be
-        confirmed (``to_state`` keeps them).
+        confirmed (``to_state`` keeps them). Erasures keep the erased suppressed
+        only under the key their proofs were made with, and events carry the key's
+        id, not the key: events holding an erasure need ``erasure_key`` (see
+        :attr:`erasure_key`).
+
+        Raises
+        ------
+        InvalidInputError
+            A bad event (the message names it); events with erasures but no
+            ``erasure_key``, or another key than the erasures were made with.
 
         Examples
         --------
@@ -910,10 +922,28 @@ class OptInRegistry:
         >>> copy = OptInRegistry.from_events(reversed(registry.events()))
         >>> copy.events() == registry.events()
         True
+        >>> _ = registry.erase("ann")
+        >>> copy = OptInRegistry.from_events(registry.events(), erasure_key=registry.erasure_key)
+        >>> copy.is_suppressed("ann")
+        True
         """
         registry = cls(**config)
-        _state.load_events(registry._store, registry._tokens, events)
+        _state.load_events(
+            registry._store,
+            registry._tokens,
+            events,
+            key_given=config.get("erasure_key") is not None,
+        )
         return registry
+
+    @property
+    def erasure_key(self) -> bytes:
+        """The secret key of erased contacts' fingerprints: keep it with the events.
+
+        ``to_state`` holds it already; an application that persists events instead
+        stores this key beside them and gives it back to :meth:`from_events`.
+        """
+        return self._erasure_key
 
     def to_state(self) -> dict[str, Any]:
         """The whole registry as plain data and numpy arrays, with a ``"schema"`` key.
@@ -980,8 +1010,8 @@ class OptInRegistry:
         expires_at: datetime | None,
         at: datetime | None,
     ) -> ConsentEvent:
-        now = self._now_us(at)
         with self._write():
+            now = self._now_us(at)
             store = self._store
             row = _record.grant_one(
                 store, self._policy, action, key, provenance, proof, expires_at, now
@@ -1022,7 +1052,7 @@ class OptInRegistry:
         pair: tuple[str | None, str | None] = (None, None),
     ) -> ConsentEvent:
         check_id(contact, "contact")
-        now = self._now_us(at)
         with self._write():
+            now = self._now_us(at)
             row = _record.contact_event(self._store, action, contact, source, now, extra, pair)
             return self._store.event(row)

@@ -62,8 +62,15 @@ def config_dict(policy: Policy, keywords: Keywords, erasure_key: bytes) -> dict[
     }
 
 
-def load_events(store: Store, tokens: Tokens, events: Iterable[ConsentEvent]) -> None:
-    """Fill an empty store from events in any order (sorted stably by time, then seq)."""
+def load_events(
+    store: Store, tokens: Tokens, events: Iterable[ConsentEvent], *, key_given: bool
+) -> None:
+    """Fill an empty store from events in any order (sorted stably by time, then seq).
+
+    Erasures keep suppressing only under the key their proofs were made with: events
+    that hold any need that registry's ``erasure_key`` in the configuration (the
+    events carry the key's id, never the key, since events travel to analytics).
+    """
     items = list(events)
     for position, event in enumerate(items):
         if not isinstance(event, ConsentEvent):
@@ -76,7 +83,26 @@ def load_events(store: Store, tokens: Tokens, events: Iterable[ConsentEvent]) ->
     if len(set(seqs)) != len(seqs):
         raise InvalidInputError("events[].seq: sequence numbers must be unique")
     rows = [_row_from_event(event, f"events[{position}]") for position, event in enumerate(items)]
+    _check_erasure_key(store, [e for e in items if e.action is ConsentAction.ERASE], key_given)
     _replay(store, tokens, rows)
+
+
+def _check_erasure_key(store: Store, erasures: list[ConsentEvent], key_given: bool) -> None:
+    if not erasures:
+        return
+    ids = sorted({e.key_id for e in erasures if e.key_id is not None})
+    if len(ids) > 1:
+        raise InvalidInputError(f"events: erasures made under several erasure keys {ids}")
+    if not key_given:
+        raise InvalidInputError(
+            f"erasure_key: the events hold {len(erasures)} erasure(s); pass the erasure_key "
+            "of the registry that made them (to_state()['config']['erasure_key']), or they "
+            "would no longer keep the erased contacts suppressed"
+        )
+    if ids and ids[0] != store.erasures.key_id:
+        raise InvalidInputError(
+            f"erasure_key: not the key the events' erasures were made with (key id {ids[0]})"
+        )
 
 
 def _row_from_event(event: ConsentEvent, field: str) -> tuple[Any, ...]:
@@ -87,7 +113,7 @@ def _row_from_event(event: ConsentEvent, field: str) -> tuple[Any, ...]:
     check_text(event.source, f"{field}.source")
     for name in ("purpose", "channel", "basis", "notice_version", "jurisdiction"):
         check_optional_text(getattr(event, name), f"{field}.{name}")
-    for name in ("proof", "reason"):
+    for name in ("proof", "reason", "key_id"):
         value = getattr(event, name)
         if value is not None and not isinstance(value, str):
             raise InvalidInputError(f"{field}.{name}: expected a str or None")
@@ -113,7 +139,7 @@ def _row_from_event(event: ConsentEvent, field: str) -> tuple[Any, ...]:
     )
     extra = {
         name: getattr(event, name)
-        for name in ("proof", "reason", "preferences")
+        for name in ("proof", "reason", "preferences", "key_id")
         if getattr(event, name) is not None
     }
     return (
@@ -283,13 +309,13 @@ def _extras_from_state(state: Mapping[str, Any], n: int) -> dict[int, dict[str, 
             or not 0 <= entry[0] < n
             or entry[0] in extras
             or not isinstance(entry[1], dict)
-            or not set(entry[1]) <= {"proof", "reason", "preferences"}
+            or not set(entry[1]) <= {"proof", "reason", "preferences", "key_id"}
         ):
             raise InvalidInputError(
-                f"state.extras[{i}]: expected [row, {{proof, reason, preferences}}]"
+                f"state.extras[{i}]: expected [row, {{proof, reason, preferences, key_id}}]"
             )
         extra = dict(entry[1])
-        for name in ("proof", "reason"):
+        for name in ("proof", "reason", "key_id"):
             if name in extra and not isinstance(extra[name], str):
                 raise InvalidInputError(f"state.extras[{i}].{name}: expected a str")
         if "preferences" in extra:

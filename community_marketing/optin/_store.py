@@ -116,6 +116,7 @@ class Store:
             jurisdiction=jurisdiction,
             reason=extra.get("reason"),
             preferences=extra.get("preferences"),
+            key_id=extra.get("key_id"),
         )
 
     # ------------------------------------------------------------------ writing
@@ -305,5 +306,5 @@ class Store:
         if not erasures.erased_at:
             return
         for position in np.flatnonzero(IS_GRANT[actions]).tolist():
-            basis = self.metas[int(self.log.meta[rows[position]])][1]
-            erasures.note_grant(int(cidx[position]), int(ts[position]), basis)
+            reason = self.extras.get(int(rows[position]), {}).get("reason")
+            erasures.note_grant(int(cidx[position]), int(ts[position]), reason)

@@ -11,11 +11,11 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from .._time import NEVER
+from .._time import NEVER, later_micros
 from .._types import Int64Array
 from ..errors import InvalidTokenError
 from ._log import CONFIRM, Log
@@ -76,7 +76,7 @@ def issue_many(store: Store, tokens: Tokens, rows: Int64Array, ttl_us: int) -> l
     """One token per request row, in order."""
     log = store.log
     seqs = log.seq(rows).tolist()
-    deadlines = (log.ts[rows] + ttl_us).tolist()
+    deadlines = later_micros(log.ts[rows], ttl_us).tolist()
     return [
         tokens.issue(seq, deadline, row)
         for seq, deadline, row in zip(seqs, deadlines, rows.tolist(), strict=True)
@@ -103,12 +103,17 @@ def confirm(
         purpose, _ = store.key_pair(int(log.pair[row]))
         lifetime = policy.lifetime_us(purpose, store.metas[int(log.meta[row])][1] or "")
         if lifetime is not None:
-            expiry[i] = now[i] + lifetime
-    proofs = {
-        i: {"proof": store.extras[row]["proof"]}
-        for i, row in enumerate(rows)
-        if "proof" in store.extras.get(row, {})
-    }
+            expiry[i] = later_micros(int(now[i]), lifetime)
+    # A confirmation is the contact's own express act: it carries the request's proof
+    # and, after an erasure, the mark that lifts it.
+    proofs: dict[int, dict[str, Any]] = {}
+    for i, row in enumerate(rows):
+        extra = {
+            key: store.extras[row][key] for key in ("proof",) if key in store.extras.get(row, {})
+        }
+        extra.update(store.erasures.regrant_extra(int(log.contact[row]), int(now[i])))
+        if extra:
+            proofs[i] = extra
     written = store.append(
         log.contact[picked].astype(np.int64),
         log.pair[picked].astype(np.int64),

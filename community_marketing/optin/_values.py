@@ -264,6 +264,7 @@ class ConsentEvent:
     jurisdiction: str | None = None
     reason: str | None = None
     preferences: Preferences | None = None
+    key_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form (the contact is stored as given: keep ids JSON-friendly)."""
@@ -282,6 +283,7 @@ class ConsentEvent:
             "jurisdiction": self.jurisdiction,
             "reason": self.reason,
             "preferences": None if self.preferences is None else self.preferences.to_dict(),
+            "key_id": self.key_id,
         }
 
     @classmethod
@@ -307,6 +309,7 @@ class ConsentEvent:
                 jurisdiction=data.get("jurisdiction"),
                 reason=data.get("reason"),
                 preferences=None if prefs is None else Preferences.from_dict(prefs),
+                key_id=data.get("key_id"),
             )
         except KeyError as exc:
             raise InvalidInputError(f"event: missing field {exc.args[0]!r}") from None
