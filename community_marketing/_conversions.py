@@ -1,4 +1,4 @@
-"""Conversions as they arrive: arrays or a table with named columns, filtered to a window.
+"""Conversions as they arrive (arrays or a table, filtered to a window), and synthetic ones.
 
 Tables (pandas, polars, a dict of columns) are read by column name and turned into
 numpy arrays; none of those libraries is imported here.
@@ -6,18 +6,19 @@ numpy arrays; none of those libraries is imported here.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from datetime import datetime
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from ._checks import check_float, check_probability, generator
 from ._ids import as_id_list
-from ._time import micros_array
-from ._types import Float64Array
+from ._time import ensure_aware, ensure_timedelta, micros_array, to_micros
+from ._types import DatetimeArray, Float64Array, Int64Array, ObjectArray
 from .errors import InvalidInputError
 
-__all__ = ["read_conversions"]
+__all__ = ["draw_conversions", "read_conversions"]
 
 
 def _columns_of(conversions: object) -> tuple[Any, Any, Any]:
@@ -80,3 +81,47 @@ def read_conversions(
         ids = [ids[row] for row in rows.tolist()]
         amounts = None if amounts is None else amounts[rows]
     return ids, amounts
+
+
+def draw_conversions(
+    member_ids: Sequence[Hashable],
+    friendships: Int64Array,
+    plan: Any,
+    rates: tuple[object, object, object],
+    value_mean: object,
+    window: object,
+    random_state: object,
+) -> tuple[ObjectArray, DatetimeArray, Float64Array]:
+    """``Community.conversions``: who converts after ``plan``, when, and for how much.
+
+    ``rates`` are the base rate, the uplift of the plan's targets and the spillover to
+    members outside the plan with at least one targeted friend; the control converts
+    at the base rate whatever its friends.
+    """
+    base = check_probability(rates[0], "base_rate", zero=True)
+    uplift, spillover = check_float(rates[1], "uplift"), check_float(rates[2], "spillover")
+    for name, rate in (("uplift", uplift), ("spillover", spillover)):
+        if not 0.0 <= base + rate <= 1.0:
+            raise InvalidInputError(f"{name}: expected base_rate + {name} in [0, 1], got {rate}")
+    mean = check_float(value_mean, "value_mean", low=0.0)
+    span = ensure_timedelta(window, "window") // timedelta(microseconds=1)
+    start_us = to_micros(ensure_aware(plan.at, "plan.at"))
+    rng = generator(random_state)
+    n = len(member_ids)
+    index = dict(zip(member_ids, range(n), strict=True))
+    treated, planned = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    treated[[index[m] for m in plan.target_ids if m in index]] = True
+    planned[[index[m] for m in plan.control if m in index]] = True
+    planned |= treated
+    a, b = friendships[:, 0], friendships[:, 1]
+    exposed = np.zeros(n, dtype=np.bool_)
+    exposed[b[treated[a]]] = True
+    exposed[a[treated[b]]] = True
+    probability = np.full(n, base)
+    probability[exposed & ~planned] += spillover
+    probability[treated] += uplift
+    converted = np.flatnonzero(rng.random(n) < probability)
+    at_us = start_us + (rng.random(converted.size) * span).astype(np.int64)
+    values = np.round(rng.exponential(mean, converted.size), 2)
+    ids = np.array(member_ids, dtype=object)[converted]
+    return ids, at_us.astype("datetime64[us]"), values
