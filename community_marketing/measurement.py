@@ -26,6 +26,7 @@ import hmac
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
@@ -223,9 +224,7 @@ class _Plan(Protocol):
     at: datetime
     seeds: tuple[Hashable, ...]
     control: tuple[Hashable, ...]
-
-    @property
-    def target_ids(self) -> list[Hashable]: ...
+    targets: tuple[tuple[Hashable, float], ...]
 
 
 class _Graph(Protocol):
@@ -445,19 +444,32 @@ def _converters(positions: Int64Array, amounts: Float64Array | None) -> tuple[In
     return converters, revenue.astype(np.float64) if amounts is not None else None
 
 
+def _by_contact(ids: Sequence[Hashable], amounts: Float64Array | None) -> dict[Hashable, float]:
+    """Each distinct converter, first seen first, with its summed value (0.0 without values)."""
+    try:
+        if amounts is None:
+            return dict.fromkeys(ids, 0.0)
+        summed: dict[Hashable, float] = {}
+        for contact, value in zip(ids, amounts.tolist(), strict=True):
+            summed[contact] = summed.get(contact, 0.0) + value
+    except TypeError:
+        raise InvalidInputError("conversions.contact: expected hashable ids") from None
+    return summed
+
+
 def _plan_groups(
     plan: _Plan, ids: Sequence[Hashable], amounts: Float64Array | None
 ) -> tuple[GroupCounts, GroupCounts, tuple[float, float]]:
-    treated_ids, control_ids = plan.target_ids, plan.control
-    n_treated = len(treated_ids)
-    index = dict(zip(treated_ids, range(n_treated), strict=True))
-    index.update(zip(control_ids, range(n_treated, n_treated + len(control_ids)), strict=True))
-    converters, revenue = _converters(_positions(index, ids, "conversions.contact"), amounts)
-    treated = converters < n_treated
-    if revenue is None:
-        revenue = np.zeros(converters.size)
-    t, t_squares = _group(n_treated, revenue[treated])
-    c, c_squares = _group(len(control_ids), revenue[~treated])
+    # The converters are few and the plan large: probing the plan's ids against a set of
+    # converters costs one C-level pass, where an index of the plan would cost a dict of it.
+    summed = _by_contact(ids, amounts)
+    treated_hits = set(summed).intersection(map(itemgetter(0), plan.targets))
+    control_hits = set(summed).intersection(plan.control)
+    values = np.fromiter(summed.values(), dtype=np.float64, count=len(summed))
+    in_treated = np.fromiter((c in treated_hits for c in summed), np.bool_, len(summed))
+    in_control = np.fromiter((c in control_hits for c in summed), np.bool_, len(summed))
+    t, t_squares = _group(len(plan.targets), values[in_treated])
+    c, c_squares = _group(len(plan.control), values[in_control])
     return t, c, (t_squares, c_squares)
 
 
@@ -473,7 +485,8 @@ def _spillover(
         out[positions[positions >= 0]] = True
         return out
 
-    treated, control = mask(plan.target_ids), mask(plan.control)
+    treated = mask([member for member, _ in plan.targets])
+    control = mask(plan.control)
     near_treated = matrix @ treated.astype(np.float64) > 0
     near_control = matrix @ control.astype(np.float64) > 0
     outside = ~(treated | control)
@@ -501,7 +514,7 @@ def _seed_referrals(graph: _Graph, plan: _Plan, start_us: int, end_us: int | Non
 
 
 def _check_plan(plan: object) -> _Plan:
-    for name in ("item", "at", "seeds", "control", "target_ids"):
+    for name in ("item", "at", "seeds", "control", "targets"):
         if not hasattr(plan, name):
             raise InvalidInputError(
                 f"plan: expected a CampaignPlan, got {type(plan).__name__} without .{name}"
@@ -512,7 +525,7 @@ def _check_plan(plan: object) -> _Plan:
             "plan.control: the plan held nobody out; plan it with holdout > 0 and a "
             "holdout_key, or with a control_group"
         )
-    if not checked.target_ids:
+    if not checked.targets:
         raise InvalidInputError("plan.targets: the plan contacted nobody")
     return checked
 
