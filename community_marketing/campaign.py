@@ -157,10 +157,8 @@ class CampaignPlan:
         >>> from datetime import UTC, datetime
         >>> from community_marketing import CampaignPlan
         >>> at = datetime(2026, 5, 1, tzinfo=UTC)
-        >>> plan = CampaignPlan(item="tea", purpose="launches", channel="email", at=at,
-        ...     targets=(("ann", 1.0), ("bob", 0.5)), seeds=(), seed_method="score",
-        ...     expected_reach=None, reach_std=None, reach_model=None, probability=0.05,
-        ...     runs=1, excluded={}, considered=3, parameters={}, control=("cid",))
+        >>> plan = CampaignPlan("tea", "launches", "email", at, (("ann", 1.0), ("bob", 0.5)), (),
+        ...     "score", None, None, None, 0.05, 1, {}, 3, {}, control=("cid",))
         >>> plan.measure((["ann"], [at])).uplift
         0.5
         """
@@ -363,41 +361,36 @@ def plan_campaign(
         seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
         progress.advance()
         progress.describe("reach")
-        expected = std = None
-        model = None
-        if graph is not None and seed_ids:
-            cascade = graph.simulate_cascade(
-                list(seed_ids), probability=p, runs=runs, random_state=random_state
-            )
-            expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
+        expected, std, model = _reach(graph, seed_ids, p, runs, random_state)
         progress.advance()
+    parameters = {
+        "budget": budget, "seeds": n_seeds, "probability": p, "runs": runs,
+        "group": None if group is None else group.name, "graph": graph is not None,
+        "holdout": share, "control_group": None if control_group is None else control_group.share,
+    }  # fmt: skip
     return CampaignPlan(
-        item=item,
-        purpose=purpose,
-        channel=channel,
-        at=moment,
-        targets=tuple((member, float(score)) for member, score in targets),
-        seeds=seed_ids,
-        seed_method=method,
-        expected_reach=expected,
-        reach_std=std,
-        reach_model=model,
-        probability=p,
-        runs=runs,
-        excluded=excluded,
-        considered=len(population),
-        parameters={
-            "budget": budget,
-            "seeds": n_seeds,
-            "probability": p,
-            "runs": runs,
-            "group": None if group is None else group.name,
-            "graph": graph is not None,
-            "holdout": share,
-            "control_group": None if control_group is None else control_group.share,
-        },
-        control=control,
+        item=item, purpose=purpose, channel=channel, at=moment,
+        targets=tuple((member, float(score)) for member, score in targets), seeds=seed_ids,
+        seed_method=method, expected_reach=expected, reach_std=std, reach_model=model,
+        probability=p, runs=runs, excluded=excluded, considered=len(population),
+        parameters=parameters, control=control,
+    )  # fmt: skip
+
+
+def _reach(
+    graph: ReferralGraph | None,
+    seed_ids: tuple[Hashable, ...],
+    probability: float,
+    runs: int,
+    random_state: int | np.random.Generator | None,
+) -> tuple[float | None, float | None, str | None]:
+    """Mean and spread of the word-of-mouth reach from ``seed_ids``, and the model assumed."""
+    if graph is None or not seed_ids:
+        return None, None, None
+    cascade = graph.simulate_cascade(
+        list(seed_ids), probability=probability, runs=runs, random_state=random_state
     )
+    return float(cascade.mean), float(cascade.std), str(cascade.model)
 
 
 def _scored_targets(

@@ -679,6 +679,16 @@ def _clusters_and_regions(
     return clusters, region_codes.astype(np.int64)
 
 
+def _check_sizes(n_members: object, n_items: object, n_clusters: object) -> tuple[int, int, int]:
+    """The sizes checked; about ``sqrt(n_members) / 2`` clusters by default."""
+    members = check_int(n_members, "n_members", low=2)
+    items = check_int(n_items, "n_items", low=1)
+    if n_clusters is None:
+        n_clusters = max(1, round(math.sqrt(members) / 2))
+    clusters = check_int(n_clusters, "n_clusters", low=1, high=members)
+    return members, items, clusters
+
+
 def synthetic_community(
     n_members: int = 2_000,
     n_items: int = 500,
@@ -741,15 +751,7 @@ def synthetic_community(
     >>> synthetic_community(500, 60, random_state=3) == community
     True
     """
-    n_members = check_int(n_members, "n_members", low=2)
-    n_items = check_int(n_items, "n_items", low=1)
-    if n_clusters is None:
-        n_clusters = max(1, round(math.sqrt(n_members) / 2))
-    n_clusters = check_int(n_clusters, "n_clusters", low=1)
-    if n_clusters > n_members:
-        raise InvalidInputError(
-            f"n_clusters: expected at most n_members ({n_members}), got {n_clusters}"
-        )
+    n_members, n_items, n_clusters = _check_sizes(n_members, n_items, n_clusters)
     mean_friends = check_float(mean_friends, "mean_friends", low=0.0)
     per_member = check_float(interactions_per_member, "interactions_per_member", low=0.0)
     start_us = to_micros(ensure_aware(start, "start"))

@@ -32,13 +32,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 import numpy as np
 
-from . import _uplift
 from ._checks import check_float, check_probability
 from ._conversions import read_conversions
 from ._frames import frame, html_table
 from ._ids import as_id_list, canonical_id
 from ._time import ensure_aware, to_micros
 from ._types import BoolArray, Float64Array, Int64Array, ObjectArray
+from ._uplift import (
+    cohen_h,
+    katz_ratio_interval,
+    newcombe_interval,
+    normal_quantile,
+    pooled_z_test,
+    required_size,
+    welch_interval,
+    wilson_interval,
+)
 from .errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -354,12 +363,10 @@ class CampaignResult:
         Groups: ``treated``, ``control`` and, with a graph, ``treated_friends`` and
         ``control_friends``.
         """
-        z = _uplift.normal_quantile(self.confidence)
+        z = normal_quantile(self.confidence)
         groups = self._groups()
         bounds = [
-            _uplift.wilson_interval(g.conversions, g.contacts, z)
-            if g.contacts
-            else (math.nan, math.nan)
+            wilson_interval(g.conversions, g.contacts, z) if g.contacts else (math.nan, math.nan)
             for _, g in groups
         ]
         return {
@@ -626,14 +633,14 @@ def measure_campaign(
         )
     ids, amounts = read_conversions(conversions, start_us, end_us)
     treated, control, squares = _plan_groups(checked, ids, amounts)
-    z = _uplift.normal_quantile(level)
+    z = normal_quantile(level)
     counts = (treated.conversions, treated.contacts, control.conversions, control.contacts)
-    uplift, low, high = _uplift.newcombe_interval(*counts, z)
-    ratio, ratio_low, ratio_high = _uplift.katz_ratio_interval(*counts, z)
-    statistic, p_value = _uplift.pooled_z_test(*counts)
+    uplift, low, high = newcombe_interval(*counts, z)
+    ratio, ratio_low, ratio_high = katz_ratio_interval(*counts, z)
+    statistic, p_value = pooled_z_test(*counts)
     revenue: dict[str, Any] = {}
     if amounts is not None:
-        *_, difference, r_low, r_high = _uplift.welch_interval(
+        *_, difference, r_low, r_high = welch_interval(
             (treated.revenue, control.revenue), squares, (treated.contacts, control.contacts), level
         )
         revenue = {"revenue_uplift": difference, "revenue_uplift_ci": (r_low, r_high)}
@@ -668,7 +675,7 @@ def _graph_effects(
     friends, others = _spillover(graph, plan, ids, amounts)
     spill, low, high = math.nan, math.nan, math.nan
     if friends.contacts and others.contacts:
-        spill, low, high = _uplift.newcombe_interval(
+        spill, low, high = newcombe_interval(
             friends.conversions, friends.contacts, others.conversions, others.contacts, z
         )
     return {
@@ -744,5 +751,5 @@ def holdout_size(
         if value == 1.0:
             raise InvalidInputError(f"{name}: expected a number in (0, 1), got 1.0")
     treated_per_control = check_float(ratio, "ratio", low=0.0, low_open=True)
-    h = _uplift.cohen_h(baseline + uplift, baseline)
-    return max(1, math.ceil(_uplift.required_size(h, level, wanted, treated_per_control)))
+    h = cohen_h(baseline + uplift, baseline)
+    return max(1, math.ceil(required_size(h, level, wanted, treated_per_control)))
