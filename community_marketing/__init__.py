@@ -41,6 +41,13 @@ from .groups import (
     Standing,
     TrustPolicy,
 )
+from .measurement import (
+    CampaignResult,
+    ControlGroup,
+    GroupCounts,
+    holdout_size,
+    measure_campaign,
+)
 from .optin import (
     ConsentAction,
     ConsentChecks,
@@ -80,6 +87,7 @@ __all__ = [
     "BadgeRule",
     "BadgeTier",
     "CampaignPlan",
+    "CampaignResult",
     "CascadeResult",
     "CommunityMarketingError",
     "ConsentAction",
@@ -87,10 +95,12 @@ __all__ = [
     "ConsentEvent",
     "ConsentRequiredError",
     "ConsentStatus",
+    "ControlGroup",
     "Explanation",
     "FanGroup",
     "FriendGraph",
     "FriendRight",
+    "GroupCounts",
     "GrowthProjection",
     "Hotspot",
     "Influencers",
@@ -123,6 +133,8 @@ __all__ = [
     "UnknownIdError",
     "ViralCoefficient",
     "__version__",
+    "holdout_size",
+    "measure_campaign",
     "offer_on_presence",
     "offers_on_presence",
     "plan_campaign",

@@ -23,6 +23,13 @@ from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
 from .errors import InvalidInputError
 from .groups import FanGroup
+from .measurement import (
+    CampaignResult,
+    ControlGroup,
+    check_holdout,
+    measure_campaign,
+    split_control,
+)
 from .optin import ConsentChecks, OptInRegistry, Reason
 from .recommend import Recommender
 from .referrals import ReferralGraph
@@ -75,11 +82,15 @@ class CampaignPlan:
         Members left out, by reason: consent reasons (``no_consent``, ``pending``,
         ``withdrawn``, ``expired``, ``suppressed``, ``paused``, ``quiet_hours``,
         ``frequency_cap``), ``already_owns``, ``no_history`` (unknown to the
-        recommender), ``over_budget``.
+        recommender), ``over_budget``, ``control_group`` (in the global control
+        group) and ``holdout`` (held out by this campaign's keyed hash).
     considered : int
         Members considered (the group's members, or every user the recommender knows).
     parameters : mapping
         The parameters the plan was made with.
+    control : tuple of hashable
+        The held-out members (``holdout`` and ``control_group``), in rank order:
+        allowed and eligible like the targets, never contacted, never in ``targets``.
 
     Examples
     --------
@@ -111,6 +122,7 @@ class CampaignPlan:
     excluded: Mapping[str, int]
     considered: int
     parameters: Mapping[str, object]
+    control: tuple[Hashable, ...] = ()
 
     @property
     def target_ids(self) -> list[Hashable]:
@@ -125,13 +137,40 @@ class CampaignPlan:
         )
         return (
             f"CampaignPlan(item={self.item!r}, targets={len(self.targets)}, "
-            f"seeds={len(self.seeds)}, {reach}, excluded={sum(self.excluded.values())})"
+            f"seeds={len(self.seeds)}, control={len(self.control)}, {reach}, "
+            f"excluded={sum(self.excluded.values())})"
+        )
+
+    def measure(
+        self,
+        conversions: Any,
+        *,
+        graph: ReferralGraph | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        confidence: float = 0.95,
+    ) -> CampaignResult:
+        """``measure_campaign(self, ...)``: the uplift of this plan's targets over its control.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import CampaignPlan
+        >>> at = datetime(2026, 5, 1, tzinfo=UTC)
+        >>> plan = CampaignPlan("tea", "launches", "email", at, (("ann", 1.0), ("bob", 0.5)), (),
+        ...     "score", None, None, None, 0.05, 1, {}, 3, {}, control=("cid",))
+        >>> plan.measure((["ann"], [at])).uplift
+        0.5
+        """
+        return measure_campaign(
+            self, conversions, graph=graph, start=start, end=end, confidence=confidence
         )
 
     def record_sends(self, registry: OptInRegistry, *, at: datetime | None = None) -> int:
         """Record one send per target in ``registry`` (frequency caps then hold next time).
 
         Call it once the messages actually went out; planning alone records nothing.
+        The control is never sent to.
 
         Returns
         -------
@@ -212,6 +251,9 @@ def plan_campaign(
     clock: Clock | None = None,
     random_state: int | np.random.Generator | None = None,
     show_progress: ShowProgress = False,
+    holdout: float = 0.0,
+    holdout_key: str | bytes | None = None,
+    control_group: ControlGroup | None = None,
 ) -> CampaignPlan:
     """Plan a campaign for ``item``: allowed targets, word-of-mouth seeds, expected reach.
 
@@ -248,15 +290,32 @@ def plan_campaign(
         ``True`` draws a progress bar over the four stages (consent, scores, seeds,
         reach); a callable is called as ``callback(done, total)`` after each. Raising
         from it stops the planning, which has changed nothing.
+    holdout : float, default 0.0
+        Share of the ranked, allowed targets held out as this campaign's control,
+        in [0, 1). The budget ranks first and the split follows, so the control is
+        drawn from the same top-``budget`` list as the targets and is alike: about
+        ``budget * (1 - holdout)`` targets remain. A member is held out when the
+        keyed hash of its id falls below ``holdout`` (see
+        ``community_marketing.measurement``): the same member, the same key, the same
+        side, on any run or machine.
+    holdout_key : str or bytes, optional
+        The key of that hash; required when ``holdout`` > 0. Use one key per
+        campaign for independent splits, or one key across campaigns to keep the
+        same people out.
+    control_group : ControlGroup, optional
+        A global control group: its members among the ranked targets are held out
+        (reason ``control_group``) whatever ``holdout`` is.
 
     Returns
     -------
     CampaignPlan
-        Nothing is recorded anywhere: see ``CampaignPlan.record_sends``.
+        Nothing is recorded anywhere: see ``CampaignPlan.record_sends``; the held
+        out members are in ``plan.control``, for ``CampaignPlan.measure``.
 
     See Also
     --------
     Recommender.audience_for, OptInRegistry.check_many, ReferralGraph.influencers
+    measure_campaign, ControlGroup
 
     Examples
     --------
@@ -288,49 +347,50 @@ def plan_campaign(
     runs = check_int(runs, "runs", low=1)
     p = check_probability(probability)
     show_progress = check_show_progress(show_progress)
+    share, key = check_holdout(holdout, holdout_key, control_group)
     with Progress(show_progress, 4, "consent") as progress:
         population = group.members() if group is not None else list(recommender.user_ids_)
         checks = registry.check_many(population, purpose, channel, at=moment)
         progress.advance()
         progress.describe("scores")
-        targets, excluded = _scored_targets(item, recommender, checks, budget)
+        ranked, excluded = _scored_targets(item, recommender, checks, budget)
+        targets, control, held = split_control(ranked, share, key, control_group)
+        excluded.update(held)
         progress.advance()
         progress.describe("seeds")
         seed_ids, method = _choose_seeds(targets, graph, n_seeds, p, random_state)
         progress.advance()
         progress.describe("reach")
-        expected = std = None
-        model = None
-        if graph is not None and seed_ids:
-            cascade = graph.simulate_cascade(
-                list(seed_ids), probability=p, runs=runs, random_state=random_state
-            )
-            expected, std, model = float(cascade.mean), float(cascade.std), str(cascade.model)
+        expected, std, model = _reach(graph, seed_ids, p, runs, random_state)
         progress.advance()
+    parameters = {
+        "budget": budget, "seeds": n_seeds, "probability": p, "runs": runs,
+        "group": None if group is None else group.name, "graph": graph is not None,
+        "holdout": share, "control_group": None if control_group is None else control_group.share,
+    }  # fmt: skip
     return CampaignPlan(
-        item=item,
-        purpose=purpose,
-        channel=channel,
-        at=moment,
-        targets=tuple((member, float(score)) for member, score in targets),
-        seeds=seed_ids,
-        seed_method=method,
-        expected_reach=expected,
-        reach_std=std,
-        reach_model=model,
-        probability=p,
-        runs=runs,
-        excluded=excluded,
-        considered=len(population),
-        parameters={
-            "budget": budget,
-            "seeds": n_seeds,
-            "probability": p,
-            "runs": runs,
-            "group": None if group is None else group.name,
-            "graph": graph is not None,
-        },
+        item=item, purpose=purpose, channel=channel, at=moment,
+        targets=tuple((member, float(score)) for member, score in targets), seeds=seed_ids,
+        seed_method=method, expected_reach=expected, reach_std=std, reach_model=model,
+        probability=p, runs=runs, excluded=excluded, considered=len(population),
+        parameters=parameters, control=control,
+    )  # fmt: skip
+
+
+def _reach(
+    graph: ReferralGraph | None,
+    seed_ids: tuple[Hashable, ...],
+    probability: float,
+    runs: int,
+    random_state: int | np.random.Generator | None,
+) -> tuple[float | None, float | None, str | None]:
+    """Mean and spread of the word-of-mouth reach from ``seed_ids``, and the model assumed."""
+    if graph is None or not seed_ids:
+        return None, None, None
+    cascade = graph.simulate_cascade(
+        list(seed_ids), probability=probability, runs=runs, random_state=random_state
     )
+    return float(cascade.mean), float(cascade.std), str(cascade.model)
 
 
 def _scored_targets(

@@ -28,20 +28,23 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._checks import check_int, generator
+from ._checks import check_float, check_int, generator
+from ._conversions import draw_conversions
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import EPOCH, ensure_aware, to_micros
 from ._types import DatetimeArray, Float32Array, Float64Array, Int8Array, Int64Array, ObjectArray
 from .errors import InvalidInputError
 from .optin import ConsentAction, ConsentEvent, OptInRegistry
+
+if TYPE_CHECKING:
+    from .campaign import CampaignPlan
 
 __all__ = ["REGIONS", "Community", "synthetic_community"]
 
@@ -359,20 +362,39 @@ class Community:
         ids = self.member_ids
         return [(ids[a], ids[b]) for a, b in self.friendships.tolist()]
 
+    def conversions(
+        self,
+        plan: CampaignPlan,
+        *,
+        base_rate: float = 0.05,
+        uplift: float = 0.02,
+        spillover: float = 0.0,
+        value_mean: float = 20.0,
+        window: timedelta = timedelta(days=14),
+        random_state: int | np.random.Generator | None = 0,
+    ) -> tuple[ObjectArray, DatetimeArray, Float64Array]:
+        """Conversions after ``plan`` with a known truth: ``(contacts, at, values)``.
 
-# --------------------------------------------------------------------------- validation
+        In ``[plan.at, plan.at + window)`` each member converts at most once: at
+        ``base_rate``, plus ``uplift`` for the plan's targets, plus ``spillover`` for
+        members outside the plan with a targeted friend; the control at ``base_rate``.
 
-
-def _mean(value: object, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidInputError(f"{field}: expected a number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise InvalidInputError(f"{field}: expected a finite number >= 0, got {value}")
-    return number
-
-
-# --------------------------------------------------------------------------- sampling helpers
+        Examples
+        --------
+        >>> from community_marketing import CampaignPlan
+        >>> from community_marketing.datasets import synthetic_community
+        >>> c = synthetic_community(2_000, 30, random_state=1)
+        >>> plan = CampaignPlan("tea", "news", "email", c.as_of, tuple((m, 1.0) for m in
+        ...     c.member_ids[:1000]), (), "score", None, None, None, 0.05, 1, {}, 2_000, {},
+        ...     control=tuple(c.member_ids[1000:]))
+        >>> result = plan.measure(c.conversions(plan, base_rate=0.1, uplift=0.2))
+        >>> round(result.uplift, 1), bool(result.p_value < 0.001)
+        (0.2, True)
+        """
+        return draw_conversions(
+            self.member_ids, self.friendships, plan, (base_rate, uplift, spillover),
+            value_mean, window, random_state,
+        )  # fmt: skip
 
 
 def _padded_ids(prefix: str, n: int) -> list[str]:
@@ -459,9 +481,6 @@ def _group_starts(sorted_groups: Int64Array) -> Int64Array:
     starts = np.flatnonzero(new_run)
     run_of_row: Int64Array = np.cumsum(new_run) - 1
     return starts[run_of_row]
-
-
-# --------------------------------------------------------------------------- the community
 
 
 def _friendships(
@@ -660,6 +679,16 @@ def _clusters_and_regions(
     return clusters, region_codes.astype(np.int64)
 
 
+def _check_sizes(n_members: object, n_items: object, n_clusters: object) -> tuple[int, int, int]:
+    """The sizes checked; about ``sqrt(n_members) / 2`` clusters by default."""
+    members = check_int(n_members, "n_members", low=2)
+    items = check_int(n_items, "n_items", low=1)
+    if n_clusters is None:
+        n_clusters = max(1, round(math.sqrt(members) / 2))
+    clusters = check_int(n_clusters, "n_clusters", low=1, high=members)
+    return members, items, clusters
+
+
 def synthetic_community(
     n_members: int = 2_000,
     n_items: int = 500,
@@ -722,17 +751,9 @@ def synthetic_community(
     >>> synthetic_community(500, 60, random_state=3) == community
     True
     """
-    n_members = check_int(n_members, "n_members", low=2)
-    n_items = check_int(n_items, "n_items", low=1)
-    if n_clusters is None:
-        n_clusters = max(1, round(math.sqrt(n_members) / 2))
-    n_clusters = check_int(n_clusters, "n_clusters", low=1)
-    if n_clusters > n_members:
-        raise InvalidInputError(
-            f"n_clusters: expected at most n_members ({n_members}), got {n_clusters}"
-        )
-    mean_friends = _mean(mean_friends, "mean_friends")
-    per_member = _mean(interactions_per_member, "interactions_per_member")
+    n_members, n_items, n_clusters = _check_sizes(n_members, n_items, n_clusters)
+    mean_friends = check_float(mean_friends, "mean_friends", low=0.0)
+    per_member = check_float(interactions_per_member, "interactions_per_member", low=0.0)
     start_us = to_micros(ensure_aware(start, "start"))
     show_progress = check_show_progress(show_progress)
     rng = generator(random_state)
