@@ -236,7 +236,7 @@ class TestWeightingKeepsEveryUser:
     def test_every_confidence_is_positive(
         self, case: tuple[int, list[list[int]]], weighting: str
     ) -> None:
-        from community_marketing.recommend import _item_length_norm, _weigh
+        from community_marketing.recommend._weighting import item_length_norm as _item_length_norm, weigh as _weigh
 
         n_items, rows = case
         indptr = np.cumsum([0] + [len(r) for r in rows])
