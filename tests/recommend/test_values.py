@@ -1,0 +1,51 @@
+"""The values (_values): public names, flat module, pickling."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+import community_marketing.recommend as recommend
+from community_marketing.recommend import (
+    Explanation,
+    Interactions,
+    RecommendationBatch,
+    Recommendations,
+    Recommender,
+)
+
+
+def test_public_names_live_in_the_flat_namespace() -> None:
+    for name in recommend.__all__:
+        value = getattr(recommend, name)
+        if isinstance(value, type):
+            assert value.__module__ == "community_marketing.recommend", name
+
+
+def test_values_survive_pickling() -> None:
+    recs = Recommendations("ann", ("tea", "jam"), (0.9, 0.5), "als")
+    why = Explanation("ann", "jam", 0.8, (("tea", 0.6),))
+    assert pickle.loads(pickle.dumps(recs)) == recs
+    assert pickle.loads(pickle.dumps(why)) == why
+    batch = RecommendationBatch(
+        ("ann",),
+        np.array([["tea", None]], dtype=object),
+        np.array([[0.5, -np.inf]], dtype=np.float32),
+        ("als",),
+    )
+    again = pickle.loads(pickle.dumps(batch))
+    assert list(again) == list(batch)
+    data = Interactions.from_triples(["a", "b"], ["x", "y"], [1.0, 2.0])
+    copied = pickle.loads(pickle.dumps(data))
+    assert (copied.user_ids, copied.item_ids) == (data.user_ids, data.item_ids)
+    assert (copied.matrix != data.matrix).nnz == 0
+    assert copied.items_of("b") == ["y"]
+
+
+def test_a_fitted_recommender_survives_pickling() -> None:
+    model = Recommender.from_factors(["a", "b"], ["x", "y"], [[1.0], [2.0]], [[1.0], [3.0]])
+    model.recommend_related(["a"])
+    again = pickle.loads(pickle.dumps(model))
+    assert again.recommend("b") == model.recommend("b")
+    assert again.recommend_related(["a", "b"]) == model.recommend_related(["a", "b"])
