@@ -19,7 +19,7 @@ from .._ids import IdIndex
 from .._types import BoolArray, Float32Array, Float64Array, Int64Array
 from ..errors import InvalidInputError, UnknownIdError
 from ._fit import Fitted, weighted_rows
-from ._social import FriendGraph, blend, friend_matrix, friends_of_friends, scores_from_friends
+from ._social import FriendGraph, blend, friend_matrix, friends_of_friends, top_from_friends
 from ._values import Explanation, RecommendationBatch, Source
 
 __all__ = [
@@ -51,8 +51,10 @@ def recommend_many(
     cold_start: bool,
     num_threads: int,
 ) -> RecommendationBatch:
-    """Top ``n`` for each user: warm users from their factors, cold ones from friends or
-    popularity. ``-inf`` scores and ``None`` items pad the short rows."""
+    """Top ``n`` per user: warm users from their factors, cold ones from friends or popularity.
+
+    Short rows are padded with ``None`` items and ``-inf`` scores.
+    """
     candidates, excluded = _item_filters(state, items, exclude)
     rows = state.users.lookup(user_list, "users")
     cold = rows < 0
@@ -191,7 +193,7 @@ def _cold_answers(
     sources: list[Source] = ["popularity"] * positions.size
     social = positions[with_friends]
     if friend_rows is not None and second_rows is not None and social.size:
-        ids[with_friends], scores[with_friends] = scores_from_friends(
+        ids[with_friends], scores[with_friends] = top_from_friends(
             state, friend_rows[social], second_rows[social], k, candidates, excluded
         )
         for index in np.flatnonzero(with_friends).tolist():
@@ -361,8 +363,11 @@ def _related_query(
     position: int,
     blend: float,
 ) -> tuple[Float64Array | None, Int64Array]:
-    """One user's query vector (None when neither user nor history is known) and the
-    columns never to suggest them: their history and what they already have."""
+    """One user's query vector, and the columns never to suggest them.
+
+    The query is None when neither the user nor any item of their history is
+    known; the columns are their history and what they already have.
+    """
     seen = (
         state.user_items.indices[state.user_items.indptr[row] : state.user_items.indptr[row + 1]]
         if row >= 0 and state.user_items is not None

@@ -98,27 +98,23 @@ class Recommender:
     @property
     def user_factors_(self) -> Float32Array:
         """Learned user factors, one row per id of ``user_ids_`` (``NotFittedError`` before fit)."""
-
         factors: Float32Array = self._state().model.user_factors
         return factors
 
     @property
     def item_factors_(self) -> Float32Array:
         """Learned item factors, one row per id of ``item_ids_``."""
-
         factors: Float32Array = self._state().model.item_factors
         return factors
 
     @property
     def user_ids_(self) -> list[Hashable]:
         """The user ids, in the row order of ``user_factors_``."""
-
         return self._state().users.ids()
 
     @property
     def item_ids_(self) -> list[Hashable]:
         """The item ids, in the row order of ``item_factors_``."""
-
         return self._state().items.ids()
 
     @property
@@ -130,7 +126,6 @@ class Recommender:
         >>> Recommender().is_fitted
         False
         """
-
         return self._fitted is not None
 
     # ------------------------------------------------------------------ fitting
@@ -191,7 +186,6 @@ class Recommender:
         ...
         community_marketing.errors.InvalidInputError: weights[1]: expected a finite non-negative weight, got nan
         """  # noqa: E501
-
         params = self._check_params()
         data = interactions_from(users, items, weights)
         self._fitted = fit_als(params, data, self.weighting, self.show_progress)
@@ -239,7 +233,6 @@ class Recommender:
         >>> model.recommend("bob", n=1)
         Recommendations(user='bob', items=('jam',), scores=(3.0,), source='als')
         """
-
         model = cls(
             factors=1,
             regularization=regularization,
@@ -331,7 +324,6 @@ class Recommender:
         >>> model.recommend("zoe", n=1, cold_start=True).source
         'popularity'
         """
-
         return self.recommend_many(
             [user],
             n=n,
@@ -379,7 +371,6 @@ class Recommender:
         >>> batch.items.tolist(), batch.sources
         ([['jam'], ['tea']], ('als', 'als'))
         """
-
         state = self._state()
         n = check_int(n, "n", low=1)
         weight = check_float(social_weight, "social_weight", low=0.0, high=1.0)
@@ -418,7 +409,6 @@ class Recommender:
         >>> [item for item, _ in model.similar_items("tea", n=1)]
         ['pie']
         """
-
         state = self._state()
         return _answers.similar_items(state, item, check_int(n, "n", low=1))
 
@@ -444,7 +434,6 @@ class Recommender:
         >>> [user for user, _ in model.similar_users("ann", n=1)]
         ['cid']
         """
-
         state = self._state()
         return _answers.similar_users(state, user, check_int(n, "n", low=1))
 
@@ -475,7 +464,6 @@ class Recommender:
         >>> why.user, why.item, [item for item, _ in why.contributions]
         ('a', 'z', ['x'])
         """
-
         state = self._state()
         n = check_int(n, "n", low=1)
         return _answers.explain(state, user, item, n, self.weighting)
@@ -513,7 +501,6 @@ class Recommender:
         >>> model.audience_for("tea", eligible=["ann", "zoe"])
         [('ann', 1.0)]
         """
-
         state = self._state()
         return _answers.audience_for(state, item, check_int(n, "n", low=1), eligible)
 
@@ -528,7 +515,6 @@ class Recommender:
         >>> model.holders_of("tea")
         ['ann']
         """
-
         return _answers.holders_of(self._state(), item)
 
     def recommend_related(
@@ -578,7 +564,6 @@ class Recommender:
         >>> model.recommend_related(["zoe"])
         [None]
         """
-
         state = self._state()
         n = check_int(n, "n", low=1)
         blend = check_float(blend, "blend", low=0.0, high=1.0)
@@ -599,7 +584,6 @@ class Recommender:
         >>> model.popular(n=1)
         [('x', 2.0)]
         """
-
         state = self._state()
         return _answers.popular(state, check_int(n, "n", low=1))
 
@@ -644,7 +628,6 @@ class Recommender:
         >>> model.recommend("new", n=1).source
         'als'
         """
-
         state = self._state()
         data = Interactions.from_triples(users, items, weights)
         random_state = self._check_params()["random_state"]
@@ -668,7 +651,6 @@ class Recommender:
         >>> state["schema"], state["user_ids"], state["user_factors"].shape
         (1, ['a'], (1, 1))
         """
-
         state = self._state()
         random_state = self.random_state if isinstance(self.random_state, int) else None
         params = {
@@ -703,7 +685,6 @@ class Recommender:
         ...
         community_marketing.errors.InvalidInputError: schema: expected 1, got 99
         """
-
         fields, params = read_params(state)
         model = cls(**params)
         try:

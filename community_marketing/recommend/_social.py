@@ -18,10 +18,10 @@ from .._types import BoolArray, Float32Array, Int64Array
 from ..errors import InvalidInputError
 from ._fit import Fitted
 
-__all__ = ["FriendGraph", "blend", "friend_matrix", "friends_of_friends", "scores_from_friends"]
+__all__ = ["FriendGraph", "blend", "friend_matrix", "friends_of_friends", "top_from_friends"]
 
 # Cold start: how much of the friends of friends and of the friends' own listens
-# joins the friends' summed factors (tuned on Last.fm 2K, see scores_from_friends).
+# joins the friends' summed factors (tuned on Last.fm 2K, see top_from_friends).
 _COLD_SECOND_WEIGHT = np.float32(0.4)
 _COLD_LISTENS_WEIGHT = np.float32(0.4)
 # Above this many users needing friends, read the whole graph once through adjacency().
@@ -209,7 +209,7 @@ def _row_max_scaled(scores: Float32Array) -> Float32Array:
     return scores
 
 
-def scores_from_friends(
+def top_from_friends(
     state: Fitted,
     friend_rows: sp.csr_matrix,
     second_rows: sp.csr_matrix,
