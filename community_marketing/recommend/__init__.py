@@ -20,14 +20,15 @@ Where things live:
 - ``_interactions.py``: ``Interactions`` and the build of the users x items CSR from triples.
 - ``_weighting.py``: log, BM25 and TF-IDF confidence weighting (``weigh``, ``item_length_norm``).
 - ``_fit.py``: ``Fitted`` (what a fit learned), implicit's ALS fit, the ``update_users`` fold-in.
-- ``_answers.py``: top-k for users, similar items and users, ``audience_for``, ``holders_of``,
-  ``explain``, ``popular``, ``recommend_related``.
+- ``_answers.py``: top-k for users, similar items and users, audiences, explain, related items.
 - ``_social.py``: ``FriendGraph``, the social blend, cold start from friends and friends of friends.
 - ``_state.py``: ``to_state`` / ``from_state`` and the checks of ``from_factors``.
 - ``_values.py``: ``Recommendations``, ``RecommendationBatch``, ``Explanation``, ``Source``.
 """
 
 from __future__ import annotations
+
+import inspect
 
 from ._interactions import Interactions
 from ._recommender import Recommender
@@ -44,7 +45,22 @@ __all__ = [
     "Source",
 ]
 
-# Users, docs and pickles see one flat namespace, whichever file defines the class.
+
+def _publish(public: type) -> None:
+    """Show ``public`` and its own methods as members of this package.
+
+    Users, docs and pickles then see one flat namespace, whichever file defines
+    the class; and doctest, which keeps only the members of the module it scans,
+    runs the methods' examples here, once, under their public names.
+    """
+    home = public.__module__
+    for member in vars(public).values():
+        function = getattr(member, "__func__", getattr(member, "fget", member))
+        if inspect.isfunction(function) and function.__module__ == home:
+            function.__module__ = __name__
+    public.__module__ = __name__
+
+
 for _public in (
     Explanation,
     FriendGraph,
@@ -53,5 +69,5 @@ for _public in (
     Recommendations,
     Recommender,
 ):
-    _public.__module__ = __name__
-del _public
+    _publish(_public)
+del _public, _publish

@@ -1,8 +1,11 @@
-"""The values (_values): public names, flat module, pickling."""
+"""The values (_values) and the package: one flat public namespace, pickling, doctests."""
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import pickle
+import pkgutil
 
 import numpy as np
 
@@ -49,3 +52,25 @@ def test_a_fitted_recommender_survives_pickling() -> None:
     again = pickle.loads(pickle.dumps(model))
     assert again.recommend("b") == model.recommend("b")
     assert again.recommend_related(["a", "b"]) == model.recommend_related(["a", "b"])
+
+
+def test_every_example_runs_once_under_its_public_name() -> None:
+    modules = [recommend] + [
+        importlib.import_module(f"{recommend.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(recommend.__path__)
+    ]
+    found = [
+        test.name
+        for module in modules
+        for test in doctest.DocTestFinder().find(module)
+        if test.examples
+    ]
+    assert len(found) == len(set(found))
+    for name in recommend.__all__:
+        public = getattr(recommend, name)
+        if not isinstance(public, type):
+            continue
+        for attribute, member in vars(public).items():
+            function = getattr(member, "__func__", getattr(member, "fget", member))
+            if ">>>" in (getattr(function, "__doc__", None) or ""):
+                assert f"community_marketing.recommend.{name}.{attribute}" in found
