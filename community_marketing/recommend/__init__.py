@@ -1,0 +1,73 @@
+"""Recommender: implicit-feedback ALS with the application's own ids, friends and consent.
+
+``Recommender`` wraps ``implicit``'s CPU ``AlternatingLeastSquares`` and keeps an
+id index on each side, so the application speaks in its own user and item ids
+and never in matrix rows. On top of ALS it answers the reverse question (who
+should hear about this product), blends in the scores of a user's friends, and
+starts cold users from their friends' factors, falling back on popularity.
+
+The friends come through :class:`FriendGraph`, a small protocol that
+``ReferralGraph`` (or any class of the application) satisfies; this package never
+imports the graph module.
+
+Threads: a fitted ``Recommender`` is safe for concurrent reads (``recommend``,
+``audience_for``...); ``fit``, ``update_users`` and the like are writes and need
+the caller's lock.
+
+Where things live:
+
+- ``_recommender.py``: ``Recommender``, the face: hyper-parameters, argument checks, delegates.
+- ``_interactions.py``: ``Interactions`` and the build of the users x items CSR from triples.
+- ``_weighting.py``: log, BM25 and TF-IDF confidence weighting (``weigh``, ``item_length_norm``).
+- ``_fit.py``: ``Fitted`` (what a fit learned), implicit's ALS fit, the ``update_users`` fold-in.
+- ``_answers.py``: top-k for users, similar items and users, audiences, explain, related items.
+- ``_social.py``: ``FriendGraph``, the social blend, cold start from friends and friends of friends.
+- ``_state.py``: ``to_state`` / ``from_state`` and the checks of ``from_factors``.
+- ``_values.py``: ``Recommendations``, ``RecommendationBatch``, ``Explanation``, ``Source``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from ._interactions import Interactions
+from ._recommender import Recommender
+from ._social import FriendGraph
+from ._values import Explanation, RecommendationBatch, Recommendations, Source
+
+__all__ = [
+    "Explanation",
+    "FriendGraph",
+    "Interactions",
+    "RecommendationBatch",
+    "Recommendations",
+    "Recommender",
+    "Source",
+]
+
+
+def _publish(public: type) -> None:
+    """Show ``public`` and its own methods as members of this package.
+
+    Users, docs and pickles then see one flat namespace, whichever file defines
+    the class; and doctest, which keeps only the members of the module it scans,
+    runs the methods' examples here, once, under their public names.
+    """
+    home = public.__module__
+    for member in vars(public).values():
+        function = getattr(member, "__func__", getattr(member, "fget", member))
+        if inspect.isfunction(function) and function.__module__ == home:
+            function.__module__ = __name__
+    public.__module__ = __name__
+
+
+for _public in (
+    Explanation,
+    FriendGraph,
+    Interactions,
+    RecommendationBatch,
+    Recommendations,
+    Recommender,
+):
+    _publish(_public)
+del _public, _publish

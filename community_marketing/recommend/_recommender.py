@@ -1,0 +1,695 @@
+"""Recommender, the face: hyper-parameters, argument checks, and thin delegates to the parts.
+
+What the model learned lives in one ``Fitted`` value (``_fit``), replaced as a
+whole by every write, so a fitted ``Recommender`` is safe for concurrent reads;
+``fit``, ``update_users`` and the like are writes and need the caller's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import attrs
+import numpy.typing as npt
+
+from .._checks import RandomState, check_float, check_int, check_random_state
+from .._ids import as_id_list
+from .._progress import ShowProgress, check_show_progress
+from .._types import Float32Array
+from ..errors import InvalidInputError, NotFittedError
+from . import _answers
+from ._fit import Fitted, fit_als, fitted_from_factors, fold_in
+from ._interactions import Interactions, align, interactions_from
+from ._social import FriendGraph
+from ._state import check_factors, read_fitted, read_params, write_state
+from ._values import Explanation, RecommendationBatch, Recommendations, Weighting
+
+__all__ = ["Recommender"]
+
+
+@attrs.define(eq=False)
+class Recommender:
+    """Implicit-feedback recommendations (ALS) with the application's own ids.
+
+    Follows scikit-learn's estimator contract: hyper-parameters only here,
+    stored unmodified and checked by :meth:`fit`; ``fit`` returns ``self`` and
+    forgets any earlier fit; what it learned lives in ``user_factors_``,
+    ``item_factors_``, ``user_ids_`` and ``item_ids_``. Asking anything before
+    ``fit`` (or :meth:`from_factors`) raises ``NotFittedError``.
+
+    Safe for concurrent reads; ``fit`` and ``update_users`` need the caller's lock.
+
+    Parameters
+    ----------
+    factors : int, default 64
+        Number of latent factors.
+    regularization : float, default 0.05
+        L2 regularization of the factors.
+    alpha : float, default 2.0
+        Confidence scale: implicit fits on ``alpha * weight``.
+    iterations : int, default 15
+        ALS sweeps.
+    weighting : {None, "log", "bm25", "tfidf"}, default "log"
+        How summed weights become confidences: as they are, ``log1p``, or a
+        BM25 / TF-IDF weighting as in implicit's Last.fm example, with an idf that
+        never drops a user (Lucene's BM25 idf; scikit-learn's smooth idf).
+    num_threads : int, default 0
+        Threads for fitting and batch calls; 0 means every core. BLAS is held to
+        one thread during ``fit`` so implicit neither warns nor oversubscribes.
+    random_state : int, numpy.random.Generator or None, default None
+        Seed of the initial factors; the same int gives the same factors.
+    show_progress : bool or callable, default False
+        ``True`` draws implicit's progress bar during ``fit``; a callable is called as
+        ``callback(done, total)`` after each ALS sweep (raise from it to stop: the
+        earlier fit stays in place). ``to_state`` keeps a bool only.
+
+    Examples
+    --------
+    >>> model = Recommender(factors=4, iterations=5, random_state=0, num_threads=1)
+    >>> model = model.fit(
+    ...     ["ann", "ann", "bob", "bob", "cid", "cid"],
+    ...     ["tea", "jam", "tea", "scone", "jam", "scone"])
+    >>> model.user_factors_.shape, model.item_ids_
+    ((3, 4), ['tea', 'jam', 'scone'])
+    >>> model.recommend("ann", n=1).items
+    ('scone',)
+    """
+
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 2.0
+    iterations: int = 15
+    weighting: Weighting | None = "log"
+    num_threads: int = 0
+    random_state: RandomState = None
+    show_progress: ShowProgress = False
+    _fitted: Fitted | None = attrs.field(default=None, init=False, repr=False)
+
+    # ------------------------------------------------------------------ learned state
+
+    def _state(self) -> Fitted:
+        if self._fitted is None:
+            raise NotFittedError(
+                "Recommender is not fitted: call fit() or Recommender.from_factors() first"
+            )
+        return self._fitted
+
+    @property
+    def user_factors_(self) -> Float32Array:
+        """Learned user factors, one row per id of ``user_ids_`` (``NotFittedError`` before fit)."""
+        factors: Float32Array = self._state().model.user_factors
+        return factors
+
+    @property
+    def item_factors_(self) -> Float32Array:
+        """Learned item factors, one row per id of ``item_ids_``."""
+        factors: Float32Array = self._state().model.item_factors
+        return factors
+
+    @property
+    def user_ids_(self) -> list[Hashable]:
+        """The user ids, in the row order of ``user_factors_``."""
+        return self._state().users.ids()
+
+    @property
+    def item_ids_(self) -> list[Hashable]:
+        """The item ids, in the row order of ``item_factors_``."""
+        return self._state().items.ids()
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the model has factors to answer with.
+
+        Examples
+        --------
+        >>> Recommender().is_fitted
+        False
+        """
+        return self._fitted is not None
+
+    # ------------------------------------------------------------------ fitting
+
+    def _check_params(self) -> dict[str, Any]:
+        """The hyper-parameters as implicit takes them, checked (``weighting`` apart)."""
+        weighting = self.weighting
+        if weighting not in (None, "log", "bm25", "tfidf"):
+            raise InvalidInputError(
+                f"weighting: expected None, 'log', 'bm25' or 'tfidf', got {weighting!r}"
+            )
+        check_show_progress(self.show_progress)
+        return {
+            "factors": check_int(self.factors, "factors", low=1),
+            "regularization": check_float(self.regularization, "regularization", low=0.0),
+            "alpha": check_float(self.alpha, "alpha", low=0.0, low_open=True),
+            "iterations": check_int(self.iterations, "iterations", low=0),
+            "num_threads": check_int(self.num_threads, "num_threads", low=0),
+            "random_state": check_random_state(self.random_state),
+        }
+
+    def fit(
+        self,
+        users: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+        items: Sequence[Hashable] | npt.NDArray[Any] | None = None,
+        weights: Sequence[float] | npt.NDArray[Any] | None = None,
+    ) -> Recommender:
+        """Learn user and item factors from interactions; forget any earlier fit.
+
+        Parameters
+        ----------
+        users : Interactions or sequence of hashable
+            An :class:`Interactions` value, or the user of each interaction.
+        items : sequence of hashable, optional
+            The item of each interaction (with ``users`` as a sequence).
+        weights : sequence of float, optional
+            How much of each interaction; 1 when omitted. Duplicates are summed.
+
+        Returns
+        -------
+        Recommender
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Bad hyper-parameters, mismatched lengths, NaN, infinite or negative
+            weights (naming the row), all-zero weights, or fewer than two users
+            or two items. A failed fit leaves the previous fit in place.
+
+        Examples
+        --------
+        >>> model = Recommender(factors=2, iterations=2, random_state=0, num_threads=1)
+        >>> model.fit(["a", "b"], ["x", "y"]) is model
+        True
+        >>> model.fit(["a", "b"], ["x", "y"], [1.0, float("nan")])
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: weights[1]: expected a finite non-negative weight, got nan
+        """  # noqa: E501
+        params = self._check_params()
+        data = interactions_from(users, items, weights)
+        self._fitted = fit_als(params, data, self.weighting, self.show_progress)
+        return self
+
+    @classmethod
+    def from_factors(
+        cls,
+        user_ids: Sequence[Hashable] | npt.NDArray[Any],
+        item_ids: Sequence[Hashable] | npt.NDArray[Any],
+        user_factors: npt.ArrayLike,
+        item_factors: npt.ArrayLike,
+        *,
+        interactions: Interactions | None = None,
+        regularization: float = 0.05,
+        alpha: float = 2.0,
+        weighting: Weighting | None = "log",
+        num_threads: int = 0,
+    ) -> Recommender:
+        """Serve factors trained elsewhere (for example by Spark MLlib's ALS).
+
+        Parameters
+        ----------
+        user_ids, item_ids : sequence of hashable
+            The ids of the factor rows, distinct.
+        user_factors : array_like, shape (len(user_ids), k)
+            User factors.
+        item_factors : array_like, shape (len(item_ids), k)
+            Item factors.
+        interactions : Interactions, optional
+            The history behind the factors, for ``exclude_seen``, ``explain``,
+            ``audience_for`` and popularity; its ids must be among the given ones.
+        regularization, alpha, weighting, num_threads
+            As for :class:`Recommender`; used by ``explain`` and ``update_users``.
+
+        Returns
+        -------
+        Recommender
+            A fitted recommender.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 3.0]])
+        >>> model.recommend("bob", n=1)
+        Recommendations(user='bob', items=('jam',), scores=(3.0,), source='als')
+        """
+        model = cls(
+            factors=1,
+            regularization=regularization,
+            alpha=alpha,
+            weighting=weighting,
+            num_threads=num_threads,
+        )
+        users, items, user_matrix, item_matrix = check_factors(
+            user_ids, item_ids, user_factors, item_factors
+        )
+        model.factors = int(user_matrix.shape[1])
+        params = model._check_params()
+        user_items = None if interactions is None else align(interactions, users, items)
+        model._fitted = fitted_from_factors(
+            params,
+            users,
+            items,
+            user_matrix,
+            item_matrix,
+            user_items=user_items,
+            weighting=model.weighting,
+        )
+        return model
+
+    # ------------------------------------------------------------------ answering
+
+    def recommend(
+        self,
+        user: Hashable,
+        *,
+        n: int = 10,
+        exclude_seen: bool = True,
+        items: Iterable[Hashable] | None = None,
+        exclude: Iterable[Hashable] | None = None,
+        friends: FriendGraph | None = None,
+        social_weight: float = 0.0,
+        cold_start: bool = False,
+    ) -> Recommendations:
+        """The ``n`` items ``user`` is most likely to want, best first.
+
+        Parameters
+        ----------
+        user : hashable
+            The user, in the application's ids.
+        n : int, default 10
+            How many items at most.
+        exclude_seen : bool, default True
+            Leave out the items the user already has.
+        items : iterable of hashable, optional
+            Rank only these candidate items.
+        exclude : iterable of hashable, optional
+            Never recommend these items (unknown ids are ignored).
+        friends : FriendGraph, optional
+            A friendship graph (``ReferralGraph`` or anything with
+            :class:`FriendGraph`'s methods). Blends the friends' factors into a
+            known user's; scores a user the model has never seen from their
+            friends' factors, their friends of friends' and their friends' listens
+            (source ``"friends"``), or from popularity when none is known.
+        social_weight : float, default 0.0
+            Share of the friends in a known user's scores, from 0 (plain ALS) to 1.
+        cold_start : bool, default False
+            Answer an unknown user with no known friends from popularity instead
+            of raising ``UnknownIdError``. Implied by ``friends``.
+
+        Returns
+        -------
+        Recommendations
+            ``(item, score)`` pairs and the ``source`` used.
+
+        Raises
+        ------
+        UnknownIdError
+            ``user`` was never seen and neither ``friends`` nor ``cold_start`` was
+            given, or a candidate in ``items`` is unknown.
+
+        See Also
+        --------
+        recommend_many : the same for many users in one batched call.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob"], ["tea", "jam", "pie"], [[1.0, 0.0], [0.0, 1.0]],
+        ...     [[2.0, 0.0], [0.0, 3.0], [1.0, 1.0]])
+        >>> model.recommend("ann", n=2)
+        Recommendations(user='ann', items=('tea', 'pie'), scores=(2.0, 1.0), source='als')
+        >>> model.recommend("ann", n=2, items=["jam", "pie"]).items
+        ('pie', 'jam')
+        >>> model.recommend("zoe", n=1, cold_start=True).source
+        'popularity'
+        """
+        return self.recommend_many(
+            [user],
+            n=n,
+            exclude_seen=exclude_seen,
+            items=items,
+            exclude=exclude,
+            friends=friends,
+            social_weight=social_weight,
+            cold_start=cold_start,
+        )[0]
+
+    def recommend_many(
+        self,
+        users: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        n: int = 10,
+        exclude_seen: bool = True,
+        items: Iterable[Hashable] | None = None,
+        exclude: Iterable[Hashable] | None = None,
+        friends: FriendGraph | None = None,
+        social_weight: float = 0.0,
+        cold_start: bool = False,
+    ) -> RecommendationBatch:
+        """Recommendations for many users in one batched call into implicit.
+
+        Takes the same options as :meth:`recommend`.
+
+        Parameters
+        ----------
+        users : sequence of hashable
+            The users, in the application's ids.
+        n, exclude_seen, items, exclude, friends, social_weight, cold_start
+            As for :meth:`recommend`.
+
+        Returns
+        -------
+        RecommendationBatch
+            One row per user; ``batch[i]`` is a :class:`Recommendations`.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 3.0]])
+        >>> batch = model.recommend_many(["bob", "ann"], n=1)
+        >>> batch.items.tolist(), batch.sources
+        ([['jam'], ['tea']], ('als', 'als'))
+        """
+        state = self._state()
+        n = check_int(n, "n", low=1)
+        weight = check_float(social_weight, "social_weight", low=0.0, high=1.0)
+        return _answers.recommend_many(
+            state,
+            as_id_list(users, "users"),
+            n=n,
+            exclude_seen=exclude_seen,
+            items=items,
+            exclude=exclude,
+            friends=friends,
+            social_weight=weight,
+            cold_start=cold_start,
+            num_threads=self.num_threads,
+        )
+
+    def similar_items(self, item: Hashable, *, n: int = 10) -> list[tuple[Hashable, float]]:
+        """Items whose factors point the same way: "customers who liked this also liked".
+
+        Parameters
+        ----------
+        item : hashable
+            The item.
+        n : int, default 10
+            How many, the item itself excluded.
+
+        Returns
+        -------
+        list of (hashable, float)
+            Items and cosine similarities, most similar first.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann"], ["tea", "jam", "pie"], [[1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [2.0, 0.1]])
+        >>> [item for item, _ in model.similar_items("tea", n=1)]
+        ['pie']
+        """
+        state = self._state()
+        return _answers.similar_items(state, item, check_int(n, "n", low=1))
+
+    def similar_users(self, user: Hashable, *, n: int = 10) -> list[tuple[Hashable, float]]:
+        """Lookalike users: cosine similarity of the user factors.
+
+        Parameters
+        ----------
+        user : hashable
+            The user.
+        n : int, default 10
+            How many, the user excluded.
+
+        Returns
+        -------
+        list of (hashable, float)
+            Users and cosine similarities, most similar first.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob", "cid"], ["tea"], [[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]], [[1.0, 1.0]])
+        >>> [user for user, _ in model.similar_users("ann", n=1)]
+        ['cid']
+        """
+        state = self._state()
+        return _answers.similar_users(state, user, check_int(n, "n", low=1))
+
+    def explain(self, user: Hashable, item: Hashable, *, n: int = 5) -> Explanation:
+        """Which of the user's own items make ``item`` score as it does.
+
+        Uses implicit's ``explain`` (Hu, Koren and Volinsky, section 5): the score
+        of an item is a sum over the user's items, and the largest terms explain it.
+
+        Parameters
+        ----------
+        user : hashable
+            A user with history.
+        item : hashable
+            The item to explain, usually one recommended to ``user``.
+        n : int, default 5
+            How many contributing items.
+
+        Returns
+        -------
+        Explanation
+
+        Examples
+        --------
+        >>> model = Recommender(factors=2, iterations=3, random_state=0, num_threads=1)
+        >>> model = model.fit(["a", "a", "b", "b"], ["x", "y", "x", "z"])
+        >>> why = model.explain("a", "z", n=1)
+        >>> why.user, why.item, [item for item, _ in why.contributions]
+        ('a', 'z', ['x'])
+        """
+        state = self._state()
+        n = check_int(n, "n", low=1)
+        return _answers.explain(state, user, item, n, self.weighting)
+
+    def audience_for(
+        self,
+        item: Hashable,
+        *,
+        n: int = 100,
+        eligible: Iterable[Hashable] | None = None,
+    ) -> list[tuple[Hashable, float]]:
+        """The users most likely to want ``item``, among those who do not have it yet.
+
+        Parameters
+        ----------
+        item : hashable
+            The product to find an audience for.
+        n : int, default 100
+            How many users at most.
+        eligible : iterable of hashable, optional
+            Only these users (for example the contacts an ``OptInRegistry``
+            allows); ids the model does not know are left out.
+
+        Returns
+        -------
+        list of (hashable, float)
+            Users and scores, best first.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob", "cid"], ["tea"], [[1.0], [3.0], [2.0]], [[1.0]])
+        >>> model.audience_for("tea", n=2)
+        [('bob', 3.0), ('cid', 2.0)]
+        >>> model.audience_for("tea", eligible=["ann", "zoe"])
+        [('ann', 1.0)]
+        """
+        state = self._state()
+        return _answers.audience_for(state, item, check_int(n, "n", low=1), eligible)
+
+    def holders_of(self, item: Hashable) -> list[Hashable]:
+        """The users who already have ``item`` in the interactions the model knows.
+
+        Examples
+        --------
+        >>> data = Interactions.from_triples(["ann", "bob"], ["tea", "jam"])
+        >>> model = Recommender.from_factors(["ann", "bob"], ["tea", "jam"],
+        ...                                  [[1.0], [1.0]], [[1.0], [1.0]], interactions=data)
+        >>> model.holders_of("tea")
+        ['ann']
+        """
+        return _answers.holders_of(self._state(), item)
+
+    def recommend_related(
+        self,
+        users: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        histories: Sequence[Sequence[Hashable] | None] | None = None,
+        n: int = 10,
+        blend: float = 0.5,
+    ) -> list[list[tuple[Hashable, float]] | None]:
+        """Items related to what each user has, blended with their own recommendations.
+
+        Each user's query is ``(1 - blend) * u + blend * h`` where ``u`` is their
+        unit-length user factor and ``h`` the unit-length mean of the factors of
+        their history (``histories[i]``, or what the model saw them interact
+        with); items are ranked by cosine with it, and never include the history
+        or anything the user already has. "Similar to what you bought" at
+        ``blend=1``; plain (cosine) recommendations at ``blend=0``.
+
+        Parameters
+        ----------
+        users : sequence of hashable
+            Unknown users are fine when a history is given for them.
+        histories : sequence of (sequence or None), optional
+            Per user, the items to relate to (unknown items are ignored); None
+            means the user's own history in the model.
+        n : int, default 10
+            Items per user.
+        blend : float, default 0.5
+            Weight of the history against the user's own factor.
+
+        Returns
+        -------
+        list
+            Per user, ``[(item, score), ...]`` best first (empty when nothing is
+            left to suggest), or None when the model knows neither the user nor
+            any item of their history.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann"], ["tea", "jam", "mug"], [[0.0, 1.0]],
+        ...     [[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+        >>> [item for item, _ in model.recommend_related(["ann"], histories=[["tea"]],
+        ...                                                n=2, blend=1.0)[0]]
+        ['jam', 'mug']
+        >>> model.recommend_related(["zoe"])
+        [None]
+        """
+        state = self._state()
+        n = check_int(n, "n", low=1)
+        blend = check_float(blend, "blend", low=0.0, high=1.0)
+        names = as_id_list(users, "users")
+        if histories is not None and len(histories) != len(names):
+            raise InvalidInputError(
+                f"histories: expected one entry per user ({len(names)}), got {len(histories)}"
+            )
+        return _answers.recommend_related(state, names, histories, n, blend)
+
+    def popular(self, *, n: int = 10) -> list[tuple[Hashable, float]]:
+        """The most popular items (by number of users), for cold start and baselines.
+
+        Examples
+        --------
+        >>> model = Recommender(factors=2, iterations=1, random_state=0, num_threads=1)
+        >>> model = model.fit(["a", "b", "b"], ["x", "x", "y"])
+        >>> model.popular(n=1)
+        [('x', 2.0)]
+        """
+        state = self._state()
+        return _answers.popular(state, check_int(n, "n", low=1))
+
+    # ------------------------------------------------------------------ updating
+
+    def update_users(
+        self,
+        users: Sequence[Hashable] | npt.NDArray[Any],
+        items: Sequence[Hashable] | npt.NDArray[Any],
+        weights: Sequence[float] | npt.NDArray[Any] | None = None,
+    ) -> Recommender:
+        """Add interactions and refresh those users' factors without a full refit.
+
+        The new weights are added to each user's history, then the users'
+        factors are solved again against the fixed item factors with implicit's
+        ``recalculate_user`` (what its ``partial_fit_users`` does, without
+        mutating the live model: readers see the old or the new factors, never
+        half of each). Users never seen before are added.
+
+        Parameters
+        ----------
+        users, items, weights
+            As for :meth:`fit`; items must be known to the model.
+
+        Returns
+        -------
+        Recommender
+            ``self``.
+
+        Raises
+        ------
+        UnknownIdError
+            An item the model has never seen (refit to learn new items).
+
+        Examples
+        --------
+        >>> model = Recommender(factors=2, iterations=3, random_state=0, num_threads=1)
+        >>> model = model.fit(["a", "a", "b", "b"], ["x", "y", "x", "z"])
+        >>> model = model.update_users(["new"], ["z"])
+        >>> model.user_ids_
+        ['a', 'b', 'new']
+        >>> model.recommend("new", n=1).source
+        'als'
+        """
+        state = self._state()
+        data = Interactions.from_triples(users, items, weights)
+        random_state = self._check_params()["random_state"]
+        self._fitted = fold_in(state, data, weighting=self.weighting, random_state=random_state)
+        return self
+
+    # ------------------------------------------------------------------ state
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data (numpy arrays for the matrices) to persist; see :meth:`from_state`.
+
+        Returns
+        -------
+        dict
+            ``schema``, hyper-parameters, ids, factors and the interaction matrix.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(["a"], ["x"], [[1.0]], [[2.0]])
+        >>> state = model.to_state()
+        >>> state["schema"], state["user_ids"], state["user_factors"].shape
+        (1, ['a'], (1, 1))
+        """
+        state = self._state()
+        random_state = self.random_state if isinstance(self.random_state, int) else None
+        params = {
+            "factors": self.factors,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+            "iterations": self.iterations,
+            "weighting": self.weighting,
+            "num_threads": self.num_threads,
+            "random_state": random_state,
+            "show_progress": self.show_progress is True,
+        }
+        return write_state(params, state)
+
+    @classmethod
+    def from_state(cls, state: object) -> Recommender:
+        """Rebuild a fitted recommender from :meth:`to_state`'s output.
+
+        Raises
+        ------
+        InvalidInputError
+            Anything missing or malformed; the message names the field.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(["a", "b"], ["x", "y"], [[1.0], [2.0]], [[1.0], [3.0]])
+        >>> again = Recommender.from_state(model.to_state())
+        >>> again.recommend("b") == model.recommend("b")
+        True
+        >>> Recommender.from_state({"schema": 99})
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: schema: expected 1, got 99
+        """
+        fields, params = read_params(state)
+        model = cls(**params)
+        try:
+            checked = model._check_params()
+        except InvalidInputError as error:
+            raise InvalidInputError(f"params.{error}") from None
+        model._fitted = read_fitted(fields, checked, model.weighting)
+        return model
