@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from .._public import publish
 from ._registry import OptInRegistry
 from ._values import (
     ConsentAction,
@@ -39,6 +40,4 @@ __all__ = [
     "Reason",
 ]
 
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+publish(__name__, *(globals()[name] for name in __all__))

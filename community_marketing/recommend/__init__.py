@@ -28,8 +28,7 @@ Where things live:
 
 from __future__ import annotations
 
-import inspect
-
+from .._public import publish
 from ._interactions import Interactions
 from ._recommender import Recommender
 from ._social import FriendGraph
@@ -46,28 +45,12 @@ __all__ = [
 ]
 
 
-def _publish(public: type) -> None:
-    """Show ``public`` and its own methods as members of this package.
-
-    Users, docs and pickles then see one flat namespace, whichever file defines
-    the class; and doctest, which keeps only the members of the module it scans,
-    runs the methods' examples here, once, under their public names.
-    """
-    home = public.__module__
-    for member in vars(public).values():
-        function = getattr(member, "__func__", getattr(member, "fget", member))
-        if inspect.isfunction(function) and function.__module__ == home:
-            function.__module__ = __name__
-    public.__module__ = __name__
-
-
-for _public in (
+publish(
+    __name__,
     Explanation,
     FriendGraph,
     Interactions,
     RecommendationBatch,
     Recommendations,
     Recommender,
-):
-    _publish(_public)
-del _public, _publish
+)
