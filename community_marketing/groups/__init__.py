@@ -13,8 +13,7 @@ members are vectorized.
 Where things live
 -----------------
 - ``_group.py``: :class:`FanGroup`, the face: argument checks, the lock, the clock, delegation.
-- ``_membership.py``: who the group has seen, members and bans, join requests, invitations, and
-  the link to an :class:`~community_marketing.optin.OptInRegistry`.
+- ``_membership.py``: enrollment, who belongs or is banned, requests, invitations, registry link.
 - ``_roles.py``: roles as bundles of :class:`Ability` flags with a rank; no escalation of rights.
 - ``_trust.py``: trust levels earned from reputation, with a low-water mark.
 - ``_ledger.py``: contributions, points, reputation, counts and leaderboards.

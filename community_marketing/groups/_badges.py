@@ -42,6 +42,14 @@ def best_badge(held: Sequence[Badge]) -> Badge:
     return max(enumerate(held), key=lambda pair: (TIER_ORDER[pair[1].tier], pair[0]))[1]
 
 
+def labelled(shown: str, held: Sequence[Badge]) -> str:
+    """``shown`` with the best of ``held`` beside it (as is without badges)."""
+    if not held:
+        return shown
+    best = best_badge(held)
+    return f"{shown} [{best.tier.value}: {best.name}]"
+
+
 class Badges:
     """The rules, how many times each person earned each, and the log of every award.
 
@@ -64,9 +72,10 @@ class Badges:
         """Room for ``capacity`` people."""
         self.awarded = grown_rows(self.awarded, capacity)
 
-    def add_rule(self, rule: BadgeRule) -> None:
-        """One more rule, nobody holding it yet."""
-        self.rules.append(rule)
+    def add_rule(self, rule: object, ledger: Ledger) -> None:
+        """One more rule (checked against the others and the ledger), nobody holding it yet."""
+        (checked,) = check_rules([rule], self.rules, ledger)
+        self.rules.append(checked)
         self.awarded = np.hstack([self.awarded, np.zeros((len(self.awarded), 1), np.int64)])
 
     def number_of(self, name: str) -> int:
@@ -111,6 +120,10 @@ class Badges:
             at=np.full(len(members), micros, np.int64),
             settled=np.full(len(members), self.rules[number].reward.kind == "badge"),
         )
+
+    def since(self, start: int, people: IdIndex) -> list[Badge]:
+        """The badges awarded from log row ``start`` on."""
+        return self.badges_from(np.arange(start, self.log.length), people)
 
     def rows_of(self, index: int) -> Int64Array:
         """The log rows of ``index``'s badges, oldest first."""

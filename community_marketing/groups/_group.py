@@ -1,46 +1,70 @@
 """FanGroup, the face: checks arguments, owns the lock and the clock, delegates to the parts.
 
-Its public methods are spread over three sections by area (``_group_membership``,
-``_group_roles``, ``_group_activity``) so each file stays readable; the fields and the shared
-steps are in ``_group_base``. Sections hold no state of their own.
+Each public method checks its arguments, takes the clock and the lock, and calls the parts that
+own the data (membership, roles, trust, ledger, badges, places); this file holds no algorithm.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .._checks import check_bool, check_int, check_text
-from .._ids import check_id
-from .._time import Clock
+from .._ids import as_id_list, check_id
+from .._time import Clock, ensure_aware, from_micros, micros_array, resolve_at, to_micros, utc_now
+from .._types import Int64Array
+from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
-from . import _state
-from ._badges import Badges, check_rules
-from ._group_activity import ActivityMethods
-from ._group_base import check_clock
-from ._group_membership import MembershipMethods
-from ._group_roles import RoleMethods
-from ._ledger import Ledger, check_points
+from . import _rewards, _state
+from ._badges import Badges, check_rules, labelled
+from ._ledger import Ledger, check_points, check_weights, distinct
 from ._membership import (
     ConsentLink,
+    Enrollment,
     Invitations,
     Membership,
-    as_registry,
-    check_channels,
-    check_questions,
+    check_answers,
+    check_expires_in,
 )
-from ._places import Places
+from ._places import Places, attribute_row, check_attribute_columns
 from ._roles import Roles
 from ._trust import Trust, check_policy
-from ._values import DEFAULT_POINTS, BadgeRule, TrustPolicy, check_amount
+from ._values import (
+    DEFAULT_POINTS,
+    Ability,
+    Badge,
+    BadgeRule,
+    Hotspot,
+    JoinRequest,
+    Request,
+    RewardDue,
+    Role,
+    Standing,
+    TrustPolicy,
+    check_amount,
+)
+
+
+def check_clock(clock: object) -> Clock:
+    """A callable returning aware datetimes; UTC now for None."""
+    if clock is not None and not callable(clock):
+        raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
+    return utc_now if clock is None else clock
+
+
+def _since(since: datetime | None) -> int | None:
+    """``since`` in microseconds, None for all time."""
+    return None if since is None else to_micros(ensure_aware(since, "since"))
 
 
 @attrs.define(init=False, repr=False, eq=False)
-class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
+class FanGroup:
     """A brand's group of fans: opt-in membership, roles, contributions, badges and notices.
 
     Parameters
@@ -93,6 +117,20 @@ class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
     FanGroup(name='espresso', members=3, owners=['ann'], open_enrollment=True)
     """
 
+    _name: str
+    _founder: Hashable
+    _clock: Clock
+    _lock: threading.RLock
+    _consent: ConsentLink
+    _enrollment: Enrollment
+    _invitations: Invitations
+    _membership: Membership
+    _roles: Roles
+    _trust: Trust
+    _ledger: Ledger
+    _badges: Badges
+    _places: Places
+
     def __init__(
         self,
         name: str,
@@ -132,9 +170,8 @@ class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
         self._consent.check_suppression(founder, micros)
         self._consent.grant(founder, micros, "group:create")
         index = self._add_people(founder)
-        self._admit_indices(index, micros)
-        self._roles.make_founder(int(index[0]))
-        self._refresh_abilities(index)
+        self._membership.admit(index, micros)
+        self._roles.make_founder(int(index[0]), self._trust)
 
     def _configure(
         self,
@@ -157,13 +194,10 @@ class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
         """Check every setting (in the order of the signature), then build the empty parts."""
         self._name = check_text(name, "name")
         self._founder = check_id(owner, "owner")
-        linked = as_registry(registry)
-        purpose = f"group:{name}" if purpose is None else check_text(purpose, "purpose")
-        self._consent = ConsentLink(linked, purpose, check_channels(channels), self._name)
-        self._open = check_bool(open_enrollment, "open_enrollment")
-        self._enrollment_fee = check_amount(enrollment_fee, "enrollment_fee")
-        self._creation_fee = check_amount(creation_fee, "creation_fee")
-        self._questions = check_questions(questions)
+        self._consent = ConsentLink.checked(registry, purpose, channels, self._name)
+        self._enrollment = Enrollment.checked(
+            open_enrollment, enrollment_fee, creation_fee, questions, self._name
+        )
         self._invitations = Invitations(check_int(invite_daily_cap, "invite_daily_cap", low=0))
         self._ledger = Ledger(check_points(DEFAULT_POINTS if points is None else points))
         self._trust = Trust(check_policy(trust))
@@ -174,14 +208,51 @@ class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
         self._places = Places()
         self._badges = Badges(check_rules(badge_rules, (), self._ledger))
 
-    # ---------------------------------------------------------------- small helpers
+    # ---------------------------------------------------------------- steps the methods share
+
+    def _now(self, at: object) -> int:
+        return to_micros(resolve_at(at, self._clock))
+
+    def _actor(self, by: Hashable, ability: Ability) -> int:
+        """The index of ``by`` if a member holding ``ability``; else ``PermissionDeniedError``."""
+        index = self._membership.acting(by, ability, self._name)
+        self._roles.check_holds(by, index, ability)
+        return index
+
+    def _add_people(self, ids: list[Hashable], field: str = "members") -> Int64Array:
+        parts = (self._roles, self._trust, self._ledger, self._badges, self._places)
+        return self._membership.add(ids, parts, field)
+
+    def _admit(
+        self,
+        items: list[Hashable],
+        micros: int,
+        source: str,
+        attributes: dict[str, list[Hashable]] | None = None,
+    ) -> int:
+        """Checks first, then the registry, then the columns: a refusal changes nothing."""
+        already, fresh = self._membership.screen(items, self._name)
+        self._consent.check_suppression(fresh, micros)
+        self._consent.grant(fresh, micros, source)
+        indices = self._add_people(items)
+        newcomers = distinct(indices[~already], len(self._membership.people))
+        self._membership.admit(newcomers, micros)
+        self._roles.admit(newcomers, self._trust)
+        self._places.store_columns(indices, attributes, len(self._membership.member))
+        self._membership.drop_requests(fresh)
+        return len(fresh)
+
+    def _expel(self, index: int, member: Hashable, micros: int, source: str) -> None:
+        self._consent.withdraw(member, micros, source)
+        self._membership.expel(index)
+        self._roles.expel(index, self._trust)
 
     def __repr__(self) -> str:
         owners = self.owners()
         shown = owners[:3] + (["..."] if len(owners) > 3 else [])
         return (
             f"FanGroup(name={self._name!r}, members={self.member_count}, "
-            f"owners={shown!r}, open_enrollment={self._open})"
+            f"owners={shown!r}, open_enrollment={self._enrollment.is_open})"
         )
 
     # ---------------------------------------------------------------- properties
@@ -209,22 +280,22 @@ class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
     @property
     def open_enrollment(self) -> bool:
         """Whether anyone may join directly (False: request and approval)."""
-        return self._open
+        return self._enrollment.is_open
 
     @property
     def enrollment_fee(self) -> int | float:
         """The fee a newcomer pays to join."""
-        return self._enrollment_fee
+        return self._enrollment.fee
 
     @property
     def creation_fee(self) -> int | float:
         """The fee paid to create the group."""
-        return self._creation_fee
+        return self._enrollment.creation_fee
 
     @property
     def questions(self) -> tuple[str, ...]:
         """The screening questions of a closed group."""
-        return self._questions
+        return self._enrollment.questions
 
     @property
     def points(self) -> dict[str, int]:
@@ -240,6 +311,1077 @@ class FanGroup(MembershipMethods, RoleMethods, ActivityMethods):
     def member_count(self) -> int:
         """The number of current members."""
         return int(np.count_nonzero(self._membership.member))
+
+    # ---------------------------------------------------------------- membership
+
+    def is_member(self, member: Hashable) -> bool:
+        """Whether ``member`` belongs to the group now (an unknown id is simply not a member).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.is_member("ann"), group.is_member("zoe")
+        (True, False)
+        """
+        return self._membership.is_member(member)
+
+    def is_banned(self, member: Hashable) -> bool:
+        """Whether ``member`` is banned.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.ban("ann", "spammer")
+        >>> group.is_banned("spammer")
+        True
+        """
+        return self._membership.is_banned(member)
+
+    def members(self) -> list[Hashable]:
+        """Current members, in order of first appearance.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join_many(["bob", "cid"])
+        >>> group.members()
+        ['ann', 'bob', 'cid']
+        """
+        return self._membership.people.ids_at(self._membership.members())
+
+    def owners(self) -> list[Hashable]:
+        """Current owners, in order of first appearance.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> FanGroup("espresso", "ann").owners()
+        ['ann']
+        """
+        return self._membership.current(self._roles.owners(len(self._membership.people)))
+
+    def joined_at(self, member: Hashable) -> datetime:
+        """When ``member`` (last) joined; ``UnknownIdError`` for a non-member.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob", at=datetime(2026, 3, 1, tzinfo=UTC))
+        >>> group.joined_at("bob").isoformat()
+        '2026-03-01T00:00:00+00:00'
+        """
+        return from_micros(int(self._membership.joined[self._membership.index_of(member)]))
+
+    def join(
+        self,
+        member: Hashable,
+        *,
+        consent: bool = True,
+        fee_paid: float = 0,
+        attributes: Mapping[str, Hashable] | None = None,
+        at: datetime | None = None,
+        source: str = "group:join",
+    ) -> bool:
+        """Join an open group by explicit consent; True if joined, False if already a member.
+
+        Parameters
+        ----------
+        member : hashable
+            Who joins.
+        consent : bool, default True
+            The person's explicit agreement; anything but ``True`` raises
+            ``ConsentRequiredError``.
+        fee_paid : number, default 0
+            What the person paid; below ``enrollment_fee`` raises ``InvalidInputError``.
+        attributes : mapping, optional
+            Member attributes (region, city, nickname...); see :meth:`set_attributes`.
+        at : datetime, optional
+            When; the clock's now by default.
+        source : str, default "group:join"
+            Where consent was collected, recorded in the registry.
+
+        Raises
+        ------
+        ConsentRequiredError
+            No consent, or the contact is suppressed in the registry.
+        PermissionDeniedError
+            The group is closed, or the person is banned.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", enrollment_fee=5)
+        >>> group.join("bob", fee_paid=5)
+        True
+        >>> group.join("cid", fee_paid=1)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: fee_paid: expected at least 5, got 1
+        """
+        self._enrollment.require_open()
+        columns = None if attributes is None else attribute_row(attributes)
+        return self._join([member], consent, fee_paid, columns, at, source) == 1
+
+    def join_many(
+        self,
+        members: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        consent: bool = True,
+        fee_paid: float = 0,
+        attributes: Mapping[str, Sequence[Hashable]] | None = None,
+        by: Hashable | None = None,
+        at: datetime | None = None,
+        source: str = "group:import",
+    ) -> int:
+        """Join many people at once (imports); returns how many were not members before.
+
+        Existing members are skipped. With a registry, consent is granted in bulk. In a closed
+        group an import needs ``by``, a member with APPROVE.
+
+        Parameters
+        ----------
+        members : sequence or ndarray of hashable
+            Who joins.
+        consent : bool, default True
+            Everyone's explicit agreement, as collected by the importing application.
+        fee_paid : number, default 0
+            What each paid; checked against ``enrollment_fee``.
+        attributes : mapping of str to sequence, optional
+            Attribute columns aligned with ``members``.
+        by : hashable, optional
+            Who imports; required for closed groups.
+        at : datetime, optional
+            When; the clock's now by default.
+        source : str, default "group:import"
+            Recorded in the registry.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.join_many(["bob", "cid", "bob"], attributes={"city": ["Lyon", "Nice", "Lyon"]})
+        2
+        """
+        if not self._enrollment.is_open:
+            self._actor(by, Ability.APPROVE)
+        items = as_id_list(members, "members")
+        columns = None if attributes is None else check_attribute_columns(attributes, len(items))
+        return self._join(items, consent, fee_paid, columns, at, source)
+
+    def _join(
+        self,
+        items: list[Hashable],
+        consent: object,
+        fee_paid: object,
+        attributes: dict[str, list[Hashable]] | None,
+        at: object,
+        source: str,
+    ) -> int:
+        self._enrollment.check_consent(consent)
+        self._enrollment.check_fee(check_amount(fee_paid, "fee_paid"))
+        check_text(source, "source")
+        micros = self._now(at)
+        with self._lock:
+            return self._admit(items, micros, source, attributes)
+
+    def request_to_join(
+        self,
+        member: Hashable,
+        *,
+        answers: Sequence[str] = (),
+        consent: bool = True,
+        fee_paid: float = 0,
+        at: datetime | None = None,
+    ) -> None:
+        """Ask to join a closed group, answering its screening questions.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False,
+        ...                  questions=["Which machine do you own?"])
+        >>> group.request_to_join("bob", answers=["a lever machine"])
+        >>> group.approve("ann", "bob")
+        >>> group.is_member("bob")
+        True
+        """
+        self._enrollment.check_consent(consent)
+        check_id(member, "member")
+        checked = check_answers(answers, self._enrollment.questions)
+        paid = check_amount(fee_paid, "fee_paid")
+        self._enrollment.check_fee(paid)
+        micros = self._now(at)
+        with self._lock:
+            self._enrollment.require_closed()
+            self._membership.check_newcomer(member, self._name)
+            self._consent.check_suppression([member], micros)
+            self._membership.requests[member] = Request(member, checked, micros, paid)
+
+    def pending_requests(self, by: Hashable) -> list[JoinRequest]:
+        """Pending join requests with their answers; only for members with APPROVE.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False)
+        >>> group.request_to_join("bob")
+        >>> [request.member for request in group.pending_requests("ann")]
+        ['bob']
+        """
+        self._actor(by, Ability.APPROVE)
+        return self._membership.join_requests()
+
+    def approve(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
+        """Admit a pending request; ``by`` needs APPROVE. See :meth:`request_to_join`.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False)
+        >>> group.request_to_join("bob")
+        >>> group.approve("ann", "bob")
+        >>> group.member_count
+        2
+        """
+        micros = self._now(at)
+        with self._lock:
+            self._actor(by, Ability.APPROVE)
+            self._membership.pending(member)
+            self._admit([member], micros, "group:approve")
+
+    def reject(self, by: Hashable, member: Hashable) -> None:
+        """Turn down a pending request; ``by`` needs APPROVE.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False)
+        >>> group.request_to_join("bob")
+        >>> group.reject("ann", "bob")
+        >>> group.pending_requests("ann")
+        []
+        """
+        with self._lock:
+            self._actor(by, Ability.APPROVE)
+            self._membership.pending(member)
+            del self._membership.requests[member]
+
+    def invite(
+        self,
+        by: Hashable,
+        member: Hashable,
+        *,
+        expires_in: timedelta = timedelta(days=7),
+        at: datetime | None = None,
+    ) -> str:
+        """Invite someone; returns an unguessable single-use token for :meth:`accept_invitation`.
+
+        An invitation admits directly, closed group or not. The token is
+        ``"<number>.<secret>"`` with 256 bits from :mod:`secrets`; the group keeps only the
+        secret's SHA-256 and compares it in constant time.
+
+        Parameters
+        ----------
+        by : hashable
+            The inviter; needs INVITE and may send at most ``invite_daily_cap`` invitations in
+            any 24 hours.
+        member : hashable
+            Who is invited; neither a member nor banned.
+        expires_in : timedelta, default 7 days
+            How long the token stays valid.
+        at : datetime, optional
+            When; the clock's now by default.
+
+        Raises
+        ------
+        PermissionDeniedError
+            ``by`` lacks INVITE or reached the daily cap, or ``member`` is banned.
+        InvalidInputError
+            ``member`` is already a member, or ``expires_in`` is not a positive timedelta.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False)
+        >>> token = group.invite("ann", "bob")
+        >>> group.accept_invitation(token)
+        'bob'
+        """
+        check_id(member, "member")
+        check_expires_in(expires_in)
+        micros = self._now(at)
+        with self._lock:
+            self._actor(by, Ability.INVITE)
+            self._membership.check_newcomer(member, self._name)
+            return self._invitations.issue(by, member, micros, expires_in)
+
+    def accept_invitation(
+        self,
+        token: str,
+        *,
+        consent: bool = True,
+        fee_paid: float = 0,
+        at: datetime | None = None,
+        source: str = "group:invitation",
+    ) -> Hashable:
+        """Join through an invitation; returns the member. The token works once.
+
+        Parameters
+        ----------
+        token : str
+            The token :meth:`invite` returned.
+        consent : bool, default True
+            The invitee's explicit agreement.
+        fee_paid : number, default 0
+            Checked against ``enrollment_fee``.
+        at : datetime, optional
+            When; the clock's now by default.
+        source : str, default "group:invitation"
+            Recorded in the registry.
+
+        Raises
+        ------
+        InvalidTokenError
+            The token is wrong, already used, expired or malformed.
+        ConsentRequiredError
+            No explicit consent, or the contact is suppressed.
+        PermissionDeniedError
+            The invitee was banned after the invitation.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> token = group.invite("ann", "bob")
+        >>> group.accept_invitation(token)
+        'bob'
+        >>> group.accept_invitation(token)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidTokenError: token: already used (or voided by a ban)
+        """
+        self._enrollment.check_consent(consent)
+        paid = check_amount(fee_paid, "fee_paid")
+        check_text(source, "source")
+        micros = self._now(at)
+        with self._lock:
+            invitation = self._invitations.usable(token, micros)
+            self._enrollment.check_fee(paid)
+            self._admit([invitation.member], micros, source)
+            invitation.used = True
+            return invitation.member
+
+    def leave(
+        self, member: Hashable, *, at: datetime | None = None, source: str = "group:leave"
+    ) -> None:
+        """Leave the group; the group's consent is withdrawn in the registry.
+
+        Roles are dropped (a returning member starts as Member); reputation and badges stay.
+
+        Parameters
+        ----------
+        member : hashable
+            A current member.
+        at : datetime, optional
+            When; the clock's now by default.
+        source : str, default "group:leave"
+            Recorded in the registry with the withdrawal.
+
+        Raises
+        ------
+        UnknownIdError
+            ``member`` is not a member.
+        PermissionDeniedError
+            ``member`` is the last owner: transfer ownership first.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.leave("bob")
+        >>> group.leave("ann")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.PermissionDeniedError: 'ann' is the last owner of 'espresso': ...
+        """
+        check_text(source, "source")
+        micros = self._now(at)
+        with self._lock:
+            index = self._membership.index_of(member)
+            if self._roles.is_owner(index) and len(self.owners()) == 1:
+                raise PermissionDeniedError(
+                    f"{member!r} is the last owner of {self._name!r}: transfer_ownership first"
+                )
+            self._expel(index, member, micros, source)
+
+    def remove(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
+        """Remove a member; ``by`` needs REMOVE and must outrank them.
+
+        The group's consent is withdrawn in the registry. Owners are never removed (nobody
+        outranks them); ownership moves only by :meth:`transfer_ownership`.
+
+        Parameters
+        ----------
+        by : hashable
+            Who removes.
+        member : hashable
+            A current member of lower rank than ``by``.
+        at : datetime, optional
+            When; the clock's now by default.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.remove("ann", "bob")
+        >>> group.is_member("bob")
+        False
+        """
+        micros = self._now(at)
+        with self._lock:
+            actor = self._actor(by, Ability.REMOVE)
+            index = self._membership.index_of(member)
+            self._roles.check_outranks(actor, index, "remove", self._membership.people)
+            self._expel(index, member, micros, "group:removed")
+
+    def ban(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
+        """Ban someone (member or not): they cannot join, be invited, or accept old invitations.
+
+        ``by`` needs BAN and must outrank a member they ban. Outstanding invitations to the banned
+        person are voided.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.ban("ann", "bob")
+        >>> group.join("bob")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.PermissionDeniedError: 'bob' is banned from 'espresso'
+        """
+        check_id(member, "member")
+        micros = self._now(at)
+        with self._lock:
+            actor = self._actor(by, Ability.BAN)
+            index = self._membership.people.get(member)
+            if self._membership.is_member(member):
+                self._roles.check_outranks(actor, index, "ban", self._membership.people)
+                self._expel(index, member, micros, "group:banned")
+            elif member == by:
+                raise PermissionDeniedError(f"{by!r} cannot ban themselves")
+            if index < 0:
+                index = int(self._add_people([member])[0])
+            self._membership.ban(index, member)
+            self._invitations.void(member)
+
+    def unban(self, by: Hashable, member: Hashable) -> bool:
+        """Lift a ban; ``by`` needs BAN. Returns False if ``member`` was not banned.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.ban("ann", "bob")
+        >>> group.unban("ann", "bob")
+        True
+        """
+        with self._lock:
+            self._actor(by, Ability.BAN)
+            return self._membership.unban(member)
+
+    def transfer_ownership(self, by: Hashable, member: Hashable, *, keep: bool = False) -> None:
+        """Make ``member`` an owner; unless ``keep``, ``by`` steps down to Officer.
+
+        Only an owner may transfer ownership; owners leave the Owner role only this way.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.transfer_ownership("ann", "bob")
+        >>> group.owners(), group.role_of("ann").name, group.founder
+        (['bob'], 'Officer', 'ann')
+        """
+        check_bool(keep, "keep")
+        with self._lock:
+            actor = self._actor(by, Ability.NONE)
+            self._roles.check_owner(by, actor)
+            index = self._membership.index_of(member)
+            if index == actor:
+                raise InvalidInputError(f"member: {member!r} is already an owner")
+            self._roles.transfer(actor, index, bool(keep), self._trust)
+
+    # ---------------------------------------------------------------- roles and abilities
+
+    def roles(self) -> list[Role]:
+        """Every role of the group, built-in ones first.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> [role.name for role in FanGroup("espresso", "ann").roles()]
+        ['Owner', 'Officer', 'Moderator', 'Member']
+        """
+        return list(self._roles.role_list)
+
+    def define_role(self, by: Hashable, name: str, abilities: Ability, *, rank: int = 10) -> Role:
+        """Define a role; ``by`` needs DEFINE_ROLES, every ability in it, and a higher rank.
+
+        Parameters
+        ----------
+        by : hashable
+            Who defines it.
+        name : str
+            A new role name.
+        abilities : Ability
+            The abilities it bundles; each must be held by ``by``.
+        rank : int, default 10
+            From 0 to below ``by``'s own rank.
+
+        Returns
+        -------
+        Role
+            The new role, ready for :meth:`assign_role`.
+
+        Raises
+        ------
+        PermissionDeniedError
+            ``by`` lacks DEFINE_ROLES or one of ``abilities`` (named), or ``rank`` is not below
+            theirs.
+        InvalidInputError
+            The name exists or is empty, or the rank is out of range.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import Ability, FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.define_role("ann", "Greeter", Ability.INVITE)
+        Role(name='Greeter', abilities=<Ability.INVITE: 1>, rank=10)
+        """
+        role = Role(name, abilities, rank)
+        with self._lock:
+            actor = self._actor(by, Ability.DEFINE_ROLES)
+            self._roles.define(role, actor, self._membership.people)
+            return role
+
+    def assign_role(self, by: Hashable, member: Hashable, role: Role | str) -> None:
+        """Give ``member`` a role; ``by`` needs ASSIGN_ROLES, its abilities and a higher rank.
+
+        Nobody hands out what they do not hold, nor acts on someone of equal or higher rank.
+        The Owner role moves only by :meth:`transfer_ownership`.
+
+        Parameters
+        ----------
+        by : hashable
+            Who assigns.
+        member : hashable
+            A current member, of lower rank than ``by`` (or ``by`` themselves).
+        role : Role or str
+            One of :meth:`roles`, by value or name.
+
+        Raises
+        ------
+        PermissionDeniedError
+            Names the missing ability, or the rank that is not below ``by``'s.
+        InvalidInputError
+            An unknown role.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join_many(["bob", "cid"])
+        >>> group.assign_role("ann", "bob", "Moderator")
+        >>> group.assign_role("bob", "cid", "Moderator")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.PermissionDeniedError: 'bob' lacks ASSIGN_ROLES
+        """
+        with self._lock:
+            index, bit = self._role_change(by, member, role)
+            self._roles.assign(index, bit, self._trust)
+
+    def revoke_role(self, by: Hashable, member: Hashable, role: Role | str) -> None:
+        """Take a role away; same rules as :meth:`assign_role`. Member stays with every member.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import Ability, FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.assign_role("ann", "bob", "Moderator")
+        >>> group.revoke_role("ann", "bob", "Moderator")
+        >>> group.can("bob", Ability.REMOVE)
+        False
+        """
+        with self._lock:
+            index, bit = self._role_change(by, member, role)
+            self._roles.revoke(index, bit, self._trust)
+
+    def _role_change(self, by: Hashable, member: Hashable, role: Role | str) -> tuple[int, int]:
+        actor = self._actor(by, Ability.ASSIGN_ROLES)
+        bit = self._roles.changeable_bit(role)
+        index = self._membership.index_of(member)
+        self._roles.check_change(actor, index, bit, self._membership.people)
+        return index, bit
+
+    def role_of(self, member: Hashable) -> Role:
+        """The member's highest-ranked role.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> FanGroup("espresso", "ann").role_of("ann").name
+        'Owner'
+        """
+        return self._roles.top_role(self._membership.index_of(member))
+
+    def roles_of(self, member: Hashable) -> list[Role]:
+        """Every role the member holds, highest rank first.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> [role.name for role in FanGroup("espresso", "ann").roles_of("ann")]
+        ['Owner', 'Member']
+        """
+        return self._roles.held_roles(self._membership.index_of(member))
+
+    def abilities_of(self, member: Hashable) -> Ability:
+        """The union of the member's roles and trust unlocks; NONE for a non-member.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import Ability, FanGroup
+        >>> FanGroup("espresso", "ann").abilities_of("bob")
+        <Ability.NONE: 0>
+        """
+        if not self._membership.is_member(member):
+            return Ability.NONE
+        return Ability(int(self._roles.abilities[self._membership.people.get(member)]))
+
+    def can(self, member: Hashable, ability: Ability) -> bool:
+        """Whether ``member`` holds every flag of ``ability`` now (default deny).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import Ability, FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.can("ann", Ability.BAN | Ability.INVITE), group.can("zoe", Ability.INVITE)
+        (True, False)
+        """
+        membership = self._membership
+        index = membership.people.get(member)
+        if index < 0 or not membership.member[index]:
+            return False
+        try:
+            need: int = ability._value_
+        except AttributeError:
+            raise InvalidInputError(
+                f"ability: expected an Ability, got {type(ability).__name__}"
+            ) from None
+        return int(self._roles.abilities[index]) & need == need
+
+    def require(self, member: Hashable, ability: Ability) -> None:
+        """Raise ``PermissionDeniedError`` naming what is missing unless ``can(member, ability)``.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import Ability, FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.require("bob", Ability.BAN)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.PermissionDeniedError: 'bob' lacks BAN
+        """
+        if not isinstance(ability, Ability):
+            raise InvalidInputError(f"ability: expected an Ability, got {type(ability).__name__}")
+        self._actor(member, ability)
+
+    def trust_level(self, member: Hashable) -> int:
+        """The member's trust level (0 for newcomers).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.record_contribution("ann", "accepted_answer")
+        >>> group.trust_level("ann")
+        1
+        """
+        return int(self._trust.level[self._membership.index_of(member)])
+
+    # ---------------------------------------------------------------- contributions
+
+    def record_contribution(
+        self, member: Hashable, kind: str, *, at: datetime | None = None, weight: int | None = None
+    ) -> list[Badge]:
+        """Record one contribution; returns the badges it earned.
+
+        Parameters
+        ----------
+        member : hashable
+            A current member.
+        kind : str
+            One of the configured kinds (see :attr:`points`).
+        at : datetime, optional
+            When; the clock's now by default.
+        weight : int, optional
+            How many of it (e.g. 5 likes); points are ``points[kind] * weight``. Default 1.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> group = FanGroup("espresso", "ann",
+        ...                  badge_rules=[BadgeRule("First answer", "bronze", 1, kind="answer")])
+        >>> [badge.name for badge in group.record_contribution("ann", "answer")]
+        ['First answer']
+        """
+        return self.record_contributions(
+            [member], kind, at=at, weights=None if weight is None else [weight]
+        )
+
+    def record_contributions(
+        self,
+        members: Sequence[Hashable] | npt.NDArray[Any],
+        kinds: str | Sequence[str] | npt.NDArray[Any],
+        *,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+        weights: Sequence[int] | npt.NDArray[np.integer[Any]] | None = None,
+    ) -> list[Badge]:
+        """Record many contributions in bulk (numpy columns); returns the badges earned.
+
+        Parameters
+        ----------
+        members : sequence or ndarray of hashable
+            Current members, one per contribution. An integer ndarray takes a vectorized path.
+        kinds : str or sequence of str
+            One kind for all, or one per contribution.
+        at : datetime, sequence of datetime or datetime64 ndarray (UTC), optional
+            When; the clock's now by default. Badges earned in the batch carry its latest time.
+        weights : sequence or ndarray of int, optional
+            Positive multipliers; 1 by default.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", 1)
+        >>> _ = group.join_many([2, 3])
+        >>> _ = group.record_contributions(np.array([2, 3, 2]), ["post", "answer", "review"])
+        >>> group.reputation(2), group.reputation(3)
+        (7, 5)
+        """
+        if not isinstance(members, np.ndarray):
+            members = as_id_list(members, "members")
+        n = len(members)
+        codes = self._ledger.kind_codes(kinds, n)
+        weight_column = check_weights(weights, n)
+        micros = np.full(n, self._now(None), np.int64) if at is None else micros_array(at, n, "at")
+        if n == 0:
+            return []
+        with self._lock:
+            indices = self._membership.indices_of_members(members, "members")
+            self._ledger.record(indices, codes, weight_column, micros)
+            touched = distinct(indices, len(self._membership.people))
+            moved = self._trust.update(touched, self._ledger.reputation[touched])
+            self._roles.refresh(moved, self._trust)
+            start = self._badges.award(touched, int(micros.max()), self._ledger)
+            return self._badges.since(start, self._membership.people)
+
+    def reputation(self, member: Hashable) -> int:
+        """The sum of the points of everything ``member`` contributed.
+
+        Kept across leave and rejoin; ``UnknownIdError`` for someone the group never saw.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.record_contribution("ann", "like_received", weight=3)
+        >>> group.reputation("ann")
+        3
+        """
+        return int(self._ledger.reputation[self._membership.index_seen(member)])
+
+    def contributions(self, member: Hashable) -> dict[str, int]:
+        """How many of each kind ``member`` contributed (weights included).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.record_contribution("ann", "post", weight=2)
+        >>> group.contributions("ann")["post"]
+        2
+        """
+        return self._ledger.counts_of(self._membership.index_seen(member))
+
+    def leaderboard(self, n: int = 10, *, since: datetime | None = None) -> list[Standing]:
+        """The ``n`` current members with most points (all time, or since ``since``).
+
+        Ties go to the member who appeared first.
+
+        Parameters
+        ----------
+        n : int, default 10
+            How many rows.
+        since : datetime, optional
+            Count only contributions at or after this moment.
+
+        Returns
+        -------
+        list of Standing
+            Best first.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> _ = group.record_contribution("bob", "answer")
+        >>> group.leaderboard(1)
+        [Standing(member='bob', reputation=5)]
+        """
+        check_int(n, "n", low=0)
+        if n == 0:
+            return []
+        people = self._membership.people
+        candidates = self._membership.members()
+        chosen, values = self._ledger.leaders(candidates, n, len(people), _since(since))
+        ids = people.ids_at(chosen)
+        return [Standing(member, score) for member, score in zip(ids, values.tolist(), strict=True)]
+
+    # ---------------------------------------------------------------- badges and rewards
+
+    def badge_rules(self) -> list[BadgeRule]:
+        """The group's badge rules, in order.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> FanGroup("espresso", "ann").badge_rules()
+        []
+        """
+        return list(self._badges.rules)
+
+    def add_badge_rule(
+        self, by: Hashable, rule: BadgeRule, *, at: datetime | None = None
+    ) -> list[Badge]:
+        """Add a badge rule (``by`` needs CHANGE_SETTINGS); members who already meet it get it.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.record_contribution("ann", "post")
+        >>> [b.member for b in group.add_badge_rule("ann", BadgeRule("Poster", "bronze", 1,
+        ...                                                          kind="post"))]
+        ['ann']
+        """
+        micros = self._now(at)
+        with self._lock:
+            self._actor(by, Ability.CHANGE_SETTINGS)
+            self._badges.add_rule(rule, self._ledger)
+            start = self._badges.award(self._membership.members(), micros, self._ledger)
+            return self._badges.since(start, self._membership.people)
+
+    def award_badge(
+        self, by: Hashable, member: Hashable, badge: str, *, at: datetime | None = None
+    ) -> Badge:
+        """Award a badge by hand; ``by`` needs AWARD_BADGES and must outrank nobody.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> group = FanGroup("espresso", "ann",
+        ...                  badge_rules=[BadgeRule("Ambassador", "gold", 1000)])
+        >>> _ = group.join("bob")
+        >>> group.award_badge("ann", "bob", "Ambassador").tier
+        <BadgeTier.GOLD: 'gold'>
+        """
+        micros = self._now(at)
+        with self._lock:
+            self._actor(by, Ability.AWARD_BADGES)
+            index = self._membership.index_of(member)
+            row = self._badges.award_by_hand(index, self._badges.number_of(badge), micros)
+            return self._badges.since(row, self._membership.people)[0]
+
+    def badges(self, member: Hashable) -> list[Badge]:
+        """The badges ``member`` holds, oldest first.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> group = FanGroup("espresso", "ann",
+        ...                  badge_rules=[BadgeRule("Reviewer", "bronze", 1, kind="review")])
+        >>> _ = group.record_contribution("ann", "review")
+        >>> [badge.name for badge in group.badges("ann")]
+        ['Reviewer']
+        """
+        rows = self._badges.rows_of(self._membership.index_seen(member))
+        return self._badges.badges_from(rows, self._membership.people)
+
+    def rewards_due(self) -> list[RewardDue]:
+        """Trials and discounts earned and not yet handed out, oldest first.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup, Reward
+        >>> rule = BadgeRule("Critic", "silver", 2, kind="review", reward=Reward("discount", 10))
+        >>> group = FanGroup("espresso", "ann", badge_rules=[rule])
+        >>> _ = group.record_contribution("ann", "review", weight=2)
+        >>> [(due.member, due.reward.value) for due in group.rewards_due()]
+        [('ann', 10)]
+        """
+        return _rewards.rewards_due(self._badges, self._membership.people)
+
+    def mark_handed_out(self, ids: Iterable[int]) -> None:
+        """Settle rewards the brand has handed out (ids from :meth:`rewards_due`).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup, Reward
+        >>> rule = BadgeRule("Critic", "silver", 1, kind="review", reward=Reward("trial"))
+        >>> group = FanGroup("espresso", "ann", badge_rules=[rule])
+        >>> _ = group.record_contribution("ann", "review")
+        >>> group.mark_handed_out([due.id for due in group.rewards_due()])
+        >>> group.rewards_due()
+        []
+        """
+        with self._lock:
+            _rewards.mark_handed_out(self._badges, ids)
+
+    def display_name(self, member: Hashable) -> str:
+        """The member's nickname (or id) with their best badge beside it.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> group = FanGroup("espresso", "ann",
+        ...                  badge_rules=[BadgeRule("Guru", "gold", 1, kind="accepted_answer")])
+        >>> group.set_attributes("ann", {"nickname": "Ann B."})
+        >>> _ = group.record_contribution("ann", "accepted_answer")
+        >>> group.display_name("ann")
+        'Ann B. [gold: Guru]'
+        """
+        nickname = self._places.value(self._membership.index_of(member), "nickname")
+        return labelled(str(member) if nickname is None else str(nickname), self.badges(member))
+
+    # ---------------------------------------------------------------- attributes and reach
+
+    def set_attributes(self, member: Hashable, attributes: Mapping[str, Hashable]) -> None:
+        """Set a member's attributes (region, city, nickname...); a None value clears one.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> group.set_attributes("ann", {"city": "Lyon"})
+        >>> group.attributes_of("ann")
+        {'city': 'Lyon'}
+        """
+        row = attribute_row(attributes)
+        with self._lock:
+            index = self._membership.index_of(member)
+            capacity = len(self._membership.member)
+            self._places.store_columns(np.array([index]), row, capacity)
+
+    def attributes_of(self, member: Hashable) -> dict[str, Hashable]:
+        """The member's attributes.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> FanGroup("espresso", "ann").attributes_of("ann")
+        {}
+        """
+        return self._places.of(self._membership.index_of(member))
+
+    def hotspots(
+        self, attribute: str, *, top: int = 10, since: datetime | None = None
+    ) -> list[Hotspot]:
+        """Rank an attribute's values by active members, then contributions, then members.
+
+        Active communities reveal promising areas. A member is active if they contributed
+        (since ``since``, or ever). Only current members with the attribute set count.
+
+        Parameters
+        ----------
+        attribute : str
+            A member attribute ("region", "city"...).
+        top : int, default 10
+            How many values.
+        since : datetime, optional
+            Count activity at or after this moment only.
+
+        Returns
+        -------
+        list of Hotspot
+            Best first; empty for an attribute nobody has.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> cities = {"city": ["Lyon", "Nice", "Nice"]}
+        >>> _ = group.join_many(["bob", "cid", "dan"], attributes=cities)
+        >>> _ = group.record_contribution("bob", "post")
+        >>> [(h.value, h.active_members, h.members) for h in group.hotspots("city")]
+        [('Lyon', 1, 1), ('Nice', 0, 2)]
+        """
+        check_text(attribute, "attribute")
+        check_int(top, "top", low=0)
+        if attribute not in self._places.columns:
+            return []
+        size = len(self._membership.people)
+        activity = self._ledger.activity_of(size, _since(since))
+        return self._places.hotspots(attribute, self._membership.member[:size], activity, top)
+
+    def notice(
+        self, by: Hashable, message: str, *, channel: str | None = None, at: datetime | None = None
+    ) -> list[Hashable]:
+        """The members a notice from ``by`` (who needs SEND_NOTICES) may reach now.
+
+        With a registry, only those it allows for the group's purpose on ``channel`` at ``at``
+        (consent, quiet hours, caps, pauses); without one, every member but the sender. The
+        library sends nothing.
+
+        Parameters
+        ----------
+        by : hashable
+            The sender.
+        message : str
+            The notice's text (non-empty).
+        channel : str, optional
+            One of :attr:`channels`; the first by default.
+        at : datetime, optional
+            When; the clock's now by default.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join_many(["bob", "cid"])
+        >>> group.notice("ann", "Tasting on Friday")
+        ['bob', 'cid']
+        """
+        check_text(message, "message")
+        channel = self._consent.channel(channel)
+        when = resolve_at(at, self._clock)
+        actor = self._actor(by, Ability.SEND_NOTICES)
+        return self._consent.audience(self._membership.others(actor), channel, when)
 
     # ---------------------------------------------------------------- state
 

@@ -169,6 +169,19 @@ class Ledger:
         log = self.log
         return np.bincount(log["member"][log["at"] >= cutoff], minlength=size)
 
+    def activity_of(self, size: int, cutoff: int | None) -> Int64Array:
+        """Contributions per person among the first ``size``: ever, or since ``cutoff``."""
+        if cutoff is None:
+            return self.activity[:size]
+        return self.activity_since(cutoff, size)
+
+    def leaders(
+        self, candidates: Int64Array, n: int, size: int, cutoff: int | None
+    ) -> tuple[Int64Array, Int64Array]:
+        """The ``n`` best ``candidates`` by points (ever, or since ``cutoff``), best first."""
+        scores = self.reputation[:size] if cutoff is None else self.scores_since(cutoff, size)
+        return best_of(candidates, scores, n)
+
 
 def best_of(candidates: Int64Array, scores: Int64Array, n: int) -> tuple[Int64Array, Int64Array]:
     """The ``n`` best ``candidates`` by ``scores`` (ties to the lower index), best first.

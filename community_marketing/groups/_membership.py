@@ -11,12 +11,12 @@ import hmac
 import secrets
 from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from .._checks import check_text
+from .._checks import check_bool, check_text
 from .._columns import grown
 from .._ids import IdIndex, check_id
 from .._time import from_micros
@@ -29,7 +29,16 @@ from ..errors import (
     UnknownIdError,
 )
 from ..optin import OptInRegistry, Reason
-from ._values import DAY_MICROS, MAX_QUESTIONS, Invitation, Request
+from ._values import (
+    DAY_MICROS,
+    MAX_QUESTIONS,
+    Ability,
+    Invitation,
+    JoinRequest,
+    Request,
+    ability_names,
+    check_amount,
+)
 
 
 def check_channels(channels: object) -> tuple[str, ...]:
@@ -62,6 +71,13 @@ def check_answers(answers: object, questions: tuple[str, ...]) -> tuple[str, ...
     return tuple(check_text(a, f"answers[{i}]") for i, a in enumerate(answers))
 
 
+def check_expires_in(expires_in: object) -> timedelta:
+    """A positive timedelta: how long an invitation stays valid."""
+    if not isinstance(expires_in, timedelta) or expires_in <= timedelta(0):
+        raise InvalidInputError(f"expires_in: expected a positive timedelta, got {expires_in!r}")
+    return expires_in
+
+
 def as_registry(registry: object) -> OptInRegistry | None:
     """``registry`` when it is an OptInRegistry or None."""
     if registry is None:
@@ -71,6 +87,82 @@ def as_registry(registry: object) -> OptInRegistry | None:
             f"registry: expected an OptInRegistry or None, got {type(registry).__name__}"
         )
     return registry
+
+
+class Grows(Protocol):
+    """A part with a column (or row) per person."""
+
+    def grow(self, capacity: int) -> None:
+        """Room for ``capacity`` people."""
+
+
+class Enrollment:
+    """How people get in: open or closed, the fees, the screening questions.
+
+    Parameters
+    ----------
+    is_open : bool
+        Whether anyone may join directly (False: request and approval).
+    fee, creation_fee : number
+        The fee to join and the fee paid to create the group.
+    questions : tuple of str
+        The screening questions of a closed group.
+    group : str
+        The group's name, for messages.
+    """
+
+    __slots__ = ("creation_fee", "fee", "group", "is_open", "questions")
+
+    def __init__(
+        self,
+        is_open: bool,
+        fee: int | float,
+        creation_fee: int | float,
+        questions: tuple[str, ...],
+        group: str,
+    ) -> None:
+        self.is_open = is_open
+        self.fee = fee
+        self.creation_fee = creation_fee
+        self.questions = questions
+        self.group = group
+
+    @classmethod
+    def checked(
+        cls, is_open: object, fee: object, creation_fee: object, questions: object, group: str
+    ) -> Enrollment:
+        """The settings checked in this order, each message naming the constructor's argument."""
+        return cls(
+            check_bool(is_open, "open_enrollment"),
+            check_amount(fee, "enrollment_fee"),
+            check_amount(creation_fee, "creation_fee"),
+            check_questions(questions),
+            group,
+        )
+
+    def require_open(self) -> None:
+        """``PermissionDeniedError`` unless anyone may join directly."""
+        if not self.is_open:
+            raise PermissionDeniedError(
+                f"{self.group!r} is closed: use request_to_join and wait for approval"
+            )
+
+    def require_closed(self) -> None:
+        """``InvalidInputError`` for a request to join an open group."""
+        if self.is_open:
+            raise InvalidInputError(f"{self.group!r} is open: join directly")
+
+    def check_consent(self, consent: object) -> None:
+        """``ConsentRequiredError`` for anything but an explicit ``True``."""
+        if consent is not True:
+            raise ConsentRequiredError(
+                f"joining {self.group!r} needs explicit consent (consent=True), got {consent!r}"
+            )
+
+    def check_fee(self, paid: int | float) -> None:
+        """``InvalidInputError`` when ``paid`` is below the enrollment fee."""
+        if paid < self.fee:
+            raise InvalidInputError(f"fee_paid: expected at least {self.fee}, got {paid}")
 
 
 class Membership:
@@ -96,10 +188,25 @@ class Membership:
         self.banned = grown(self.banned, capacity)
         self.joined = grown(self.joined, capacity)
 
-    def add(self, ids: list[Hashable]) -> Int64Array:
-        """The indices of ``ids``, new ones added (the columns must have room already)."""
+    def reserve(self, n: int, parts: Sequence[Grows]) -> None:
+        """Room for ``n`` people here and in every other part, all at one capacity."""
+        capacity = len(self.member)
+        if n <= capacity:
+            return
+        capacity = max(n, 2 * capacity, 64)
+        for part in parts:
+            part.grow(capacity)
+        self.grow(capacity)
+
+    def add(
+        self, ids: list[Hashable], parts: Sequence[Grows], field: str = "members"
+    ) -> Int64Array:
+        """The indices of ``ids``, new ones added after ``parts`` made room for them."""
+        # Columns grow before the index does, so a lock-free reader never sees an index
+        # beyond the columns.
+        self.reserve(len(self.people) + len(ids), parts)
         known = len(self.people)
-        indices = self.people.add_many(ids, "members")
+        indices = self.people.add_many(ids, field)
         if len(self.people) != known:
             self.int_table = None
         return indices
@@ -117,6 +224,33 @@ class Membership:
     def members(self) -> Int64Array:
         """The indices of current members."""
         return np.flatnonzero(self.member[: len(self.people)])
+
+    def current(self, indices: Int64Array) -> list[Hashable]:
+        """The ids of those of ``indices`` who are members now, in order."""
+        return self.people.ids_at(indices[self.member[indices]])
+
+    def others(self, actor: int) -> list[Hashable]:
+        """Every current member but ``actor``, in order of first appearance."""
+        size = len(self.people)
+        mask = self.member[:size].copy()
+        mask[actor] = False
+        return self.people.ids_at(np.flatnonzero(mask))
+
+    def acting(self, by: Hashable, ability: Ability, group: str) -> int:
+        """The index of ``by`` if a member; ``PermissionDeniedError`` naming ``ability`` if not."""
+        index = self.people.get(by)
+        if index < 0 or not self.member[index]:
+            raise PermissionDeniedError(
+                f"{by!r} is not a member of {group!r}; lacks {ability_names(ability)}"
+            )
+        return index
+
+    def check_newcomer(self, member: Hashable, group: str) -> None:
+        """Someone who may be invited or ask to join: neither banned nor a member."""
+        if self.is_banned(member):
+            raise PermissionDeniedError(f"{member!r} is banned from {group!r}")
+        if self.is_member(member):
+            raise InvalidInputError(f"member: {member!r} is already a member")
 
     def index_seen(self, member: Hashable) -> int:
         """The index of anyone the group has seen, member or not; ``UnknownIdError`` otherwise."""
@@ -226,6 +360,26 @@ class Membership:
         if member not in self.requests:
             raise UnknownIdError("join request", member)
 
+    def join_requests(self) -> list[JoinRequest]:
+        """The pending requests as values, oldest first."""
+        return [
+            JoinRequest(r.member, r.answers, from_micros(r.at), r.fee_paid)
+            for r in list(self.requests.values())
+        ]
+
+    def ban(self, index: int, member: Hashable) -> None:
+        """``member`` (at ``index``, not a member now) is banned; their request is dropped."""
+        self.banned[index] = True
+        self.requests.pop(member, None)
+
+    def unban(self, member: Hashable) -> bool:
+        """Lift the ban of ``member``; False if they were not banned."""
+        index = self.people.get(member)
+        if index < 0 or not self.banned[index]:
+            return False
+        self.banned[index] = False
+        return True
+
 
 class ConsentLink:
     """The group's link to an optional registry: grants on join, withdrawals on leave.
@@ -247,6 +401,22 @@ class ConsentLink:
         self.purpose = purpose
         self.channels = channels
         self.group = group
+
+    @classmethod
+    def checked(
+        cls, registry: object, purpose: object, channels: object, group: str
+    ) -> ConsentLink:
+        """The link checked in this order; the purpose is ``"group:<group>"`` by default."""
+        linked = as_registry(registry)
+        purpose = f"group:{group}" if purpose is None else check_text(purpose, "purpose")
+        return cls(linked, purpose, check_channels(channels), group)
+
+    def channel(self, channel: str | None) -> str:
+        """``channel`` if it is one of the group's; the first for None."""
+        channel = self.channels[0] if channel is None else channel
+        if channel not in self.channels:
+            raise InvalidInputError(f"channel: expected one of {self.channels}, got {channel!r}")
+        return channel
 
     def check_suppression(self, ids: Sequence[Hashable], micros: int) -> None:
         """``ConsentRequiredError`` if one of ``ids`` is on the registry's suppression list."""

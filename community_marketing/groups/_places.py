@@ -14,7 +14,7 @@ import numpy as np
 from .._checks import check_text
 from .._columns import grown
 from .._ids import IdIndex, as_id_list, check_id
-from .._types import Int64Array
+from .._types import BoolArray, Int64Array
 from ..errors import InvalidInputError
 from ._values import Hotspot
 
@@ -30,6 +30,11 @@ def check_attribute_map(attributes: object) -> dict[str, Any]:
         check_text(key, "attributes key")
         checked[key] = None if value is None else check_id(value, f"attributes[{key!r}]")
     return checked
+
+
+def attribute_row(attributes: object) -> dict[str, list[Hashable]]:
+    """One member's attributes (see :func:`check_attribute_map`) as one-row columns."""
+    return {key: [value] for key, value in check_attribute_map(attributes).items()}
 
 
 def check_attribute_columns(attributes: object, n: int) -> dict[str, list[Hashable]]:
@@ -73,6 +78,24 @@ class Places:
             mask = np.array(present)
             new_codes[mask] = values.add_many([v for v in column if v is not None], key)
         codes[indices] = new_codes
+
+    def store_columns(
+        self, indices: Int64Array, columns: dict[str, list[Hashable]] | None, capacity: int
+    ) -> None:
+        """Set every attribute of ``columns`` (aligned with ``indices``)."""
+        for key, column in (columns or {}).items():
+            self.store(key, indices, column, capacity)
+
+    def hotspots(
+        self, attribute: str, member: BoolArray, activity: Int64Array, top: int
+    ) -> list[Hotspot]:
+        """Rank the values of ``attribute`` among current members (see :func:`rank_hotspots`).
+
+        ``member`` and ``activity`` cover the people the group has seen.
+        """
+        values, codes = self.columns[attribute]
+        codes = codes[: len(member)]
+        return rank_hotspots(values, codes, member & (codes >= 0), activity, top)
 
     def value(self, index: int, key: str) -> Hashable | None:
         """``index``'s value of ``key``, None when not set."""

@@ -8,7 +8,7 @@ trust level changes, so :meth:`FanGroup.can` is one array read.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from ._values import (
     Role,
     ability_names,
 )
+
+if TYPE_CHECKING:
+    from ._trust import Trust
 
 MEMBER_ROLE_BIT: Final = 3
 """The position of Member in every group's role list (its mask is :data:`MEMBER_BIT`)."""
@@ -52,8 +55,11 @@ class Roles:
         self.abilities = grown(self.abilities, capacity)
         self.rank = grown(self.rank, capacity, -1)
 
-    def refresh(self, indices: Int64Array, unlocked: Int64Array) -> None:
-        """Recompute abilities and rank of ``indices``; ``unlocked`` holds their trust bits."""
+    def refresh(self, indices: Int64Array | int, trust: Trust) -> None:
+        """Recompute abilities and rank of ``indices`` from their roles and trust levels."""
+        indices = np.atleast_1d(np.asarray(indices, np.int64))
+        if not len(indices):
+            return
         masks = self.held[indices]
         abilities = np.zeros(len(indices), np.int64)
         rank = np.full(len(indices), -1, np.int64)
@@ -64,21 +70,24 @@ class Roles:
             abilities[holds] |= role.abilities.value
             rank[holds] = np.maximum(rank[holds], role.rank)
         held_any = masks != 0
-        abilities[held_any] |= unlocked[held_any]
+        abilities[held_any] |= trust.unlocked(indices)[held_any]
         self.abilities[indices] = abilities
         self.rank[indices] = rank
 
-    def admit(self, indices: Int64Array) -> None:
+    def admit(self, indices: Int64Array, trust: Trust) -> None:
         """Newcomers hold Member only."""
         self.held[indices] = MEMBER_BIT
+        self.refresh(indices, trust)
 
-    def make_founder(self, index: int) -> None:
+    def make_founder(self, index: int, trust: Trust) -> None:
         """The founder holds Owner and Member."""
         self.held[index] = OWNER_BIT | MEMBER_BIT
+        self.refresh(index, trust)
 
-    def expel(self, index: int) -> None:
+    def expel(self, index: int, trust: Trust) -> None:
         """Someone who leaves holds nothing; a returning member starts as Member."""
         self.held[index] = 0
+        self.refresh(index, trust)
 
     def is_owner(self, index: int) -> bool:
         """Whether ``index`` holds the Owner role."""
@@ -88,11 +97,44 @@ class Roles:
         """Who holds Owner among the first ``size`` people (members or not)."""
         return np.flatnonzero(self.held[:size] & OWNER_BIT != 0)
 
-    def transfer(self, actor: int, index: int, keep: bool) -> None:
+    def check_owner(self, by: object, actor: int) -> None:
+        """``PermissionDeniedError`` unless ``by`` (at ``actor``) holds the Owner role."""
+        if not self.is_owner(actor):
+            raise PermissionDeniedError(
+                f"{by!r} is not an owner; lacks the Owner role needed to transfer ownership"
+            )
+
+    def transfer(self, actor: int, index: int, keep: bool, trust: Trust) -> None:
         """``index`` becomes an owner; unless ``keep``, ``actor`` steps down to Officer."""
         self.held[index] |= OWNER_BIT
         if not keep:
             self.held[actor] = (self.held[actor] & ~OWNER_BIT) | OFFICER_BIT
+        self.refresh(np.array([index, actor], np.int64), trust)
+
+    def changeable_bit(self, role: Role | str) -> int:
+        """The bit of a role that :meth:`assign` and :meth:`revoke` may change (not Owner)."""
+        bit = self.bit_of(role)
+        if bit == 0:
+            raise PermissionDeniedError("the Owner role moves only by transfer_ownership")
+        return bit
+
+    def check_change(self, actor: int, index: int, bit: int, people: IdIndex) -> None:
+        """``actor`` may give or take role ``bit`` to ``index``: they hold it and outrank them."""
+        self.check_grantable(actor, self.role_list[bit], people)
+        if index != actor:
+            self.check_outranks(actor, index, "change the roles of", people)
+
+    def assign(self, index: int, bit: int, trust: Trust) -> None:
+        """``index`` holds role ``bit`` too."""
+        self.held[index] |= 1 << bit
+        self.refresh(index, trust)
+
+    def revoke(self, index: int, bit: int, trust: Trust) -> None:
+        """``index`` no longer holds role ``bit``; every member keeps Member."""
+        if bit == MEMBER_ROLE_BIT:
+            raise InvalidInputError("role: every member holds Member; remove them instead")
+        self.held[index] &= ~(1 << bit)
+        self.refresh(index, trust)
 
     def check_holds(self, by: object, index: int, ability: Ability) -> None:
         """``PermissionDeniedError`` naming what ``by`` (at ``index``) lacks of ``ability``."""
@@ -148,8 +190,9 @@ class Roles:
             f"role: expected one of {[r.name for r in self.role_list]}, got {name!r}"
         )
 
-    def define(self, role: Role) -> None:
-        """Add ``role`` to the group: a new name, and room for its bit."""
+    def define(self, role: Role, actor: int, people: IdIndex) -> None:
+        """Add ``role`` to the group: ``actor`` may grant it, a new name, and room for its bit."""
+        self.check_grantable(actor, role, people)
         if any(known.name == role.name for known in self.role_list):
             raise InvalidInputError(f"name: a role named {role.name!r} exists")
         if len(self.role_list) >= MAX_ROLES:

@@ -84,10 +84,10 @@ def _settings_state(group: FanGroup) -> dict[str, Any]:
         "founder": group._founder,
         "purpose": group._consent.purpose,
         "channels": list(group._consent.channels),
-        "open_enrollment": group._open,
-        "enrollment_fee": group._enrollment_fee,
-        "creation_fee": group._creation_fee,
-        "questions": list(group._questions),
+        "open_enrollment": group._enrollment.is_open,
+        "enrollment_fee": group._enrollment.fee,
+        "creation_fee": group._enrollment.creation_fee,
+        "questions": list(group._enrollment.questions),
         "invite_daily_cap": group._invitations.cap,
         "points": dict(group._ledger.points),
         "trust": {
@@ -217,7 +217,7 @@ class _StateReader:
         self._read_badges(group, size)
         self._read_requests(group)
         self._read_invitations(group)
-        group._refresh_abilities(np.arange(size, dtype=np.int64))
+        group._roles.refresh(np.arange(size, dtype=np.int64), group._trust)
         return group
 
     def _policy(self) -> TrustPolicy:
@@ -277,9 +277,8 @@ class _StateReader:
         if len(set(people)) != len(people) or not people:
             raise InvalidInputError("state.people: expected distinct ids")
         membership = group._membership
-        membership.people.add_many(people, "state.people")
+        group._add_people(people, "state.people")
         size = len(people)
-        group._grow(size)
         member = self.bools("member", size)
         banned = self.bools("banned", size)
         if (member & banned).any():
@@ -360,7 +359,7 @@ class _StateReader:
                 )
             member = check_id(raw["member"], f"state.requests[{i}].member")
             answers = self.list_of("answers", raw)
-            if len(answers) != len(group._questions):
+            if len(answers) != len(group._enrollment.questions):
                 raise InvalidInputError(f"state.requests[{i}].answers: one per question")
             checked = tuple(check_text(a, f"state.requests[{i}].answers") for a in answers)
             at = check_int(raw["at"], f"state.requests[{i}].at", low=-(2**62), high=2**62)
