@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+from .._public import publish
 from ._group import FanGroup
 from ._values import (
     DEFAULT_POINTS,
@@ -73,8 +74,8 @@ __all__ = [
     "TrustPolicy",
 ]
 
-# Users, docs and pickles know these by the public module, not by the file that holds them.
-for _value in (
+publish(
+    __name__,
     Ability,
     Badge,
     BadgeRule,
@@ -87,6 +88,4 @@ for _value in (
     Role,
     Standing,
     TrustPolicy,
-):
-    _value.__module__ = __name__
-del _value
+)
