@@ -24,9 +24,9 @@ from .._time import (
     to_micros,
     utc_now,
 )
-from .._types import Int64Array
+from .._types import Int8Array, Int64Array
 from ..errors import InvalidInputError
-from . import _erasure, _record, _state, _tokens
+from . import _erasure, _record, _sends, _state, _tokens
 from ._erasure import Erasures
 from ._keywords import DEFAULT_HELP, DEFAULT_START, DEFAULT_STOP, Keywords, withdrawn_purposes
 from ._log import (
@@ -39,7 +39,6 @@ from ._log import (
     UNSUPPRESS,
     WITHDRAW,
     Moments,
-    broadcast,
 )
 from ._preferences import preferences_at
 from ._record import Provenance
@@ -50,7 +49,6 @@ from ._status import (
     STATUSES,
     Policy,
     reason_one,
-    reasons_many,
     status_many,
     status_one,
     suppressed_many,
@@ -601,6 +599,15 @@ class OptInRegistry:
     ) -> ConsentEvent:
         """Record that a message went out, so that frequency caps hold.
 
+        Only a send the registry allowed at ``at`` is recorded (exempt purposes
+        pass; a suppressed contact never does): the ledger holds no send it would
+        have refused, and caps count only allowed sends.
+
+        Raises
+        ------
+        ConsentRequiredError
+            The contact was not allowed then; the message gives the reason.
+
         Examples
         --------
         >>> from datetime import UTC, datetime, timedelta
@@ -611,10 +618,18 @@ class OptInRegistry:
         >>> _ = registry.record_sent("ann", "news", "email", at=t0)
         >>> registry.check("ann", "news", "email", at=t0 + timedelta(hours=1))
         <Reason.FREQUENCY_CAP: 8>
-        """
-        check_text(purpose, "purpose")
-        check_text(channel, "channel")
-        return self._contact_event(SENT, contact, "send", at, {}, pair=(purpose, channel))
+        >>> registry.record_sent("ann", "news", "email", at=t0 + timedelta(hours=1))
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.ConsentRequiredError: contact: 'ann' may not be sent 'news' over 'email' at 2026-01-01T01:00:00+00:00: frequency_cap; only allowed sends are recorded
+        """  # noqa: E501
+        check_id(contact, "contact")
+        with self._write():
+            _, _, reasons, now = self._reasons([contact], purpose, channel, at)
+            _sends.require_allowed([contact], reasons, purpose, channel, now, "contact")
+            return self._contact_event(
+                SENT, contact, "send", from_micros(int(now)), {}, pair=(purpose, channel)
+            )
 
     def record_sent_many(
         self,
@@ -626,13 +641,34 @@ class OptInRegistry:
     ) -> int:
         """Record one send per contact (a campaign's delivery report).
 
+        All or nothing: if any contact was not allowed at its moment, nothing is
+        recorded (see :meth:`record_sent`).
+
+        Raises
+        ------
+        ConsentRequiredError
+            Names the first contact that was not allowed, and how many were not.
+
         Examples
         --------
         >>> from community_marketing import OptInRegistry
-        >>> OptInRegistry().record_sent_many(["ann", "bob"], "news", "email")
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant_many(["ann", "bob"], "news", "email", source="form")
+        >>> registry.record_sent_many(["ann", "bob"], "news", "email")
         2
-        """
-        return len(self._many(SENT, contacts, purpose, channel, Provenance("send"), None, at))
+        >>> registry.record_sent_many(["ann", "zoe"], "news", "email")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.ConsentRequiredError: contacts[1]: 'zoe' may not be sent 'news' over 'email' at ...: no_consent; only allowed sends are recorded
+        """  # noqa: E501
+        with self._write():
+            items, _, reasons, now = self._reasons(contacts, purpose, channel, at)
+            _sends.require_allowed(items, reasons, purpose, channel, now, "contacts")
+            moments = (
+                now.astype("datetime64[us]") if isinstance(now, np.ndarray) else from_micros(now)
+            )
+            sent = self._many(SENT, items, purpose, channel, Provenance("send"), None, moments)
+            return len(sent)
 
     def apply_keyword(
         self, contact: Hashable, channel: str, text: str, *, at: datetime | None = None
@@ -745,22 +781,7 @@ class OptInRegistry:
         >>> [r.name for r in registry.check_many(["ann", "bob"], "news", "email")]
         ['NO_CONSENT', 'ALLOWED']
         """
-        check_text(purpose, "purpose")
-        check_text(channel, "channel")
-        items = as_id_list(contacts, "contacts")
-        cidx = self._store.contacts.lookup(items, "contacts")
-        now: Moments
-        if at is None or isinstance(at, datetime):
-            now = self._now_us(at)
-        else:
-            now = micros_array(at, len(items), "at")
-        reasons = reasons_many(self._store, self._policy, cidx, purpose, channel, now)
-        erasures = self._store.erasures
-        if erasures.erased:
-            moments = broadcast(now, len(items))
-            for position in np.flatnonzero(cidx < 0).tolist():
-                if erasures.erased_unknown(items[position], int(moments[position])):
-                    reasons[position] = Reason.SUPPRESSED
+        items, _, reasons, _ = self._reasons(contacts, purpose, channel, at)
         return ConsentChecks(items, reasons)
 
     def audience(
@@ -771,17 +792,21 @@ class OptInRegistry:
         *,
         at: datetime | None = None,
     ) -> list[Hashable]:
-        """The contacts that may be contacted now, in the given order.
+        """The contacts that may be contacted now, each once, in the given order.
+
+        A contact listed twice is one person: listed once here, so that it never
+        takes two places under a frequency cap.
 
         Examples
         --------
         >>> from community_marketing import OptInRegistry
         >>> registry = OptInRegistry()
         >>> _ = registry.grant_many(["ann", "cid"], "news", "email", source="import")
-        >>> registry.audience(["ann", "bob", "cid"], "news", "email")
+        >>> registry.audience(["ann", "bob", "cid", "ann"], "news", "email")
         ['ann', 'cid']
         """
-        return self.check_many(contacts, purpose, channel, at=at).allowed_contacts()
+        items, cidx, reasons, _ = self._reasons(contacts, purpose, channel, at)
+        return _sends.distinct_allowed(items, cidx, reasons)
 
     def expiring(
         self,
@@ -1000,6 +1025,31 @@ class OptInRegistry:
         if index < 0 and self._store.erasures.erased_unknown(contact, now):
             return None, now
         return index, now
+
+    def _reasons(
+        self,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
+        purpose: str,
+        channel: str,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
+    ) -> tuple[list[Hashable], Int64Array, Int8Array, Moments]:
+        """Checked (contacts, their indices, their reason codes, the moments) of a question."""
+        check_text(purpose, "purpose")
+        check_text(channel, "channel")
+        items = as_id_list(contacts, "contacts")
+        cidx = self._store.contacts.lookup(items, "contacts")
+        now: Moments
+        if at is None or isinstance(at, datetime):
+            now = self._now_us(at)
+        else:
+            now = micros_array(at, len(items), "at")
+        store, policy = self._store, self._policy
+        return (
+            items,
+            cidx,
+            _sends.reasons_of(store, policy, items, cidx, purpose, channel, now),
+            now,
+        )
 
     def _grant(
         self,

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from community_marketing import (
+    ConsentRequiredError,
     ConsentStatus,
     InvalidInputError,
     InvalidTokenError,
@@ -299,6 +301,17 @@ def test_from_state_corrupted_columns_raise_only_invalid_input(
     copy.check_many(["ann", "bob", "cid"], "news", "email", at=T0)
 
 
+def send_if_allowed(registry: OptInRegistry, contact: int, at: datetime) -> None:
+    """Record the send when it is allowed; otherwise it must be refused, changing nothing."""
+    if registry.may_contact(contact, "news", "email", at=at):
+        registry.record_sent(contact, "news", "email", at=at)
+        return
+    before = registry.events()
+    with pytest.raises(ConsentRequiredError):
+        registry.record_sent(contact, "news", "email", at=at)
+    assert registry.events() == before
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(
@@ -322,7 +335,7 @@ def test_bulk_checks_equal_scalar_checks(
         elif kind == "withdraw":
             registry.withdraw(contact, "news", "email", source="f", at=at)
         elif kind == "sent":
-            registry.record_sent(contact, "news", "email", at=at)
+            send_if_allowed(registry, contact, at)
         else:
             getattr(registry, kind)(contact, reason="r", at=at)
     at = T0 + timedelta(hours=query_hour)
@@ -353,7 +366,7 @@ def test_per_contact_moments_equal_scalar_checks(
         elif kind == "withdraw":
             registry.withdraw(contact, "news", "email", source="f", at=at)
         else:
-            registry.record_sent(contact, "news", "email", at=at)
+            send_if_allowed(registry, contact, at)
     contacts = [contact for contact, _ in queries]
     moments = [T0 + timedelta(hours=hour) for _, hour in queries]
     checks = registry.check_many(contacts, "news", "email", at=moments)

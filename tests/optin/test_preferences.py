@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import numpy as np
 import pytest
 
 from community_marketing import (
+    ConsentRequiredError,
     InvalidInputError,
     OptInRegistry,
     Preferences,
@@ -102,3 +104,61 @@ def test_bad_preferences_name_the_field(
     with pytest.raises(InvalidInputError, match=field):
         registry.set_preferences("ann", at=T0, **kwargs)  # type: ignore[arg-type]
     assert registry.events() == []
+
+
+# ---------------------------------------------------------------- sends (issue: every path)
+
+
+def test_a_contact_listed_twice_takes_one_place_under_a_cap() -> None:
+    """Fault 6: duplicates no longer bypass frequency caps."""
+    registry = OptInRegistry(default_max_per_period=(1, timedelta(days=7)))
+    registry.grant_many(["c1", "c2"], "news", "email", source="form", at=T0)
+    assert registry.audience(["c1", "c1"], "news", "email", at=T0) == ["c1"]
+    assert registry.audience(np.array(["c2", "c1", "c2", "c1"]), "news", "email", at=T0) == [
+        "c2",
+        "c1",
+    ]
+    # Ids that Python treats as equal are one contact too.
+    registry.grant(1, "news", "email", source="form", at=T0)
+    assert registry.audience([1, 1.0, np.int64(1), True], "news", "email", at=T0) == [1]
+
+
+def test_exempt_audiences_of_unknown_contacts_are_distinct_too() -> None:
+    registry = OptInRegistry(exempt_purposes=["receipts"])
+    assert registry.audience(["x", "y", "x"], "receipts", "email", at=T0) == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    ("contact", "reason"),
+    [("stranger", "no_consent"), ("gone", "withdrawn"), ("blocked", "suppressed")],
+)
+def test_a_send_that_was_not_allowed_is_refused_and_changes_nothing(
+    registry: OptInRegistry, contact: str, reason: str
+) -> None:
+    registry.grant_many(["gone", "blocked"], "news", "email", source="form", at=T0)
+    registry.withdraw("gone", source="link", at=T0 + HOUR)
+    registry.suppress("blocked", reason="complaint", at=T0 + HOUR)
+    before = snapshot(registry)
+    with pytest.raises(ConsentRequiredError, match=f"^contact: '{contact}' .*: {reason};"):
+        registry.record_sent(contact, "news", "email", at=T0 + DAY)
+    with pytest.raises(ConsentRequiredError, match=rf"^contacts\[0\]: '{contact}' .*{reason}"):
+        registry.record_sent_many([contact, "nobody"], "news", "email", at=T0 + DAY)
+    assert snapshot(registry) == before
+
+
+def test_exempt_sends_are_recorded_without_consent_but_never_to_the_suppressed() -> None:
+    registry = OptInRegistry(exempt_purposes=["receipts"])
+    registry.record_sent("ann", "receipts", "email", at=T0)
+    assert registry.record_sent_many(["bob", "cid"], "receipts", "email", at=T0) == 2
+    registry.suppress("ann", reason="complaint", at=T0 + HOUR)
+    with pytest.raises(ConsentRequiredError, match="suppressed"):
+        registry.record_sent("ann", "receipts", "email", at=T0 + DAY)
+
+
+def test_sends_over_the_cap_are_refused_in_bulk_all_or_nothing() -> None:
+    registry = OptInRegistry(default_max_per_period=(1, DAY))
+    registry.grant_many(["ann", "bob"], "news", "email", source="form", at=T0)
+    registry.record_sent("ann", "news", "email", at=T0)
+    with pytest.raises(ConsentRequiredError, match=r"^contacts\[1\]: 'ann' .*frequency_cap"):
+        registry.record_sent_many(["bob", "ann"], "news", "email", at=T0 + HOUR)
+    assert registry.may_contact("bob", "news", "email", at=T0 + HOUR)
