@@ -69,6 +69,11 @@ class ConsentAction(enum.Enum):
 class Reason(enum.IntEnum):
     """Why a contact may or may not be contacted right now; ``ALLOWED`` is the only yes.
 
+    ``PAUSED``, ``QUIET_HOURS``, ``FREQUENCY_CAP`` and ``OUTSIDE_SEND_WINDOW`` (the
+    registry's ``send_window``) are refusals on time grounds, which
+    ``OptInRegistry.next_allowed_at`` sees lift. The codes are persisted: new
+    members come last.
+
     Examples
     --------
     >>> from community_marketing import Reason
@@ -129,7 +134,8 @@ class Preferences:
     Parameters
     ----------
     timezone : str or None
-        IANA zone of the contact, for quiet hours; UTC when None.
+        IANA zone of the contact, for quiet hours and the registry's send window; the
+        registry's ``default_timezone`` (UTC unless told) when None.
     quiet_hours : (datetime.time, datetime.time) or None
         Local start and end of the quiet period; may wrap midnight (22:00 to 08:00).
     max_per_period : (int, timedelta) or None
