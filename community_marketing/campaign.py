@@ -447,6 +447,7 @@ NO_OFFER_REASONS = (
     "paused",
     "quiet_hours",
     "frequency_cap",
+    "outside_send_window",
     "cooldown",
     "unknown_customer",
     "nothing_relevant",
@@ -505,9 +506,9 @@ class NoOffer:
 
     ``reason`` is one of ``NO_OFFER_REASONS``: a consent reason (``no_consent``,
     ``pending``, ``withdrawn``, ``expired``, ``suppressed``, ``paused``,
-    ``quiet_hours``, ``frequency_cap``), ``cooldown`` (an offer went out less than
-    the cooldown ago), ``unknown_customer`` (no history anywhere) or
-    ``nothing_relevant``.
+    ``quiet_hours``, ``frequency_cap``, ``outside_send_window``), ``cooldown`` (an
+    offer went out less than the cooldown ago), ``unknown_customer`` (no history
+    anywhere) or ``nothing_relevant``.
 
     Examples
     --------

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from .._checks import check_int, check_text
 from .._ids import as_id_list, check_id
 from .._time import (
+    NEVER,
     Clock,
     ensure_timedelta,
     from_micros,
@@ -28,7 +29,7 @@ from .._types import Int8Array, Int64Array
 from ..errors import InvalidInputError
 from . import _erasure, _record, _sends, _state, _tokens
 from ._erasure import Erasures
-from ._keywords import DEFAULT_HELP, DEFAULT_START, DEFAULT_STOP, Keywords, withdrawn_purposes
+from ._keywords import DEFAULT_HELP, DEFAULT_START, DEFAULT_STOP, Keywords, stopped_purposes
 from ._log import (
     GRANT,
     PREFERENCES,
@@ -40,6 +41,7 @@ from ._log import (
     WITHDRAW,
     Moments,
 )
+from ._next_allowed import next_allowed_many
 from ._preferences import preferences_at
 from ._record import Provenance
 from ._state import SCHEMA
@@ -92,7 +94,23 @@ class OptInRegistry:
     default_max_per_period : (int, timedelta), optional
         Frequency cap for contacts who did not set their own.
     stop_keywords, start_keywords, help_keywords : iterable of str
-        SMS keywords for ``apply_keyword`` (compared upper-cased).
+        SMS keywords for ``apply_keyword``; a keyword may be several words ("opt out").
+        Read as a message is: Unicode NFKC, case-insensitive, punctuation around
+        words ignored. The defaults follow 47 CFR 64.1200(a)(10) and the CTIA. One
+        str is refused (it would be split into letters).
+    send_window : (datetime.time, datetime.time), optional
+        The registry-wide hours in which non-exempt contact is allowed, as naive
+        wall-clock times in each contact's own zone, start included, end excluded
+        (may wrap midnight). ``(time(8), time(21))`` keeps the TCPA's rule for
+        telephone solicitation (47 CFR 64.1200(c)(1): not before 8 a.m. nor after
+        9 p.m. local time). Outside it ``check`` answers ``OUTSIDE_SEND_WINDOW``.
+        None (default): no window.
+    default_timezone : str, default "UTC"
+        IANA zone for contacts who set none in their preferences; quiet hours and
+        the send window are read in it.
+    soft_opt_in_purposes : iterable of str
+        The purposes that market the registry's *similar products and services*:
+        the only ones a ``basis="soft_opt_in"`` grant may cover (PECR reg 22(3)).
     erasure_key : bytes, optional
         Key of the keyed hash kept for erased contacts; random by default (kept in
         ``to_state``).
@@ -130,12 +148,23 @@ class OptInRegistry:
         stop_keywords: Iterable[str] = DEFAULT_STOP,
         start_keywords: Iterable[str] = DEFAULT_START,
         help_keywords: Iterable[str] = DEFAULT_HELP,
+        send_window: tuple[time, time] | None = None,
+        default_timezone: str = "UTC",
+        soft_opt_in_purposes: Iterable[str] = (),
         erasure_key: bytes | None = None,
     ) -> None:
         if clock is not None and not callable(clock):
             raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
         self._clock: Clock = clock or utc_now
-        self._policy = Policy.checked(token_ttl, expiry, exempt_purposes, default_max_per_period)
+        self._policy = Policy.checked(
+            token_ttl,
+            expiry,
+            exempt_purposes,
+            default_max_per_period,
+            send_window=send_window,
+            default_timezone=default_timezone,
+            soft_opt_in_purposes=soft_opt_in_purposes,
+        )
         self._keywords = Keywords.checked(stop_keywords, start_keywords, help_keywords)
         if erasure_key is not None and (
             not isinstance(erasure_key, bytes) or len(erasure_key) < 16
@@ -181,6 +210,12 @@ class OptInRegistry:
             How the consent was collected ("signup_form", "sms_keyword", "import").
         basis : str, default "express"
             Legal basis ("express", "implied_business", "soft_opt_in"...).
+            ``"soft_opt_in"`` (PECR reg 22(3): contact details obtained in the course
+            of a sale or negotiation, for similar products) is accepted only with a
+            ``source`` of ``"sale"`` or ``"negotiation"``, or starting with ``"sale:"``
+            or ``"negotiation:"`` ("sale:order-1042"), and only for a purpose listed in
+            the registry's ``soft_opt_in_purposes``; the same rule holds for
+            ``grant_many``, ``request`` and ``request_many``.
         notice_version : str, optional
             Version of the privacy notice the contact saw.
         proof : str, optional
@@ -197,14 +232,28 @@ class OptInRegistry:
         ConsentEvent
             The recorded event.
 
+        Raises
+        ------
+        InvalidInputError
+            A bad argument, or a ``soft_opt_in`` basis that PECR reg 22(3) does not
+            allow here (the message names ``basis``); nothing is recorded.
+
         Examples
         --------
         >>> from datetime import UTC, datetime
         >>> from community_marketing import OptInRegistry
-        >>> registry = OptInRegistry()
+        >>> registry = OptInRegistry(soft_opt_in_purposes=["offers"])
         >>> registry.grant("ann", "newsletter", "email", source="signup_form",
         ...                at=datetime(2026, 1, 1, tzinfo=UTC)).seq
         0
+        >>> registry.grant("bob", "offers", "email", source="sale:order-1042",
+        ...                basis="soft_opt_in").basis
+        'soft_opt_in'
+        >>> registry.grant("cid", "offers", "email", source="newsletter_form",
+        ...                basis="soft_opt_in")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: basis: 'soft_opt_in' needs a source...
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
         return self._grant(GRANT, (contact, purpose, channel), provenance, proof, expires_at, at)
@@ -676,8 +725,38 @@ class OptInRegistry:
         """Apply an SMS-style keyword received from ``contact`` on ``channel``.
 
         STOP-family words withdraw every purpose on the channel; START-family
-        words re-grant (express, source ``"keyword"``) the purposes withdrawn on it;
-        HELP-family and anything else change nothing.
+        words re-grant (express basis, source ``"keyword:START"``) only what an SMS
+        STOP ended on this channel: a purpose withdrawn since its grant by any other
+        source (an unsubscribe link, a preference centre) stays withdrawn, as the
+        CTIA Messaging Principles and carrier practice have a START undo a STOP and
+        nothing else. HELP-family words and anything else change nothing.
+
+        The message is read as the keywords are (Unicode NFKC, any case, punctuation
+        around words ignored, white space collapsed); a keyword matches the whole
+        message or its leading words, the longest keyword first ("Stop please",
+        "opt out!", full-width "ＳＴＯＰ").
+
+        Parameters
+        ----------
+        contact : hashable
+            Who sent the message.
+        channel : str
+            Where it came in ("sms").
+        text : str
+            The message.
+        at : datetime, optional
+            When; the registry's clock by default.
+
+        Returns
+        -------
+        KeywordResult
+            ``kind`` ("stop", "start", "help" or "none"), the normalized ``keyword``
+            matched (the first word when none), and the events recorded.
+
+        Raises
+        ------
+        InvalidInputError
+            ``text`` is not a str, or another argument is invalid.
 
         Examples
         --------
@@ -692,6 +771,8 @@ class OptInRegistry:
         1
         >>> registry.may_contact("+15550100", "alerts", "sms")
         True
+        >>> registry.apply_keyword("+15550100", "sms", "Opt out!").keyword
+        'OPT OUT'
         """
         check_id(contact, "contact")
         check_text(channel, "channel")
@@ -703,7 +784,7 @@ class OptInRegistry:
             elif kind == "start":
                 now = self._now_us(at)
                 index = self._store.contacts.get(contact)
-                purposes = withdrawn_purposes(self._store, self._policy, index, channel, now)
+                purposes = stopped_purposes(self._store, self._policy, index, channel, now)
                 moment = from_micros(now)
                 events = [
                     self.grant(contact, p, channel, source=source, at=moment) for p in purposes
@@ -759,6 +840,73 @@ class OptInRegistry:
         """
         return self.check(contact, purpose, channel, at=at) is Reason.ALLOWED
 
+    def next_allowed_at(
+        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+    ) -> datetime | None:
+        """The first moment, at or after ``at``, at which ``contact`` may be contacted.
+
+        For a refusal on time grounds (``PAUSED``, ``QUIET_HOURS``,
+        ``OUTSIDE_SEND_WINDOW``, ``FREQUENCY_CAP``) the send can be held rather than
+        dropped, as Braze does: a pause ends at ``paused_until``; quiet hours and the
+        send window (TCPA, 47 CFR 64.1200(c)(1)) end when the contact's own wall
+        clock leaves them, daylight saving time included (``zoneinfo``); a frequency
+        cap frees up when the oldest send that keeps it full leaves the period.
+        When several apply, the moment satisfies all of them, and consent must still
+        hold there (a grant lapsing first gives None). Sends not yet recorded are
+        not foreseen.
+
+        Parameters
+        ----------
+        contact : hashable
+            The person, by the application's id.
+        purpose, channel : str
+            What for, and how.
+        at : datetime, optional
+            From when; the registry's clock by default.
+
+        Returns
+        -------
+        datetime or None
+            ``at`` itself (in UTC) when contact is allowed then; the moment (UTC,
+            microseconds) it becomes allowed for a refusal on time grounds; None for
+            any other refusal (no consent, withdrawn, expired, suppressed), or when no
+            representable moment within 64 jumps allows it (quiet hours that cover
+            the whole send window).
+
+        Raises
+        ------
+        InvalidInputError
+            A bad argument or a naive ``at``.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, time
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry(send_window=(time(8), time(21)))
+        >>> _ = registry.grant("ann", "news", "sms", source="form",
+        ...                    at=datetime(2026, 3, 1, tzinfo=UTC))
+        >>> _ = registry.set_preferences("ann", timezone="America/New_York",
+        ...                              at=datetime(2026, 3, 1, tzinfo=UTC))
+        >>> late = datetime(2026, 3, 8, 3, tzinfo=UTC)  # 22:00 in New York on March 7
+        >>> registry.check("ann", "news", "sms", at=late).name
+        'OUTSIDE_SEND_WINDOW'
+        >>> registry.next_allowed_at("ann", "news", "sms", at=late).isoformat()
+        '2026-03-08T12:00:00+00:00'
+        >>> registry.next_allowed_at("bob", "news", "sms", at=late) is None
+        True
+        """
+        index, now = self._one(contact, purpose, channel, at)
+        if index is None:
+            return None
+        store, policy = self._store, self._policy
+        reason = reason_one(store, policy, index, purpose, channel, now)
+        if reason == Reason.ALLOWED:
+            return from_micros(now)
+        cidx = np.array([index], np.int64)
+        codes = np.array([reason], np.int8)
+        _, until = next_allowed_many(store, policy, cidx, purpose, channel, now, codes)
+        return None if not until.size or until[0] == NEVER else from_micros(int(until[0]))
+
     def check_many(
         self,
         contacts: Sequence[Hashable] | npt.NDArray[Any],
@@ -771,7 +919,9 @@ class OptInRegistry:
 
         ``at`` is one moment for all, or one per contact (a sequence of aware
         datetimes or a numpy datetime64 array read as UTC): "could we have
-        contacted each of them when we did?"
+        contacted each of them when we did?" The answer also tells, through
+        ``ConsentChecks.next_allowed_at()``, when each contact refused on time
+        grounds may be contacted (see ``next_allowed_at``).
 
         Examples
         --------
@@ -781,8 +931,10 @@ class OptInRegistry:
         >>> [r.name for r in registry.check_many(["ann", "bob"], "news", "email")]
         ['NO_CONSENT', 'ALLOWED']
         """
-        items, _, reasons, _ = self._reasons(contacts, purpose, channel, at)
-        return ConsentChecks(items, reasons)
+        items, cidx, reasons, now = self._reasons(contacts, purpose, channel, at)
+        store, policy = self._store, self._policy
+        waits = next_allowed_many(store, policy, cidx, purpose, channel, now, reasons)
+        return ConsentChecks(items, reasons, at=np.asarray(now, np.int64), waits=waits)
 
     def audience(
         self,
@@ -1060,6 +1212,7 @@ class OptInRegistry:
         expires_at: datetime | None,
         at: datetime | None,
     ) -> ConsentEvent:
+        self._policy.check_basis(key[1], provenance.source, provenance.basis)
         with self._write():
             now = self._now_us(at)
             store = self._store
@@ -1078,6 +1231,7 @@ class OptInRegistry:
         expires_at: datetime | None,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
     ) -> Int64Array:
+        self._policy.check_basis(purpose, provenance.source, provenance.basis)
         with self._write():
             return _record.record_many(
                 self._store,

@@ -8,7 +8,7 @@ the live path (any time order, seqs as given).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final, TypeVar
 
 import numpy as np
@@ -58,6 +58,11 @@ def config_dict(policy: Policy, keywords: Keywords, erasure_key: bytes) -> dict[
         "stop_keywords": sorted(keywords.stop),
         "start_keywords": sorted(keywords.start),
         "help_keywords": sorted(keywords.help),
+        "send_window": None
+        if policy.send_window is None
+        else [part.isoformat() for part in policy.send_window],
+        "default_timezone": policy.default_zone,
+        "soft_opt_in_purposes": sorted(policy.soft_opt_in),
         "erasure_key": erasure_key.hex(),
     }
 
@@ -251,15 +256,42 @@ def config_from_state(config: object) -> dict[str, Any]:
                 purpose: {basis: timedelta(seconds=life) for basis, life in rules.items()}
                 for purpose, rules in config["expiry"].items()
             },
-            "exempt_purposes": list(config["exempt_purposes"]),
+            "exempt_purposes": _text_list(config, "exempt_purposes"),
             "default_max_per_period": None if cap is None else (cap[0], timedelta(seconds=cap[1])),
-            "stop_keywords": list(config["stop_keywords"]),
-            "start_keywords": list(config["start_keywords"]),
-            "help_keywords": list(config["help_keywords"]),
+            "stop_keywords": _text_list(config, "stop_keywords"),
+            "start_keywords": _text_list(config, "start_keywords"),
+            "help_keywords": _text_list(config, "help_keywords"),
+            "send_window": _window_from_state(config.get("send_window")),
+            "default_timezone": config.get("default_timezone", "UTC"),
+            "soft_opt_in_purposes": _text_list(config, "soft_opt_in_purposes", ()),
             "erasure_key": bytes.fromhex(config["erasure_key"]),
         }
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"state.config.{exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
         raise InvalidInputError(f"state.config: {type(exc).__name__}: {exc}") from None
+
+
+def _text_list(config: Mapping[str, Any], name: str, default: Any = None) -> list[Any]:
+    """A list of keywords or purposes (the constructor checks each); never one str."""
+    value = config[name] if default is None else config.get(name, default)
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInputError(f"{name}: expected a list of str, got {type(value).__name__}")
+    return list(value)
+
+
+def _window_from_state(value: object) -> tuple[time, time] | None:
+    """The send window from ``[start, end]`` ISO times (the constructor checks the rest)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
+        raise InvalidInputError(f"send_window: expected [start, end] ISO times, got {value!r}")
+    try:
+        return time.fromisoformat(value[0]), time.fromisoformat(value[1])
+    except ValueError:
+        raise InvalidInputError(
+            f"send_window: expected [start, end] ISO times, got {value!r}"
+        ) from None
 
 
 def _columns_from_state(state: Mapping[str, Any]) -> dict[str, Int64Array]:

@@ -21,12 +21,13 @@ import attrs
 import numpy as np
 
 from .._checks import check_text
-from .._time import ensure_timedelta
+from .._time import ensure_timedelta, from_micros
 from .._types import BoolArray, Int8Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
 from ._log import CONFIRM, GRANT, REQUEST, SUPPRESS, WITHDRAW, Moments, broadcast, gather
-from ._preferences import apply_preferences
+from ._preferences import apply_preferences, timing_applies
 from ._store import Store
+from ._timing import DailyRange, check_daily_range, check_zone_name, in_daily_range, local_time
 from ._values import ConsentStatus, Reason, check_cap
 
 S_NONE, S_PENDING, S_GRANTED, S_WITHDRAWN, S_EXPIRED, S_SUPPRESSED = range(6)
@@ -50,12 +51,16 @@ _REQUEST_I, _SUPPRESS_I = int(REQUEST), int(SUPPRESS)
 
 @attrs.frozen
 class Policy:
-    """The registry's rule parameters: token lifetime, expiry policy, exempt purposes, cap."""
+    """The registry's rule parameters: token lifetime, expiry policy, exempt purposes, cap,
+    send window and default zone, soft opt-in purposes."""
 
     token_ttl_us: int
     expiry: Mapping[str, Mapping[str, int]]
     exempt: frozenset[str]
     default_cap: tuple[int, timedelta] | None
+    send_window: DailyRange | None = None
+    default_zone: str = "UTC"
+    soft_opt_in: frozenset[str] = frozenset()
 
     @classmethod
     def checked(
@@ -64,15 +69,36 @@ class Policy:
         expiry: object,
         exempt_purposes: object,
         default_max_per_period: object,
+        *,
+        send_window: object = None,
+        default_timezone: object = "UTC",
+        soft_opt_in_purposes: object = (),
     ) -> Policy:
         """The policy from the constructor's arguments, each checked."""
         ttl = ensure_timedelta(token_ttl, "token_ttl") // timedelta(microseconds=1)
-        if isinstance(exempt_purposes, str):
-            raise InvalidInputError("exempt_purposes: expected an iterable of str, got one str")
-        purposes: Iterable[object] = exempt_purposes  # type: ignore[assignment]
-        exempt = frozenset(check_text(p, "exempt_purposes[]") for p in purposes)
+        exempt = _purpose_set(exempt_purposes, "exempt_purposes")
         cap = check_cap(default_max_per_period, "default_max_per_period")
-        return cls(ttl, _checked_expiry(expiry), exempt, cap)
+        window = check_daily_range(send_window, "send_window", "the contact's own time zone")
+        default_zone = check_zone_name(default_timezone, "default_timezone")
+        soft = _purpose_set(soft_opt_in_purposes, "soft_opt_in_purposes")
+        return cls(ttl, _checked_expiry(expiry), exempt, cap, window, default_zone, soft)
+
+    def check_basis(self, purpose: object, source: object, basis: object) -> None:
+        """Refuse a ``soft_opt_in`` grant that PECR reg 22(3) does not allow (see ``grant``)."""
+        if basis != SOFT_OPT_IN:
+            return
+        check_text(source, "source")
+        check_text(purpose, "purpose")
+        if not is_sale_source(source):  # type: ignore[arg-type]
+            raise InvalidInputError(
+                f"basis: 'soft_opt_in' needs a source naming a sale or a negotiation "
+                f"('sale', 'negotiation', 'sale:...' or 'negotiation:...'), got {source!r}"
+            )
+        if purpose not in self.soft_opt_in:
+            raise InvalidInputError(
+                f"basis: 'soft_opt_in' covers only the similar products declared in "
+                f"soft_opt_in_purposes {sorted(self.soft_opt_in)!r}, not purpose {purpose!r}"
+            )
 
     def lifetime_us(self, purpose: str, basis: str) -> int | None:
         """How long a grant of ``basis`` for ``purpose`` lasts (policy expiry); None: no lapse."""
@@ -81,6 +107,23 @@ class Policy:
             if rules is not None and basis in rules:
                 return rules[basis]
         return None
+
+
+SOFT_OPT_IN: Final = "soft_opt_in"
+_SALE_SOURCES: Final = ("sale", "negotiation")
+
+
+def is_sale_source(source: str) -> bool:
+    """A source naming a sale or a negotiation: ``sale``, ``negotiation``, or either + ``:...``."""
+    head, _, _ = source.partition(":")
+    return head in _SALE_SOURCES and (source == head or len(source) > len(head) + 1)
+
+
+def _purpose_set(value: object, field: str) -> frozenset[str]:
+    if isinstance(value, str):
+        raise InvalidInputError(f"{field}: expected an iterable of str, got one str")
+    purposes: Iterable[object] = value  # type: ignore[assignment]
+    return frozenset(check_text(p, f"{field}[]") for p in purposes)
 
 
 def _checked_expiry(expiry: object) -> dict[str, dict[str, int]]:
@@ -207,7 +250,12 @@ def reason_one(
         cidx = np.array([contact], np.int64)
         codes = np.array([status], np.int8)
         return int(reasons_from_status(store, policy, cidx, codes, purpose, at)[0])
-    return _REASON_LIST[status][purpose in policy.exempt]  # type: ignore[no-any-return]
+    reason: int = _REASON_LIST[status][purpose in policy.exempt]
+    window = policy.send_window
+    if window is None or reason != Reason.ALLOWED or not timing_applies(policy, purpose):
+        return reason
+    inside = in_daily_range(local_time(from_micros(at), policy.default_zone), window)
+    return reason if inside else int(Reason.OUTSIDE_SEND_WINDOW)
 
 
 # ---------------------------------------------------------------------- bulk path
@@ -285,10 +333,10 @@ def reasons_from_status(
     store: Store, policy: Policy, cidx: Int64Array, status: Int8Array, purpose: str, at: Moments
 ) -> Int8Array:
     """Reasons from status codes; for non-exempt purposes, the contacts' preferences too."""
-    exempt = purpose in policy.exempt
-    reasons: Int8Array = REASON[status, int(exempt)]
-    if not exempt:
+    timed = timing_applies(policy, purpose)
+    reasons: Int8Array = REASON[status, int(not timed)]
+    if timed:
         allowed = np.flatnonzero(reasons == Reason.ALLOWED)
         if allowed.size:
-            apply_preferences(store, policy.default_cap, cidx, allowed, reasons, at)
+            apply_preferences(store, policy, cidx, allowed, reasons, at)
     return reasons

@@ -6,16 +6,15 @@ import enum
 from collections.abc import Hashable, Iterator, Mapping
 from datetime import datetime, time, timedelta
 from itertools import compress
-from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
 
-from .._checks import check_text
-from .._time import ensure_aware, ensure_timedelta
-from .._types import BoolArray, Int8Array
+from .._time import NEVER, ensure_aware, ensure_timedelta
+from .._types import BoolArray, Int8Array, Int64Array
 from ..errors import InvalidInputError
+from ._timing import check_daily_range, check_zone_name, in_daily_range, local_time
 
 __all__ = [
     "ConsentAction",
@@ -70,6 +69,11 @@ class ConsentAction(enum.Enum):
 class Reason(enum.IntEnum):
     """Why a contact may or may not be contacted right now; ``ALLOWED`` is the only yes.
 
+    ``PAUSED``, ``QUIET_HOURS``, ``FREQUENCY_CAP`` and ``OUTSIDE_SEND_WINDOW`` (the
+    registry's ``send_window``) are refusals on time grounds, which
+    ``OptInRegistry.next_allowed_at`` sees lift. The codes are persisted: new
+    members come last.
+
     Examples
     --------
     >>> from community_marketing import Reason
@@ -86,26 +90,20 @@ class Reason(enum.IntEnum):
     PAUSED = 6
     QUIET_HOURS = 7
     FREQUENCY_CAP = 8
+    OUTSIDE_SEND_WINDOW = 9
+
+
+TIME_REASONS: Final = frozenset(
+    {Reason.PAUSED, Reason.QUIET_HOURS, Reason.FREQUENCY_CAP, Reason.OUTSIDE_SEND_WINDOW}
+)
+"""Refusals on time grounds: each lifts at a moment ``next_allowed_at`` can tell."""
 
 
 _REASONS: Final = tuple(Reason)
 
 
 def _check_quiet_hours(value: object) -> tuple[time, time] | None:
-    if value is None:
-        return None
-    if (
-        not isinstance(value, tuple)
-        or len(value) != 2
-        or not all(isinstance(part, time) and part.tzinfo is None for part in value)
-    ):
-        raise InvalidInputError(
-            "quiet_hours: expected a (start, end) tuple of naive datetime.time in the "
-            f"contact's own time zone, got {value!r}"
-        )
-    if value[0] == value[1]:
-        raise InvalidInputError(f"quiet_hours: start and end are equal ({value[0]})")
-    return value
+    return check_daily_range(value, "quiet_hours", "the contact's own time zone")
 
 
 def check_cap(value: object, field: str = "max_per_period") -> tuple[int, timedelta] | None:
@@ -126,16 +124,7 @@ def check_cap(value: object, field: str = "max_per_period") -> tuple[int, timede
 
 
 def _check_timezone(value: object) -> str | None:
-    if value is None:
-        return None
-    name = check_text(value, "timezone")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInputError(
-            f"timezone: expected an IANA zone name such as 'Europe/Paris', got {name!r}"
-        ) from None
-    return name
+    return None if value is None else check_zone_name(value, "timezone")
 
 
 @attrs.frozen
@@ -145,7 +134,8 @@ class Preferences:
     Parameters
     ----------
     timezone : str or None
-        IANA zone of the contact, for quiet hours; UTC when None.
+        IANA zone of the contact, for quiet hours and the registry's send window; the
+        registry's ``default_timezone`` (UTC unless told) when None.
     quiet_hours : (datetime.time, datetime.time) or None
         Local start and end of the quiet period; may wrap midnight (22:00 to 08:00).
     max_per_period : (int, timedelta) or None
@@ -182,14 +172,13 @@ class Preferences:
         >>> prefs.in_quiet_hours(datetime(2026, 1, 1, 14, 0, tzinfo=UTC))  # 23:00 in Tokyo
         True
         """
+        return self.quiet_at(at, "UTC")
+
+    def quiet_at(self, at: datetime, default_timezone: str) -> bool:
+        """``in_quiet_hours``, with ``default_timezone`` for a contact who set no zone."""
         if self.quiet_hours is None:
             return False
-        zone = ZoneInfo(self.timezone) if self.timezone else None
-        local = (at.astimezone(zone) if zone else at).time().replace(tzinfo=None)
-        start, end = self.quiet_hours
-        if start < end:
-            return start <= local < end
-        return local >= start or local < end
+        return in_daily_range(local_time(at, self.timezone or default_timezone), self.quiet_hours)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form."""
@@ -329,6 +318,8 @@ class ConsentChecks:
         The contacts, as given.
     codes : numpy.ndarray of int8
         ``Reason`` values, vectorized.
+    NEVER : int
+        The sentinel of ``next_allowed_at()`` for a refusal that time alone does not lift.
 
     Examples
     --------
@@ -345,8 +336,12 @@ class ConsentChecks:
     (['ann'], 1)
     """
 
+    NEVER: ClassVar[int] = NEVER
+
     contacts: list[Hashable]
     codes: Int8Array
+    _at: Int64Array | None = attrs.field(default=None, kw_only=True)
+    _waits: tuple[Int64Array, Int64Array] | None = attrs.field(default=None, kw_only=True)
 
     def __len__(self) -> int:
         return len(self.contacts)
@@ -374,6 +369,37 @@ class ConsentChecks:
         """How many contacts got each reason."""
         tally = np.bincount(self.codes, minlength=len(_REASONS))
         return {reason: int(tally[reason]) for reason in _REASONS}
+
+    def next_allowed_at(self) -> Int64Array:
+        """When each contact may be contacted, as UTC microseconds since the epoch (int64).
+
+        The moment asked for an allowed contact; for a refusal on time grounds
+        (``PAUSED``, ``QUIET_HOURS``, ``OUTSIDE_SEND_WINDOW``, ``FREQUENCY_CAP``) the
+        first later moment at which every one of them lifts, as
+        ``OptInRegistry.next_allowed_at`` tells; ``ConsentChecks.NEVER`` (the int64
+        maximum) for any other refusal, or when no representable moment frees the contact.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, time
+        >>> from community_marketing import ConsentChecks, OptInRegistry
+        >>> registry = OptInRegistry(send_window=(time(8), time(21)))
+        >>> _ = registry.grant("ann", "news", "sms", source="form",
+        ...                    at=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> checks = registry.check_many(["ann", "bob"], "news", "sms",
+        ...                              at=datetime(2026, 1, 2, 22, tzinfo=UTC))
+        >>> moments = checks.next_allowed_at()
+        >>> moments.astype("datetime64[us]")[0], moments[1] == ConsentChecks.NEVER
+        (np.datetime64('2026-01-03T08:00:00.000000'), np.True_)
+        """
+        out = np.full(len(self.codes), NEVER, np.int64)
+        if self._at is not None:
+            allowed = self.allowed
+            out[allowed] = np.broadcast_to(self._at, out.shape)[allowed]
+        if self._waits is not None:
+            positions, until = self._waits
+            out[positions] = until
+        return out
 
 
 @attrs.frozen

@@ -6,9 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from community_marketing import (
-    OptInRegistry,
-)
+from community_marketing import InvalidInputError, OptInRegistry
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -53,3 +51,110 @@ def test_keyword_lists_are_configuration() -> None:
     assert registry.apply_keyword("+33", "sms", "STOP", at=T0 + HOUR).kind == "none"
     assert registry.apply_keyword("+33", "sms", "arret", at=T0 + HOUR).kind == "stop"
     assert not registry.may_contact("+33", "alerts", "sms", at=T0 + HOUR)
+
+
+# ---------------------------------------------------------------- issue 13, faults 4 and 5
+
+
+@pytest.mark.parametrize(
+    "text", ["REVOKE", "opt out", "OPTOUT", "Opt Out!", "  opt   out  ", "revoke please"]
+)
+def test_fcc_revocation_words_withdraw_by_default(registry: OptInRegistry, text: str) -> None:
+    registry.grant("+1555", "alerts", "sms", source="web", at=T0)
+    result = registry.apply_keyword("+1555", "sms", text, at=T0 + HOUR)
+    assert result.kind == "stop"
+    assert len(result.events) == 1
+    assert not registry.may_contact("+1555", "alerts", "sms", at=T0 + HOUR)
+
+
+@pytest.mark.parametrize(
+    "word", ["STOP", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE", "STOPALL"]
+)
+def test_default_stop_words_include_47_cfr_64_1200_a_10(word: str) -> None:
+    assert OptInRegistry().apply_keyword("+1", "sms", word.lower()).kind == "stop"
+
+
+@pytest.mark.parametrize(
+    "text", ["ＳＴＯＰ", "stop.", "«Stop»", "*STOP*", "Stop, please", "sToP\n"]
+)
+def test_message_is_normalized_like_the_keywords(text: str) -> None:
+    result = OptInRegistry().apply_keyword("+1", "sms", text)
+    assert (result.kind, result.keyword) == ("stop", "STOP")
+
+
+def test_multi_word_keyword_given_to_the_constructor_matches() -> None:
+    registry = OptInRegistry(stop_keywords=["Opt out", "ＡＲＲÊＴ"], start_keywords=["opt in"])
+    registry.grant("+33", "alerts", "sms", source="web", at=T0)
+    stop = registry.apply_keyword("+33", "sms", "OPT OUT now", at=T0 + HOUR)
+    assert (stop.kind, stop.keyword) == ("stop", "OPT OUT")
+    assert registry.apply_keyword("+33", "sms", "opt", at=T0 + HOUR).kind == "none"
+    assert registry.apply_keyword("+33", "sms", "arrêt", at=T0 + HOUR).kind == "stop"
+    assert registry.apply_keyword("+33", "sms", "Opt in", at=T0 + 2 * HOUR).kind == "start"
+    assert registry.may_contact("+33", "alerts", "sms", at=T0 + 2 * HOUR)
+
+
+def test_longest_keyword_wins() -> None:
+    registry = OptInRegistry(stop_keywords=["STOP"], help_keywords=["STOP HELP ME"])
+    assert registry.apply_keyword("+1", "sms", "stop help me please").kind == "help"
+    assert registry.apply_keyword("+1", "sms", "stop help").kind == "stop"
+
+
+@pytest.mark.parametrize("field", ["stop_keywords", "start_keywords", "help_keywords"])
+def test_keyword_list_as_one_str_is_refused(field: str) -> None:
+    with pytest.raises(InvalidInputError, match=field):
+        OptInRegistry(**{field: "STOP"})
+    state = OptInRegistry().to_state()
+    state["config"][field] = "STOP"
+    with pytest.raises(InvalidInputError, match=f"state.config.{field}"):
+        OptInRegistry.from_state(state)
+
+
+def test_keyword_without_letters_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="stop_keywords"):
+        OptInRegistry(stop_keywords=["!!!"])
+
+
+def test_start_does_not_undo_an_unsubscribe_link(registry: OptInRegistry) -> None:
+    registry.grant("+1555", "promos", "sms", source="web", at=T0)
+    registry.withdraw("+1555", "promos", "sms", source="unsubscribe_link", at=T0 + HOUR)
+    for word in ("START", "YES"):
+        assert registry.apply_keyword("+1555", "sms", word, at=T0 + 2 * HOUR).events == ()
+    assert not registry.may_contact("+1555", "promos", "sms", at=T0 + 3 * HOUR)
+
+
+def test_start_undoes_only_what_a_stop_ended(registry: OptInRegistry) -> None:
+    registry.grant("+1555", "alerts", "sms", source="web", at=T0)
+    registry.grant("+1555", "promos", "sms", source="web", at=T0)
+    registry.grant("+1555", "promos", "email", source="web", at=T0)
+    registry.withdraw("+1555", "promos", "sms", source="unsubscribe_link", at=T0 + HOUR)
+    registry.withdraw("+1555", "promos", "email", source="unsubscribe_link", at=T0 + HOUR)
+    registry.apply_keyword("+1555", "sms", "STOP", at=T0 + 2 * HOUR)  # promos again, too
+    start = registry.apply_keyword("+1555", "sms", "yes", at=T0 + 3 * HOUR)
+    assert [(e.purpose, e.channel) for e in start.events] == [("alerts", "sms")]
+    at = T0 + 4 * HOUR
+    assert registry.may_contact("+1555", "alerts", "sms", at=at)
+    assert not registry.may_contact("+1555", "promos", "sms", at=at)
+    assert not registry.may_contact("+1555", "promos", "email", at=at)
+
+
+def test_start_after_a_later_unsubscribe_link_keeps_it_withdrawn(
+    registry: OptInRegistry,
+) -> None:
+    registry.grant("+1555", "alerts", "sms", source="web", at=T0)
+    registry.apply_keyword("+1555", "sms", "STOP", at=T0 + HOUR)
+    registry.withdraw("+1555", "alerts", "sms", source="preference_center", at=T0 + 2 * HOUR)
+    assert registry.apply_keyword("+1555", "sms", "START", at=T0 + 3 * HOUR).events == ()
+
+
+def test_start_does_not_revive_a_lapsed_grant(registry: OptInRegistry) -> None:
+    registry.grant("+1555", "alerts", "sms", source="web", expires_at=T0 + HOUR, at=T0)
+    registry.apply_keyword("+1555", "sms", "STOP", at=T0 + 2 * HOUR)
+    assert registry.apply_keyword("+1555", "sms", "START", at=T0 + 3 * HOUR).events == ()
+
+
+def test_start_undoes_a_stop_from_before_a_round_trip(registry: OptInRegistry) -> None:
+    registry.grant("+1555", "alerts", "sms", source="web", at=T0)
+    registry.apply_keyword("+1555", "sms", "STOP", at=T0 + HOUR)
+    copy = OptInRegistry.from_events(registry.events())
+    start = copy.apply_keyword("+1555", "sms", "START", at=T0 + 2 * HOUR)
+    assert [e.purpose for e in start.events] == ["alerts"]

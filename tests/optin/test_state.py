@@ -150,3 +150,72 @@ def test_repr_counts(registry: OptInRegistry) -> None:
     registry.grant_many(["a", "b"], "news", "email", source="i", at=T0)
     registry.suppress("a", reason="bounce", at=T0)
     assert repr(registry) == "OptInRegistry(contacts=2, events=3, pairs=1, suppressed=1)"
+
+
+# ---------------------------------------------------------------- issue 13: the new settings travel
+
+RULES = {
+    "send_window": (time(8), time(21, 30)),
+    "default_timezone": "America/Chicago",
+    "soft_opt_in_purposes": ["offers", "accessories"],
+    "stop_keywords": ["STOP", "opt out"],
+}
+
+
+def test_new_settings_round_trip_through_state_and_events() -> None:
+    registry = OptInRegistry(**RULES)  # type: ignore[arg-type]
+    registry.grant("ann", "offers", "sms", source="sale:order-7", basis="soft_opt_in", at=T0)
+    state = registry.to_state()
+    assert json.loads(json.dumps(state["config"])) == state["config"]
+    assert state["config"]["send_window"] == ["08:00:00", "21:30:00"]
+    assert state["config"]["default_timezone"] == "America/Chicago"
+    assert state["config"]["soft_opt_in_purposes"] == ["accessories", "offers"]
+    assert state["config"]["stop_keywords"] == ["OPT OUT", "STOP"]
+    copy = OptInRegistry.from_state(state)
+    assert copy.to_state()["config"] == state["config"]
+    rebuilt = OptInRegistry.from_events(registry.events(), **RULES)  # type: ignore[arg-type]
+    assert rebuilt.to_state()["config"] | {"erasure_key": ""} == state["config"] | {
+        "erasure_key": ""
+    }
+    late = datetime(2026, 1, 6, 4, tzinfo=UTC)  # 22:00 in Chicago
+    for other in (copy, rebuilt):
+        assert other.check("ann", "offers", "sms", at=late).name == "OUTSIDE_SEND_WINDOW"
+        assert other.next_allowed_at("ann", "offers", "sms", at=late) == registry.next_allowed_at(
+            "ann", "offers", "sms", at=late
+        )
+        assert other.apply_keyword("ann", "sms", "Opt out", at=late).kind == "stop"
+        other.grant("bob", "offers", "sms", source="negotiation", basis="soft_opt_in", at=late)
+
+
+def test_states_without_the_new_settings_still_load() -> None:
+    state = OptInRegistry().to_state()
+    for name in ("send_window", "default_timezone", "soft_opt_in_purposes"):
+        del state["config"][name]
+    config = OptInRegistry.from_state(state).to_state()["config"]
+    assert (config["send_window"], config["default_timezone"]) == (None, "UTC")
+    assert config["soft_opt_in_purposes"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("send_window", "08:00-21:00"),
+        ("send_window", ["08:00:00"]),
+        ("send_window", ["8 am", "9 pm"]),
+        ("send_window", ["08:00:00", "08:00:00"]),
+        ("send_window", ["08:00:00+01:00", "21:00:00"]),
+        ("default_timezone", "Nowhere/Land"),
+        ("default_timezone", 3),
+        ("soft_opt_in_purposes", "offers"),
+        ("soft_opt_in_purposes", [""]),
+        ("stop_keywords", "STOP"),
+        ("start_keywords", "START"),
+        ("help_keywords", "HELP"),
+        ("exempt_purposes", "receipts"),
+    ],
+)
+def test_from_state_checks_the_new_settings(name: str, value: object) -> None:
+    state = OptInRegistry().to_state()
+    state["config"][name] = value
+    with pytest.raises(InvalidInputError, match=f"state.config.*{name}"):
+        OptInRegistry.from_state(state)

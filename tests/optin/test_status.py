@@ -45,7 +45,7 @@ def test_grant_records_every_field(registry: OptInRegistry) -> None:
         "news",
         "email",
         source="signup_form",
-        basis="soft_opt_in",
+        basis="implied_business",
         notice_version="v3",
         proof="sha256:abc",
         expires_at=T0 + 400 * DAY,
@@ -60,7 +60,7 @@ def test_grant_records_every_field(registry: OptInRegistry) -> None:
         action=ConsentAction.GRANT,
         at=T0,
         source="signup_form",
-        basis="soft_opt_in",
+        basis="implied_business",
         notice_version="v3",
         proof="sha256:abc",
         expires_at=T0 + 400 * DAY,
@@ -175,3 +175,64 @@ def test_suppress_needs_a_reason(registry: OptInRegistry) -> None:
     with pytest.raises(InvalidInputError, match="reason"):
         registry.suppress("ann", reason="", at=T0)
     assert registry.events() == []
+
+
+# ---------------------------------------------------------------- soft opt-in (PECR reg 22(3))
+
+
+def soft_registry() -> OptInRegistry:
+    return OptInRegistry(soft_opt_in_purposes=["offers"], clock=lambda: T0)
+
+
+@pytest.mark.parametrize("source", ["sale", "negotiation", "sale:order-7", "negotiation:quote-9"])
+def test_soft_opt_in_from_a_sale_for_a_similar_product(source: str) -> None:
+    registry = soft_registry()
+    event = registry.grant("ann", "offers", "email", source=source, basis="soft_opt_in")
+    assert (event.basis, event.source) == ("soft_opt_in", source)
+    assert registry.grant_many(["bob"], "offers", "email", source=source, basis="soft_opt_in")
+    registry.request("cid", "offers", "email", source=source, basis="soft_opt_in")
+    tokens = registry.request_many(["dan"], "offers", "email", source=source, basis="soft_opt_in")
+    assert len(tokens) == 1
+    assert registry.may_contact("ann", "offers", "email")
+
+
+def _soft_writes(registry: OptInRegistry, purpose: str, source: str) -> list[object]:
+    return [
+        lambda: registry.grant("ann", purpose, "email", source=source, basis="soft_opt_in"),
+        lambda: registry.grant_many(
+            ["ann", "bob"], purpose, ["email", "sms"], source=source, basis="soft_opt_in"
+        ),
+        lambda: registry.request("ann", purpose, "email", source=source, basis="soft_opt_in"),
+        lambda: registry.request_many(
+            ["ann", "bob"], purpose, "email", source=source, basis="soft_opt_in"
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "source"),
+    [
+        ("offers", "signup_form"),
+        ("offers", "import"),
+        ("offers", "sale:"),
+        ("offers", "Sale"),
+        ("offers", "wholesale"),
+        ("newsletter", "sale"),
+        ("newsletter", "negotiation:quote-9"),
+    ],
+)
+def test_soft_opt_in_refused_elsewhere_and_nothing_written(purpose: str, source: str) -> None:
+    registry = soft_registry()
+    registry.grant("eve", "offers", "email", source="form")
+    before = (registry.events(), repr(registry))
+    for write in _soft_writes(registry, purpose, source):
+        with pytest.raises(InvalidInputError, match=r"^basis: "):
+            write()  # type: ignore[operator]
+        assert (registry.events(), repr(registry)) == before
+
+
+def test_soft_opt_in_needs_declared_purposes() -> None:
+    with pytest.raises(InvalidInputError, match="basis"):
+        OptInRegistry().grant("ann", "offers", "email", source="sale", basis="soft_opt_in")
+    with pytest.raises(InvalidInputError, match="soft_opt_in_purposes"):
+        OptInRegistry(soft_opt_in_purposes="offers")  # type: ignore[arg-type]
