@@ -20,7 +20,7 @@ import numpy as np
 from ._checks import check_int, check_probability
 from ._frames import frame, html_table
 from ._progress import Progress, ShowProgress, check_show_progress
-from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros, utc_now
+from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros
 from .errors import InvalidInputError
 from .groups import FanGroup
 from .measurement import (
@@ -283,7 +283,8 @@ def plan_campaign(
     at : datetime, optional
         When the messages would go out; now by default.
     clock : callable, optional
-        Where "now" comes from when ``at`` is None.
+        Where "now" comes from when ``at`` is None; the registry's clock by default,
+        so that a plan and the consent it rests on share one "now".
     random_state : int or numpy.random.Generator, optional
         Seeds the seed selection and the cascades.
     show_progress : bool or callable, default False
@@ -340,7 +341,9 @@ def plan_campaign(
     ('independent_cascade', 2.6)
     """
     moment = (
-        ensure_aware(at, "at") if at is not None else ensure_aware((clock or utc_now)(), "clock()")
+        ensure_aware(at, "at")
+        if at is not None
+        else ensure_aware((clock or registry.clock)(), "clock()")
     )
     budget = check_int(budget, "budget", low=1)
     n_seeds = check_int(seeds, "seeds", low=0)
@@ -652,7 +655,8 @@ def offer_on_presence(
         Weight of "similar to what you bought" against the customer's own
         recommendations (0: recommendations only, 1: similarity only).
     clock : callable, optional
-        Where "now" comes from when ``at`` is None.
+        Where "now" comes from when ``at`` is None; the registry's clock by default,
+        so that a plan and the consent it rests on share one "now".
 
     Examples
     --------
@@ -674,7 +678,9 @@ def offer_on_presence(
     'cooldown'
     """
     moment = (
-        ensure_aware(at, "at") if at is not None else ensure_aware((clock or utc_now)(), "clock()")
+        ensure_aware(at, "at")
+        if at is not None
+        else ensure_aware((clock or registry.clock)(), "clock()")
     )
     return offers_on_presence(
         [(customer, moment)],

@@ -348,3 +348,31 @@ def test_result_values_render_for_notebooks() -> None:
     assert isinstance(frame, pandas.DataFrame)
     assert frame["activation_probability"].tolist() == [1.0, 1.0, 1.0]
     assert report.to_frame().loc[0, "ndcg"] == 0.25
+
+
+def test_compositions_take_now_from_the_registry_clock() -> None:
+    """Without ``at``, a plan and an offer ask the registry's clock, as the registry does."""
+    later = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    registry = OptInRegistry(clock=lambda: later)
+    registry.grant_many(["ann", "bob"], "launches", "email", source="form")
+    registry.grant("ann", "offers", "push", source="app")
+    model = Recommender.from_factors(
+        ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.9, 0.1]], [[1.0, 0.0], [0.5, 0.5]]
+    )
+    assert registry.audience(["ann", "bob"], "launches", "email") == ["ann", "bob"]
+    plan = plan_campaign(
+        "tea", recommender=model, registry=registry, purpose="launches", channel="email"
+    )
+    assert plan.at == later
+    assert sorted(plan.target_ids) == ["ann", "bob"]
+    offer = offer_on_presence(
+        "ann",
+        recommender=model,
+        registry=registry,
+        purpose="offers",
+        channel="push",
+        log=PresenceLog(),
+        last_items=["jam"],
+    )
+    assert isinstance(offer, PresenceOffer)
+    assert offer.at == later

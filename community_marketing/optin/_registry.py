@@ -1114,6 +1114,19 @@ class OptInRegistry:
         return registry
 
     @property
+    def clock(self) -> Clock:
+        """Where the registry's "now" comes from; compositions ask it too.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import OptInRegistry
+        >>> OptInRegistry(clock=lambda: datetime(2030, 1, 1, tzinfo=UTC)).clock().year
+        2030
+        """
+        return self._clock
+
+    @property
     def erasure_key(self) -> bytes:
         """The secret key of erased contacts' fingerprints: keep it with the events.
 
