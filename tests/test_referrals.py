@@ -300,7 +300,7 @@ class TestReferrals:
         graph.record_referral("bob", "cid", at=T0)
         before = snapshot(graph)
         cases = [("ann", "ann", "self_referral"), ("ann", "old", "existing_member")]
-        cases += [("cid", "ann", "cycle"), ("cid", "bob", None)]
+        cases += [("cid", "ann", "ring"), ("cid", "bob", None)]
         for referrer, referee, reason in cases:
             if reason is None:
                 # bob already has a referrer under first touch: not a ring, just no credit.
@@ -318,7 +318,7 @@ class TestReferrals:
         before = snapshot(graph)
         with pytest.raises(ReferralRejectedError) as caught:
             graph.record_referral("c", "a", at=T0)
-        assert caught.value.reason == "cycle"
+        assert caught.value.reason == "ring"
         assert snapshot(graph) == before
 
     def test_member_joining_after_the_referral_is_not_existing(self) -> None:
@@ -344,7 +344,7 @@ class TestReferrals:
             graph.record_referrals(
                 ["x", "b", "b"], ["y", "z", "a"], at=[T0, T0, T0], codes=["X", None, None]
             )
-        assert caught.value.reason == "cycle"
+        assert caught.value.reason == "ring"
         assert snapshot(graph) == before
         assert "x" not in graph
         done = graph.record_referrals(
