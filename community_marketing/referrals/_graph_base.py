@@ -19,9 +19,7 @@ from ._edges import Friendships, compile_csr
 from ._influence import reverse_positions
 from ._referral_log import ReferralLog
 from ._sparse import distinct
-from ._values import (
-    Attribution,
-)
+from ._values import Attribution
 
 __all__ = ["GraphBase"]
 

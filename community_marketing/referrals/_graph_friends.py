@@ -17,9 +17,7 @@ from ..errors import InvalidInputError
 from . import _centrality
 from ._edges import check_right, map_pairs, split_pairs
 from ._graph_base import GraphBase
-from ._values import (
-    FriendRight,
-)
+from ._values import FriendRight
 
 __all__ = ["FriendMethods"]
 

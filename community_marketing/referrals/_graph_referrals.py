@@ -14,12 +14,7 @@ from .._time import ensure_aware, ensure_timedelta, resolve_at, to_micros
 from ..errors import InvalidInputError, ReferralRejectedError
 from . import _fraud, _growth
 from ._graph_base import GraphBase
-from ._values import (
-    Referral,
-    ReferralFlag,
-    ReferralTree,
-    ViralCoefficient,
-)
+from ._values import Referral, ReferralFlag, ReferralTree, ViralCoefficient
 
 __all__ = ["ReferralMethods"]
 

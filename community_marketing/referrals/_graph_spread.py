@@ -23,12 +23,7 @@ from ._cascades import (
 )
 from ._graph_base import GraphBase
 from ._influence import imm_seeds, top_ranked
-from ._values import (
-    CascadeModel,
-    CascadeResult,
-    InfluenceMethod,
-    Influencers,
-)
+from ._values import CascadeModel, CascadeResult, InfluenceMethod, Influencers
 
 __all__ = ["SpreadMethods"]
 
