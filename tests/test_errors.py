@@ -39,6 +39,6 @@ def test_unknown_id_error_message_is_readable() -> None:
 
 
 def test_referral_rejected_error_carries_the_reason() -> None:
-    error = cm.ReferralRejectedError("cycle", "bob already referred ann")
-    assert error.reason == "cycle"
+    error = cm.ReferralRejectedError("ring", "bob already referred ann")
+    assert error.reason == "ring"
     assert str(error) == "bob already referred ann"

@@ -15,8 +15,8 @@ from community_marketing import (
     ReferralGraph,
     plan_campaign,
 )
-from community_marketing import referrals as referrals_module
 from community_marketing.datasets import synthetic_community
+from community_marketing.referrals import _sparse
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def test_reach_all_reports_every_member_in_blocks(
     ring: ReferralGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = ring.reach_all(hops=2)
-    monkeypatch.setattr(referrals_module, "_VISITED_BUDGET", 300)
+    monkeypatch.setattr(_sparse, "VISITED_BUDGET", 300)
     recorder = Recorder()
     np.testing.assert_array_equal(ring.reach_all(hops=2, show_progress=recorder), expected)
     recorder.assert_complete(200)
@@ -71,7 +71,7 @@ def test_reach_all_reports_every_member_in_blocks(
 def test_simulate_cascade_reports_runs_and_keeps_the_result(
     ring: ReferralGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(referrals_module, "_VISITED_BUDGET", 200 * 10)
+    monkeypatch.setattr(_sparse, "VISITED_BUDGET", 200 * 10)
     plain = ring.simulate_cascade([0, 50], probability=0.3, runs=40, random_state=3)
     recorder = Recorder()
     chunked = ring.simulate_cascade(

@@ -1,0 +1,197 @@
+"""Word-of-mouth cascades: the independent cascade and linear threshold models, many runs at once.
+
+All runs of a block advance together, one step at a time: run ``r``'s member ``v`` is entry
+``r * n + v`` of one flat boolean array, so a step is a few vectorized numpy calls whatever the
+number of runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._checks import check_probability
+from .._ids import IdIndex
+from .._progress import Progress
+from .._types import BoolArray, Float64Array, Int64Array
+from ..errors import InvalidInputError
+from . import _sparse
+from ._sparse import distinct, gather, live_edges
+from ._values import CascadeModel
+
+__all__ = [
+    "cascade_weights",
+    "check_model",
+    "edge_probability",
+    "run_cascades",
+    "threshold_weights",
+]
+
+
+def check_model(model: object) -> None:
+    if model not in ("independent_cascade", "linear_threshold"):
+        raise InvalidInputError(
+            f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
+        )
+
+
+def edge_probability(
+    csr: sp.csr_matrix, probability: object, field: str = "probability"
+) -> float | Float64Array:
+    """A probability in ``[0, 1]``, or one per adjacency entry (checked, as float64)."""
+    if isinstance(probability, np.ndarray):
+        values = probability
+        if values.ndim != 1 or len(values) != csr.nnz:
+            raise InvalidInputError(
+                f"{field}: expected a scalar or {csr.nnz} per-edge values "
+                f"(adjacency entries), got shape {values.shape}"
+            )
+        if values.dtype.kind not in "fiu":
+            raise InvalidInputError(f"{field}: expected numbers, got dtype {values.dtype}")
+        values = values.astype(np.float64)
+        bad = np.flatnonzero(~((values >= 0.0) & (values <= 1.0)))
+        if bad.size:
+            raise InvalidInputError(
+                f"{field}[{int(bad[0])}]: expected a probability in [0, 1], got {values[bad[0]]!r}"
+            )
+        return values
+    return check_probability(probability, field, zero=True)
+
+
+def threshold_weights(csr: sp.csr_matrix, probability: object, ids: IdIndex) -> Float64Array:
+    """Linear-threshold weights per adjacency entry; each member's incoming sum at most 1."""
+    n = csr.shape[0]
+    if probability is None:
+        degree = np.diff(csr.indptr).astype(np.float64)
+        # Edge (row u, column v) carries 1 / degree(v): v's friends share its threshold.
+        uniform: Float64Array = 1.0 / degree[csr.indices]
+        return uniform
+    weights = edge_probability(csr, probability)
+    if not isinstance(weights, np.ndarray):
+        weights = np.full(csr.nnz, weights)
+    incoming = np.bincount(csr.indices, weights=weights, minlength=n)
+    over = np.flatnonzero(incoming > 1.0 + 1e-9)
+    if over.size:
+        raise InvalidInputError(
+            f"probability: linear-threshold weights into {ids.id_at(int(over[0]))!r} "
+            f"sum to {incoming[over[0]]:.3f}, expected at most 1"
+        )
+    return weights
+
+
+def cascade_weights(
+    csr: sp.csr_matrix, model: CascadeModel, probability: object, ids: IdIndex
+) -> float | Float64Array:
+    """What ``simulate_cascade``'s ``probability`` means under ``model``, checked."""
+    if model == "independent_cascade":
+        if probability is None:
+            raise InvalidInputError("probability: required by the independent cascade model")
+        return edge_probability(csr, probability)
+    return threshold_weights(csr, probability, ids)
+
+
+def run_cascades(
+    csr: sp.csr_matrix,
+    seeds: Int64Array,
+    weights: float | Float64Array,
+    model: CascadeModel,
+    runs: int,
+    limit: int,
+    rng: np.random.Generator,
+    progress: Progress,
+) -> tuple[Int64Array, Int64Array, Float64Array]:
+    """Final reach of each run, runs reaching each member, and the mean reach after each step.
+
+    Runs go by blocks small enough that one block's flat arrays stay within the budget.
+    """
+    n = csr.shape[0]
+    chunk = max(1, min(runs, _sparse.VISITED_BUDGET // max(n, 1)))
+    spread = _independent_cascade if model == "independent_cascade" else _linear_threshold
+    reach = np.empty(runs, np.int64)
+    hits = np.zeros(n, np.int64)
+    curves: list[Int64Array] = []
+    for first in range(0, runs, chunk):
+        count = min(chunk, runs - first)
+        active, curve = spread(csr, seeds, weights, count, limit, rng)
+        grid = active.reshape(count, n)
+        reach[first : first + count] = grid.sum(axis=1)
+        hits += grid.sum(axis=0)
+        curves.append(curve)
+        progress.advance(count)
+    return reach, hits, _mean_curve(curves)
+
+
+def _mean_curve(curves: list[Int64Array]) -> Float64Array:
+    """Mean reach by step over all runs; a run that stopped early keeps its final reach."""
+    width = max(curve.shape[1] for curve in curves)
+    padded = [
+        np.concatenate([c, np.repeat(c[:, -1:], width - c.shape[1], axis=1)], axis=1)
+        for c in curves
+    ]
+    steps: Float64Array = np.concatenate(padded, axis=0).mean(axis=0)
+    return steps
+
+
+def _independent_cascade(
+    csr: sp.csr_matrix,
+    seeds: Int64Array,
+    probability: float | Float64Array,
+    runs: int,
+    limit: int,
+    rng: np.random.Generator,
+) -> tuple[BoolArray, Int64Array]:
+    n = csr.shape[0]
+    indptr, indices = csr.indptr, csr.indices
+    active = np.zeros(runs * n, np.bool_)
+    frontier = (np.arange(runs, dtype=np.int64)[:, None] * n + seeds[None, :]).reshape(-1)
+    active[frontier] = True
+    curve = [np.full(runs, len(seeds), np.int64)]
+    step = 0
+    while frontier.size and step < limit:
+        run, node = np.divmod(frontier, n)
+        positions, owner = live_edges(indptr, node, probability, rng)
+        keys = run[owner] * n + indices[positions]
+        keys = keys[~active[keys]]
+        frontier = distinct(keys)
+        if not frontier.size:
+            break
+        active[frontier] = True
+        curve.append(curve[-1] + np.bincount(frontier // n, minlength=runs))
+        step += 1
+    return active, np.stack(curve, axis=1)
+
+
+def _linear_threshold(
+    csr: sp.csr_matrix,
+    seeds: Int64Array,
+    weights: float | Float64Array,
+    runs: int,
+    limit: int,
+    rng: np.random.Generator,
+) -> tuple[BoolArray, Int64Array]:
+    n = csr.shape[0]
+    indptr, indices = csr.indptr, csr.indices
+    thresholds = rng.random(runs * n)
+    pressure = np.zeros(runs * n)
+    active = np.zeros(runs * n, np.bool_)
+    frontier = (np.arange(runs, dtype=np.int64)[:, None] * n + seeds[None, :]).reshape(-1)
+    active[frontier] = True
+    curve = [np.full(runs, len(seeds), np.int64)]
+    step = 0
+    while frontier.size and step < limit:
+        run, node = np.divmod(frontier, n)
+        positions, owner = gather(indptr, node)
+        keys = run[owner] * n + indices[positions]
+        weight = weights[positions] if isinstance(weights, np.ndarray) else weights
+        pressure += np.bincount(
+            keys, weights=np.broadcast_to(weight, keys.shape), minlength=runs * n
+        )
+        touched = distinct(keys)
+        touched = touched[~active[touched]]
+        frontier = touched[pressure[touched] >= thresholds[touched]]
+        if not frontier.size:
+            break
+        active[frontier] = True
+        curve.append(curve[-1] + np.bincount(frontier // n, minlength=runs))
+        step += 1
+    return active, np.stack(curve, axis=1)

@@ -1,0 +1,109 @@
+"""Walking the friend CSR: packed edge keys, distinct sorts, edge gathering, live edges.
+
+The small array kernels that reach, cascades and influence selection share.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from .._types import Float64Array, Int64Array
+
+__all__ = [
+    "LOW_BITS",
+    "LOW_MASK",
+    "MAX_MEMBERS",
+    "VISITED_BUDGET",
+    "blocks",
+    "distinct",
+    "gather",
+    "live_edges",
+    "pack",
+]
+
+LOW_BITS: Final = 32
+LOW_MASK: Final = (1 << 32) - 1
+MAX_MEMBERS: Final = (1 << 31) - 1
+VISITED_BUDGET = 1 << 25
+"""Booleans one block of runs, rows or sets may mark at once (read at call time, so a test
+can lower it to force several blocks)."""
+
+
+def pack(low: Int64Array, high: Int64Array) -> Int64Array:
+    """Friendship keys: the lower index in the high bits, so sorted keys group by row."""
+    return (low << LOW_BITS) | high
+
+
+def distinct(values: npt.NDArray[Any]) -> Int64Array:
+    """Sorted distinct int64 values (a plain sort: faster here than numpy's hashing unique)."""
+    out = np.sort(values.astype(np.int64, copy=False))
+    if len(out) > 1:
+        keep = np.empty(len(out), np.bool_)
+        keep[0] = True
+        np.not_equal(out[1:], out[:-1], out=keep[1:])
+        out = out[keep]
+    return out
+
+
+def gather(indptr: npt.NDArray[Any], nodes: Int64Array) -> tuple[Int64Array, Int64Array]:
+    """Positions in ``indices`` of all edges leaving ``nodes``, and which node each came from."""
+    starts = indptr[nodes].astype(np.int64)
+    counts = indptr[nodes + 1].astype(np.int64) - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(nodes), dtype=np.int64), counts)
+    offsets = np.cumsum(counts) - counts
+    positions = np.arange(total, dtype=np.int64) - np.repeat(offsets - starts, counts)
+    return positions, owner
+
+
+def live_edges(
+    indptr: npt.NDArray[Any],
+    nodes: Int64Array,
+    probability: float | Float64Array,
+    rng: np.random.Generator,
+) -> tuple[Int64Array, Int64Array]:
+    """The edges leaving ``nodes`` that fire, each with its probability, and their source.
+
+    With one small probability the successes are placed by geometric gaps, so only about
+    ``p * edges`` random numbers are drawn and no untried edge is ever gathered.
+    """
+    if isinstance(probability, np.ndarray) or probability > 0.25:
+        positions, owner = gather(indptr, nodes)
+        draw = rng.random(len(positions))
+        threshold = probability[positions] if isinstance(probability, np.ndarray) else probability
+        live = draw < threshold
+        return positions[live], owner[live]
+    starts = indptr[nodes].astype(np.int64)
+    counts = indptr[nodes + 1].astype(np.int64) - starts
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    if total == 0 or probability <= 0.0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    expected = total * probability
+    gaps = rng.geometric(probability, int(expected + 6 * math.sqrt(expected) + 16))
+    hits = np.cumsum(gaps) - 1
+    while hits[-1] < total:
+        more = rng.geometric(probability, int(expected) + 16)
+        hits = np.concatenate([hits, hits[-1] + np.cumsum(more)])
+    hits = hits[: int(np.searchsorted(hits, total))]
+    owner = np.searchsorted(ends, hits, side="right")
+    positions = starts[owner] + hits - (ends[owner] - counts[owner])
+    return positions, owner
+
+
+def blocks(cumulative: Int64Array, budget: int) -> list[tuple[int, int]]:
+    """Split rows into consecutive blocks whose cumulative work stays near ``budget``."""
+    n = len(cumulative)
+    bounds = []
+    lo = 0
+    while lo < n:
+        base = int(cumulative[lo - 1]) if lo else 0
+        hi = int(np.searchsorted(cumulative, base + budget, side="right"))
+        hi = min(max(hi, lo + 1), n)
+        bounds.append((lo, hi))
+        lo = hi
+    return bounds

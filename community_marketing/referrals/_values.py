@@ -1,0 +1,332 @@
+"""The value types of referrals: rights, referrals, flags, growth and cascade results."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from .._frames import frame, html_table
+from .._types import Float64Array, Int64Array
+from ..errors import UnknownIdError
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "Attribution",
+    "CascadeModel",
+    "CascadeResult",
+    "FriendRight",
+    "GrowthProjection",
+    "InfluenceMethod",
+    "Influencers",
+    "Referral",
+    "ReferralFlag",
+    "ReferralTree",
+    "ViralCoefficient",
+]
+
+Attribution = Literal["first_touch", "last_touch", "window"]
+"""How a referee's single referrer is chosen when several people referred them."""
+
+CascadeModel = Literal["independent_cascade", "linear_threshold"]
+"""The word-of-mouth model of :meth:`ReferralGraph.simulate_cascade`."""
+
+InfluenceMethod = Literal["degree", "pagerank", "cascade"]
+
+
+class FriendRight(enum.Flag):
+    """What one friend lets the other do, granted one friend at a time (as Second Life does).
+
+    Rights are directed: ``grant_right(owner, friend, MODIFY_OBJECTS)`` lets ``friend`` edit
+    ``owner``'s objects, not the other way round.
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import FriendRight
+    >>> rights = FriendRight.SEE_ONLINE | FriendRight.SEE_ON_MAP
+    >>> FriendRight.SEE_ON_MAP in rights, FriendRight.MODIFY_OBJECTS in rights
+    (True, False)
+    """
+
+    NONE = 0
+    SEE_ONLINE = 1 << 0
+    SEE_ON_MAP = 1 << 1
+    MODIFY_OBJECTS = 1 << 2
+    ALL = (1 << 3) - 1
+
+
+@attrs.frozen(slots=True)
+class Referral:
+    """One recorded referral: ``referrer`` brought ``referee`` at ``at``.
+
+    Attributes
+    ----------
+    referrer, referee : hashable
+        Who referred whom.
+    at : datetime
+        When (aware).
+    code, channel : str or None
+        The referral code used and the channel it travelled through, if known.
+    attributed : bool
+        Whether this referral holds the credit for ``referee`` (when it was recorded).
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.referrals import Referral
+    >>> r = Referral("ann", "bob", datetime(2026, 1, 1, tzinfo=UTC), "ANN10", "email", True)
+    >>> r.referrer, r.code
+    ('ann', 'ANN10')
+    """
+
+    referrer: Hashable
+    referee: Hashable
+    at: datetime
+    code: str | None = None
+    channel: str | None = None
+    attributed: bool = True
+
+
+@attrs.frozen(slots=True)
+class ReferralTree:
+    """Everyone brought in, directly or not, by ``root``, in breadth-first order.
+
+    Attributes
+    ----------
+    root : hashable
+        The person at the top.
+    members : tuple
+        Ids in breadth-first order, ``root`` first.
+    referrers : tuple
+        The referrer of each member (``None`` for the root).
+    depths : tuple of int
+        Distance from the root.
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import ReferralTree
+    >>> tree = ReferralTree("ann", ("ann", "bob"), (None, "ann"), (0, 1))
+    >>> tree.size, tree.children("ann")
+    (2, ['bob'])
+    """
+
+    root: Hashable
+    members: tuple[Hashable, ...]
+    referrers: tuple[Hashable, ...]
+    depths: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of people in the tree, root included."""
+        return len(self.members)
+
+    def children(self, id: Hashable) -> list[Hashable]:
+        """The people ``id`` referred directly, in breadth-first order."""
+        return [m for m, r in zip(self.members, self.referrers, strict=True) if r == id]
+
+
+@attrs.frozen(slots=True)
+class ReferralFlag:
+    """A pattern worth a human look (a flag, not a verdict).
+
+    Attributes
+    ----------
+    referrer : hashable
+        Whose referrals raised the flag.
+    pattern : str
+        ``"burst"`` (many referrals in a short window), ``"fast_chain"`` (referees who refer
+        again within the window, three hops or more: a farm of fresh accounts) or
+        ``"shared_code"`` (a code used by several referrers).
+    count : int
+        Referrals involved.
+    start, end : datetime
+        The span of those referrals.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.referrals import ReferralFlag
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> ReferralFlag("ann", "burst", 12, t, t).pattern
+    'burst'
+    """
+
+    referrer: Hashable
+    pattern: str
+    count: int
+    start: datetime
+    end: datetime
+
+
+@attrs.frozen(slots=True)
+class ViralCoefficient:
+    """K-factor of a period: invitations per member times conversion.
+
+    Attributes
+    ----------
+    k : float
+        Attributed referrals in the period per member at its start (equal to
+        ``invitations_per_member * conversion`` when invitations are known).
+    members : int
+        Members before the period began.
+    referrals : int
+        Attributed referrals recorded in the period.
+    invitations : int or None
+        Invitations sent in the period, when the caller knows them.
+    invitations_per_member, conversion : float or None
+        The two factors of K, when invitations are known.
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import ViralCoefficient
+    >>> ViralCoefficient(0.5, 10, 5, 20, 2.0, 0.25).k
+    0.5
+    """
+
+    k: float
+    members: int
+    referrals: int
+    invitations: int | None = None
+    invitations_per_member: float | None = None
+    conversion: float | None = None
+
+
+@attrs.frozen(slots=True, eq=False)
+class GrowthProjection:
+    """Members after each referral cycle for a viral coefficient ``k``.
+
+    Attributes
+    ----------
+    k : float
+        The viral coefficient.
+    initial : float
+        Members at cycle 0 (U0).
+    users : numpy.ndarray
+        ``users[t] = U0 (K^(t+1) - 1) / (K - 1)`` for ``t = 0..cycles``.
+    limit : float
+        ``U0 / (1 - K)`` when ``K < 1``, otherwise ``inf``.
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import project_growth
+    >>> project_growth(0.5, 3, 100).users.tolist()
+    [100.0, 150.0, 175.0, 187.5]
+    """
+
+    k: float
+    initial: float
+    users: Float64Array
+    limit: float
+
+
+@attrs.frozen(slots=True, eq=False)
+class CascadeResult:
+    """What many simulated word-of-mouth cascades reached.
+
+    Attributes
+    ----------
+    seeds : tuple
+        The seed ids.
+    model : str
+        ``"independent_cascade"`` or ``"linear_threshold"``.
+    runs : int
+        Number of simulated runs.
+    mean, std : float
+        Mean and standard deviation of the final reach (seeds included).
+    reach : numpy.ndarray
+        Final reach of each run (int64, length ``runs``).
+    activation_probability : numpy.ndarray
+        Fraction of runs in which each member was reached, in the order of ``ids``.
+    steps : numpy.ndarray
+        Mean reach after each step; ``steps[0]`` is the number of seeds.
+    ids : tuple
+        Member ids in row order (the order of ``activation_probability``).
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import ReferralGraph
+    >>> graph = ReferralGraph()
+    >>> _ = graph.add_friendships([("a", "b"), ("b", "c")])
+    >>> result = graph.simulate_cascade(["a"], probability=1.0, runs=4, random_state=0)
+    >>> result.mean, result.steps.tolist()
+    (3.0, [1.0, 2.0, 3.0])
+    >>> result.probability_of("c")
+    1.0
+    """
+
+    seeds: tuple[Hashable, ...]
+    model: str
+    runs: int
+    mean: float
+    std: float
+    reach: Int64Array
+    activation_probability: Float64Array
+    steps: Float64Array
+    ids: tuple[Hashable, ...]
+
+    def to_frame(self) -> pandas.DataFrame:
+        """Each member's activation probability as a pandas DataFrame (needs pandas)."""
+        return frame(
+            {"member": list(self.ids), "activation_probability": self.activation_probability}
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(
+            f"{self.model} cascade from {len(self.seeds)} seeds, {self.runs} runs",
+            ["mean reach", "std", "min", "max", "reach by step"],
+            [
+                [
+                    f"{self.mean:.1f}",
+                    f"{self.std:.1f}",
+                    int(self.reach.min()) if self.reach.size else 0,
+                    int(self.reach.max()) if self.reach.size else 0,
+                    ", ".join(f"{x:.0f}" for x in self.steps[:8]),
+                ]
+            ],
+        )
+
+    def probability_of(self, id: Hashable) -> float:
+        """The fraction of runs that reached ``id``; ``UnknownIdError`` if not a member."""
+        try:
+            position = self.ids.index(id)
+        except ValueError:
+            raise UnknownIdError("member", id) from None
+        return float(self.activation_probability[position])
+
+
+@attrs.frozen(slots=True, eq=False)
+class Influencers:
+    """The seeds chosen by :meth:`ReferralGraph.influencers`.
+
+    Attributes
+    ----------
+    ids : tuple
+        The chosen members, best first.
+    scores : numpy.ndarray
+        Their degree, PageRank, or marginal coverage (reverse-reachable sets newly covered).
+    method : str
+        ``"degree"``, ``"pagerank"`` or ``"cascade"``.
+    expected_spread : float or None
+        For ``"cascade"``: the estimated expected reach of the seed set (seeds included).
+    samples : int
+        Reverse-reachable sets drawn (0 unless ``"cascade"``).
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import ReferralGraph
+    >>> graph = ReferralGraph()
+    >>> _ = graph.add_friendships([("hub", x) for x in "abcd"])
+    >>> graph.influencers(1).ids
+    ('hub',)
+    """
+
+    ids: tuple[Hashable, ...]
+    scores: Float64Array
+    method: str
+    expected_spread: float | None = None
+    samples: int = 0
