@@ -60,15 +60,27 @@ Moments = int | Int64Array
 class Log:
     """Growable numpy columns, one row per event.
 
-    ``seq`` and ``expires`` are materialized only once a row needs them: a live
-    registry numbers rows in order (seq == row) and most grants never lapse, and
-    at millions of events those two columns would be a third of the memory. The
+    ``seq``, ``expires`` and ``recorded`` are materialized only once a row needs
+    them: a live registry numbers rows in order (seq == row), most grants never
+    lapse, and an event written as it happens is recorded at its own moment; at
+    millions of events those columns would be almost half of the memory. The
     columns grow by an eighth rather than through ``_columns.grown`` (which
     doubles): a bulk load lands at its exact size, and the log is the registry's
     memory.
     """
 
-    __slots__ = ("_expires", "_seq", "action", "contact", "meta", "n", "pair", "prev", "ts")
+    __slots__ = (
+        "_expires",
+        "_recorded",
+        "_seq",
+        "action",
+        "contact",
+        "meta",
+        "n",
+        "pair",
+        "prev",
+        "ts",
+    )
 
     _EAGER = ("contact", "pair", "action", "ts", "prev", "meta")
 
@@ -82,9 +94,12 @@ class Log:
         self.meta: Int32Array = np.empty(0, np.int32)
         self._seq: Int64Array | None = None
         self._expires: Int64Array | None = None
+        self._recorded: Int64Array | None = None
 
     def _names(self) -> list[str]:
-        lazy = [name for name in ("_seq", "_expires") if getattr(self, name) is not None]
+        lazy = [
+            name for name in ("_seq", "_expires", "_recorded") if getattr(self, name) is not None
+        ]
         return [*self._EAGER, *lazy]
 
     def reserve(self, extra: int) -> None:
@@ -134,6 +149,30 @@ class Log:
                 return
             column = self._materialize("_expires", np.full(start, NEVER, np.int64))
         column[start:end] = values
+
+    def write_recorded(self, start: int, end: int, values: int | Int64Array) -> None:
+        """When rows ``start:end`` were recorded (UTC microseconds), beside their ``ts``."""
+        column = self._recorded
+        if column is None:
+            if np.array_equal(np.broadcast_to(values, (end - start,)), self.ts[start:end]):
+                return
+            column = self._materialize("_recorded", self.ts[:start])
+        column[start:end] = values
+
+    def recorded(self, rows: Int64Array | Int32Array | slice) -> Int64Array:
+        """When ``rows`` were recorded (their own moment, unless written later or earlier)."""
+        column = self.ts if self._recorded is None else self._recorded
+        return column[rows]
+
+    @property
+    def has_recorded(self) -> bool:
+        """Whether some row was recorded at another moment than its own."""
+        return self._recorded is not None
+
+    def recorded_one(self, row: int) -> int:
+        """``recorded`` of one row."""
+        column = self.ts if self._recorded is None else self._recorded
+        return int(column.item(row))
 
     def seq(self, rows: Int64Array | Int32Array | slice) -> Int64Array:
         """The seqs of ``rows``."""

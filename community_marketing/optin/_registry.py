@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -13,10 +12,11 @@ import numpy as np
 import numpy.typing as npt
 
 from .._checks import check_int, check_text
-from .._ids import as_id_list, check_id
+from .._ids import check_id
 from .._time import (
     NEVER,
     Clock,
+    ensure_aware,
     ensure_timedelta,
     from_micros,
     later_micros,
@@ -44,14 +44,14 @@ from ._log import (
 from ._next_allowed import next_allowed_many
 from ._preferences import preferences_at
 from ._record import Provenance
+from ._session import Session
 from ._state import SCHEMA
 from ._status import (
     REASONS,
-    S_GRANTED,
     STATUSES,
     Policy,
+    expiring,
     reason_one,
-    status_many,
     status_one,
     suppressed_many,
 )
@@ -171,17 +171,16 @@ class OptInRegistry:
         ):
             raise InvalidInputError("erasure_key: expected at least 16 bytes")
         self._erasure_key = erasure_key if erasure_key is not None else secrets.token_bytes(32)
-        self._lock = threading.RLock()
         self._store = Store(Erasures(self._erasure_key), self._policy.exempt)
+        self._session = Session(self._clock, self._store)
+        self._lock = self._session.lock
         self._tokens = Tokens()
 
     def __repr__(self) -> str:
         store = self._store
-        heads = store.supp_heads
-        suppressed = np.count_nonzero(store.log.action[heads[heads >= 0]] == SUPPRESS)
         return (
             f"OptInRegistry(contacts={store.contacts.count}, events={store.event_count()}, "
-            f"pairs={len(store.key_heads)}, suppressed={suppressed})"
+            f"pairs={len(store.key_heads)}, suppressed={store.suppressed_count()})"
         )
 
     def grant(
@@ -439,7 +438,7 @@ class OptInRegistry:
             return 0
         with self._write():
             now = micros_array(
-                resolve_at(None, self._clock) if at is None else at, len(items), "at"
+                resolve_at(None, self._session.now) if at is None else at, len(items), "at"
             )
             store, policy = self._store, self._policy
             return len(_tokens.confirm(store, self._tokens, policy, items, now, _tokens_field))
@@ -522,7 +521,9 @@ class OptInRegistry:
         True
         """
         with self._write():
-            return _record.suppress_many(self._store, self._clock, contacts, reason, source, at)
+            return _record.suppress_many(
+                self._store, self._session.now, contacts, reason, source, at
+            )
 
     def suppress(
         self, contact: Hashable, *, reason: str, source: str = "api", at: datetime | None = None
@@ -794,25 +795,57 @@ class OptInRegistry:
             return KeywordResult(kind, keyword, tuple(events))
 
     def status(
-        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+        self,
+        contact: Hashable,
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> ConsentStatus:
         """The consent status of one key, now or as of ``at`` (audits).
 
+        ``known_at`` answers as the registry knew then: only events recorded by
+        that moment count, so a withdrawal recorded today but dated last month
+        does not rewrite "was this send allowed when we sent it?". Erased events
+        stay erased even then.
+
         Examples
         --------
+        >>> from datetime import UTC, datetime
         >>> from community_marketing import OptInRegistry
+        >>> now = {"t": datetime(2026, 5, 1, tzinfo=UTC)}
+        >>> registry = OptInRegistry(clock=lambda: now["t"])
         >>> OptInRegistry().status("stranger", "news", "email").value
         'none'
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> now["t"] = datetime(2026, 6, 1, tzinfo=UTC)
+        >>> _ = registry.withdraw("ann", source="letter", at=datetime(2026, 5, 10, tzinfo=UTC))
+        >>> sent = datetime(2026, 5, 20, tzinfo=UTC)
+        >>> registry.status("ann", "news", "email", at=sent).value
+        'withdrawn'
+        >>> registry.status("ann", "news", "email", at=sent, known_at=sent).value
+        'granted'
         """
+        if known_at is not None:
+            return self._known(known_at).status(contact, purpose, channel, at=at)
         index, now = self._one(contact, purpose, channel, at)
         if index is None:
             return ConsentStatus.SUPPRESSED
         return STATUSES[status_one(self._store, self._policy, index, purpose, channel, now)]
 
     def check(
-        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+        self,
+        contact: Hashable,
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> Reason:
         """Why ``contact`` may (``Reason.ALLOWED``) or may not be contacted now.
+
+        ``known_at``: as the registry knew then (see :meth:`status`).
 
         Examples
         --------
@@ -820,15 +853,25 @@ class OptInRegistry:
         >>> OptInRegistry().check("stranger", "news", "email")
         <Reason.NO_CONSENT: 1>
         """
+        if known_at is not None:
+            return self._known(known_at).check(contact, purpose, channel, at=at)
         index, now = self._one(contact, purpose, channel, at)
         if index is None:
             return Reason.SUPPRESSED
         return REASONS[reason_one(self._store, self._policy, index, purpose, channel, now)]
 
     def may_contact(
-        self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
+        self,
+        contact: Hashable,
+        purpose: str,
+        channel: str,
+        *,
+        at: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> bool:
         """True only if consent is granted and the contact's preferences allow it now.
+
+        ``known_at``: as the registry knew then (see :meth:`status`).
 
         Examples
         --------
@@ -838,7 +881,7 @@ class OptInRegistry:
         >>> registry.may_contact("ann", "news", "email"), registry.may_contact("ann", "news", "sms")
         (True, False)
         """
-        return self.check(contact, purpose, channel, at=at) is Reason.ALLOWED
+        return self.check(contact, purpose, channel, at=at, known_at=known_at) is Reason.ALLOWED
 
     def next_allowed_at(
         self, contact: Hashable, purpose: str, channel: str, *, at: datetime | None = None
@@ -914,6 +957,7 @@ class OptInRegistry:
         channel: str,
         *,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
+        known_at: datetime | None = None,
     ) -> ConsentChecks:
         """A ``Reason`` per contact, vectorized; unknown contacts are ``NO_CONSENT``.
 
@@ -931,6 +975,8 @@ class OptInRegistry:
         >>> [r.name for r in registry.check_many(["ann", "bob"], "news", "email")]
         ['NO_CONSENT', 'ALLOWED']
         """
+        if known_at is not None:
+            return self._known(known_at).check_many(contacts, purpose, channel, at=at)
         items, cidx, reasons, now = self._reasons(contacts, purpose, channel, at)
         store, policy = self._store, self._policy
         waits = next_allowed_many(store, policy, cidx, purpose, channel, now, reasons)
@@ -943,11 +989,13 @@ class OptInRegistry:
         channel: str,
         *,
         at: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> list[Hashable]:
         """The contacts that may be contacted now, each once, in the given order.
 
         A contact listed twice is one person: listed once here, so that it never
-        takes two places under a frequency cap.
+        takes two places under a frequency cap. ``known_at``: as the registry knew
+        then (see :meth:`status`).
 
         Examples
         --------
@@ -957,6 +1005,8 @@ class OptInRegistry:
         >>> registry.audience(["ann", "bob", "cid", "ann"], "news", "email")
         ['ann', 'cid']
         """
+        if known_at is not None:
+            return self._known(known_at).audience(contacts, purpose, channel, at=at)
         items, cidx, reasons, _ = self._reasons(contacts, purpose, channel, at)
         return _sends.distinct_allowed(items, cidx, reasons)
 
@@ -986,20 +1036,7 @@ class OptInRegistry:
         check_text(channel, "channel")
         horizon = ensure_timedelta(within, "within") // timedelta(microseconds=1)
         now = self._now_us(at)
-        if self._store.pair_of(purpose, channel, create=False) < 0:
-            return []
-        store = self._store
-        cidx = np.arange(len(store.contacts), dtype=np.int64)
-        status, base = status_many(store, self._policy, cidx, purpose, channel, now)
-        granted = np.flatnonzero(status == S_GRANTED)
-        lapse = store.log.expires(base[granted])
-        soon = lapse <= now + horizon
-        order = np.argsort(lapse[soon], kind="stable")
-        picked = granted[soon][order].tolist()
-        moments = lapse[soon][order].tolist()
-        return [
-            (store.contacts.id_at(c), from_micros(t)) for c, t in zip(picked, moments, strict=True)
-        ]
+        return expiring(self._store, self._policy, purpose, channel, now, horizon)
 
     def history(self, contact: Hashable) -> list[ConsentEvent]:
         """Every event of the contact, in order: the proof GDPR Art. 7(1) asks for.
@@ -1169,27 +1206,22 @@ class OptInRegistry:
 
     # ------------------------------------------------------------------ private helpers
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """Hold the lock; a write that raises leaves the store as it found it."""
-        with self._lock, self._store.undo_on_error():
-            yield
+    def _write(self) -> AbstractContextManager[None]:
+        return self._session.write()
 
     def _now_us(self, at: object) -> int:
-        return to_micros(resolve_at(at, self._clock))
+        return self._session.micros(at)
+
+    def _known(self, known_at: object) -> OptInRegistry:
+        """The registry as it knew at ``known_at``: rebuilt from the rows recorded by then."""
+        known = to_micros(ensure_aware(known_at, "known_at"))
+        return type(self).from_state(_state.known_state(self.to_state(), known), clock=self._clock)
 
     def _one(
         self, contact: Hashable, purpose: str, channel: str, at: datetime | None
     ) -> tuple[int | None, int]:
         """Validated (contact index, moment) of a scalar question; None: an erased id."""
-        check_id(contact, "contact")
-        check_text(purpose, "purpose")
-        check_text(channel, "channel")
-        now = self._now_us(at)
-        index = self._store.contacts.get(contact)
-        if index < 0 and self._store.erasures.erased_unknown(contact, now):
-            return None, now
-        return index, now
+        return _sends.one(self._store, self._session, contact, purpose, channel, at)
 
     def _reasons(
         self,
@@ -1199,21 +1231,8 @@ class OptInRegistry:
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
     ) -> tuple[list[Hashable], Int64Array, Int8Array, Moments]:
         """Checked (contacts, their indices, their reason codes, the moments) of a question."""
-        check_text(purpose, "purpose")
-        check_text(channel, "channel")
-        items = as_id_list(contacts, "contacts")
-        cidx = self._store.contacts.lookup(items, "contacts")
-        now: Moments
-        if at is None or isinstance(at, datetime):
-            now = self._now_us(at)
-        else:
-            now = micros_array(at, len(items), "at")
-        store, policy = self._store, self._policy
-        return (
-            items,
-            cidx,
-            _sends.reasons_of(store, policy, items, cidx, purpose, channel, now),
-            now,
+        return _sends.question(
+            self._store, self._policy, self._session, contacts, purpose, channel, at
         )
 
     def _grant(
@@ -1249,7 +1268,7 @@ class OptInRegistry:
             return _record.record_many(
                 self._store,
                 self._policy,
-                self._clock,
+                self._session.now,
                 action,
                 contacts,
                 purpose,

@@ -9,16 +9,57 @@ once, so that a contact listed twice cannot take two places under one cap.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 
-from .._time import from_micros
+from .._checks import check_text
+from .._ids import as_id_list, check_id
+from .._time import from_micros, micros_array
 from .._types import Int8Array, Int64Array
 from ..errors import ConsentRequiredError
 from ._log import Moments, broadcast
+from ._session import Session
 from ._status import Policy, reasons_many
 from ._store import Store
 from ._values import Reason
+
+
+def one(
+    store: Store, session: Session, contact: Hashable, purpose: str, channel: str, at: object
+) -> tuple[int | None, int]:
+    """Validated (contact index, moment) of a scalar question; None: an erased id."""
+    check_id(contact, "contact")
+    check_text(purpose, "purpose")
+    check_text(channel, "channel")
+    now = session.micros(at)
+    index = store.contacts.get(contact)
+    if index < 0 and store.erasures.erased_unknown(contact, now):
+        return None, now
+    return index, now
+
+
+def question(
+    store: Store,
+    policy: Policy,
+    session: Session,
+    contacts: Sequence[Hashable] | np.ndarray[Any, Any],
+    purpose: str,
+    channel: str,
+    at: datetime | Sequence[datetime] | np.ndarray[Any, Any] | None,
+) -> tuple[list[Hashable], Int64Array, Int8Array, Moments]:
+    """Checked (contacts, their indices, their reason codes, the moments) of a question."""
+    check_text(purpose, "purpose")
+    check_text(channel, "channel")
+    items = as_id_list(contacts, "contacts")
+    cidx = store.contacts.lookup(items, "contacts")
+    now: Moments
+    if at is None or isinstance(at, datetime):
+        now = session.micros(at)
+    else:
+        now = micros_array(at, len(items), "at")
+    return items, cidx, reasons_of(store, policy, items, cidx, purpose, channel, now), now
 
 
 def reasons_of(

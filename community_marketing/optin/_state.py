@@ -8,14 +8,14 @@ the live path (any time order, seqs as given).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from typing import Any, Final, TypeVar
 
 import numpy as np
 
 from .._checks import check_optional_text, check_text
 from .._ids import check_id
-from .._time import NEVER, Clock, ensure_aware, to_micros
+from .._time import MAX_MICROS, MIN_MICROS, NEVER, Clock, ensure_aware, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError
 from ._erasure import apply_erasure
@@ -156,6 +156,9 @@ def _row_from_event(event: ConsentEvent, field: str) -> tuple[Any, ...]:
         expires,
         (event.source, event.basis, event.notice_version, event.jurisdiction),
         extra,
+        ts
+        if event.recorded_at is None
+        else to_micros(ensure_aware(event.recorded_at, f"{field}.recorded_at")),
     )
 
 
@@ -197,6 +200,7 @@ def _replay_block(store: Store, block: list[tuple[Any, ...]]) -> None:
         seq=np.array([row[1] for row in block], np.int64),
         live=False,
         extras={i: row[7] for i, row in enumerate(block) if row[7]},
+        recorded=np.array([row[8] for row in block], np.int64),
     )
 
 
@@ -229,12 +233,27 @@ def to_state(store: Store, tokens: Tokens, config: dict[str, Any]) -> dict[str, 
             "ts": log.ts[rows].copy(),
             "expires": log.expires(rows),
             "meta": log.meta[rows],
+            **({"recorded": log.recorded(rows)} if log.has_recorded else {}),
         },
         "extras": extras,
         "tokens": [
             [seq, digest.hex(), expires] for seq, (digest, expires, _) in tokens.open.items()
         ],
         "next_seq": store.next_seq,
+    }
+
+
+def known_state(state: dict[str, Any], known: int) -> dict[str, Any]:
+    """``state`` (of ``to_state``) holding only the rows recorded by ``known``."""
+    columns = state["columns"]
+    keep = columns.get("recorded", columns["ts"]) <= known
+    position = np.cumsum(keep) - 1
+    seqs = set(columns["seq"][keep].tolist())
+    return {
+        **state,
+        "columns": {name: array[keep] for name, array in columns.items()},
+        "extras": [[int(position[row]), extra] for row, extra in state["extras"] if keep[row]],
+        "tokens": [token for token in state["tokens"] if token[0] in seqs],
     }
 
 
@@ -308,6 +327,17 @@ def _columns_from_state(state: Mapping[str, Any]) -> dict[str, Int64Array]:
                 f"state.columns.{name}: length {len(array)}, expected {len(arrays['seq'])}"
             )
         arrays[name] = array
+    recorded = columns.get("recorded")
+    if recorded is not None:
+        if (
+            not isinstance(recorded, np.ndarray)
+            or recorded.shape != arrays["seq"].shape
+            or (recorded.dtype.kind not in "iu")
+        ):
+            raise InvalidInputError(
+                "state.columns.recorded: expected a 1-d integer numpy array as long as seq"
+            )
+        arrays["recorded"] = recorded
     return arrays
 
 
@@ -376,11 +406,10 @@ def _check_rows(
     bounded("action", 0, len(ACTIONS))
     bounded("meta", 0, max(len(metas), 1) if metas else 0)
     bounded("seq", 0, NEVER)
-    low, high = (
-        to_micros(datetime.min.replace(tzinfo=UTC)),
-        to_micros(datetime.max.replace(tzinfo=UTC)),
-    )
+    low, high = MIN_MICROS, MAX_MICROS + 1
     bounded("ts", low, high)
+    if "recorded" in arrays:
+        bounded("recorded", low, high)
     expires = arrays["expires"]
     if ((expires != NEVER) & ((expires < low) | (expires >= high))).any():
         raise InvalidInputError(
@@ -457,6 +486,7 @@ def load_state(store: Store, tokens: Tokens, state: Mapping[str, Any]) -> None:
             seq=arrays["seq"].astype(np.int64),
             live=False,
             extras=extras,
+            recorded=arrays["recorded"].astype(np.int64) if "recorded" in arrays else None,
         )
     except InvalidInputError as exc:
         raise InvalidInputError(f"state: {exc}") from None

@@ -13,15 +13,15 @@ them through ``reasons_from_status``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Hashable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Final
 
 import attrs
 import numpy as np
 
 from .._checks import check_text
-from .._time import ensure_timedelta, from_micros
+from .._time import MAX_MICROS, ensure_timedelta, from_micros
 from .._types import BoolArray, Int8Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
 from ._log import CONFIRM, GRANT, REQUEST, SUPPRESS, WITHDRAW, Moments, broadcast, gather
@@ -340,3 +340,20 @@ def reasons_from_status(
         if allowed.size:
             apply_preferences(store, policy, cidx, allowed, reasons, at)
     return reasons
+
+
+def expiring(
+    store: Store, policy: Policy, purpose: str, channel: str, now: int, horizon: int
+) -> list[tuple[Hashable, datetime]]:
+    """Granted contacts whose consent lapses by ``now + horizon``, soonest first."""
+    if store.pair_of(purpose, channel, create=False) < 0:
+        return []
+    cidx = np.arange(len(store.contacts), dtype=np.int64)
+    status, base = status_many(store, policy, cidx, purpose, channel, now)
+    granted = np.flatnonzero(status == S_GRANTED)
+    lapse = store.log.expires(base[granted])
+    soon = lapse <= min(now + horizon, MAX_MICROS)
+    order = np.argsort(lapse[soon], kind="stable")
+    picked = granted[soon][order].tolist()
+    moments = lapse[soon][order].tolist()
+    return [(store.contacts.id_at(c), from_micros(t)) for c, t in zip(picked, moments, strict=True)]

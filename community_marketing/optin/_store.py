@@ -14,7 +14,7 @@ from .._time import NEVER, from_micros
 from .._types import BoolArray, Int8Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
 from ._erasure import Erasures
-from ._log import ACTIONS, IS_GRANT, IS_KEY, IS_MARK, PREFERENCES, SENT, Log, gather
+from ._log import ACTIONS, IS_GRANT, IS_KEY, IS_MARK, PREFERENCES, SENT, SUPPRESS, Log, gather
 from ._values import ConsentEvent
 
 Heads = Iterator[tuple[Int32Array, Int64Array, Int64Array]]
@@ -51,6 +51,9 @@ class Store:
         self.metas: list[tuple[str, str | None, str | None, str | None]] = []
         self.meta_index: dict[tuple[str, str | None, str | None, str | None], int] = {}
         self.extras: dict[int, dict[str, Any]] = {}
+        self.wall: int | None = None
+        """The clock's reading of the write under way (set under the lock): live rows
+        are recorded then, whatever moment they speak of."""
 
     # ------------------------------------------------------------------ lookups
 
@@ -93,6 +96,11 @@ class Store:
         log = self.log
         return int(np.count_nonzero(log.action[: log.n] != len(ACTIONS)))
 
+    def suppressed_count(self) -> int:
+        """Contacts whose latest mark is a suppression."""
+        heads = self.supp_heads
+        return int(np.count_nonzero(self.log.action[heads[heads >= 0]] == SUPPRESS))
+
     def event(self, row: int) -> ConsentEvent:
         """The ``ConsentEvent`` of one row."""
         log = self.log
@@ -101,6 +109,7 @@ class Store:
         source, basis, notice, jurisdiction = self.metas[int(log.meta[row])]
         extra = self.extras.get(row, {})
         expires = log.expires_one(row)
+        recorded = log.recorded_one(row)
         return ConsentEvent(
             seq=int(log.seq(np.array([row]))[0]),
             contact=None if contact_index < 0 else self.contacts.id_at(contact_index),
@@ -117,6 +126,7 @@ class Store:
             reason=extra.get("reason"),
             preferences=extra.get("preferences"),
             key_id=extra.get("key_id"),
+            recorded_at=None if recorded == log.ts.item(row) else from_micros(recorded),
         )
 
     # ------------------------------------------------------------------ writing
@@ -169,12 +179,15 @@ class Store:
         seq: Int64Array | None = None,
         live: bool = True,
         extras: Mapping[int, dict[str, Any]] | None = None,
+        recorded: int | Int64Array | None = None,
     ) -> Int64Array:
         """Append a block of events (any order: sorted stably by time here); link the chains.
 
         On the live path an event may not precede the latest event of its chain;
         everything is validated before the first column is written, so a refused
         block changes nothing. Returns the rows written, in the block's order.
+        Rows are recorded at ``recorded``: by default the write's wall time on the live
+        path, their own moment otherwise.
         """
         n = len(cidx)
         log = self.log
@@ -208,6 +221,9 @@ class Store:
         log.action[start:end] = take(action)
         log.ts[start:end] = take(ts)
         log.write_expires(start, end, take(expires))
+        if recorded is None:
+            recorded = self.wall if live and self.wall is not None else ts
+        log.write_recorded(start, end, take(recorded))
         log.meta[start:end] = take(meta)
         log.prev[start:end] = -1
         for position, extra in (extras or {}).items():

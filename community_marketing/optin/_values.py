@@ -224,7 +224,11 @@ class ConsentEvent:
     """One row of the consent log: what happened, to whom, when, how, on what basis.
 
     ``contact`` is None only for an ``ERASE`` event, which keeps a keyed hash of
-    the erased contact in ``proof`` and nothing else about them.
+    the erased contact in ``proof``, the id of the key in ``key_id``, and nothing
+    else about them. ``at`` is the moment the event speaks of; ``recorded_at`` is
+    when the registry wrote it, given only when that differs from ``at`` (an event
+    written later is :attr:`back_dated`): audits ask what the registry knew then
+    through ``known_at=``.
 
     Examples
     --------
@@ -254,6 +258,21 @@ class ConsentEvent:
     reason: str | None = None
     preferences: Preferences | None = None
     key_id: str | None = None
+    recorded_at: datetime | None = None
+
+    @property
+    def back_dated(self) -> bool:
+        """Whether the registry recorded the event after the moment it speaks of.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry(clock=lambda: datetime(2026, 3, 1, tzinfo=UTC))
+        >>> registry.withdraw("ann", source="letter", at=datetime(2026, 2, 1, tzinfo=UTC))[0].back_dated
+        True
+        """  # noqa: E501
+        return self.recorded_at is not None and self.recorded_at > self.at
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form (the contact is stored as given: keep ids JSON-friendly)."""
@@ -273,6 +292,7 @@ class ConsentEvent:
             "reason": self.reason,
             "preferences": None if self.preferences is None else self.preferences.to_dict(),
             "key_id": self.key_id,
+            "recorded_at": None if self.recorded_at is None else self.recorded_at.isoformat(),
         }
 
     @classmethod
@@ -283,6 +303,7 @@ class ConsentEvent:
         try:
             expires = data.get("expires_at")
             prefs = data.get("preferences")
+            recorded = data.get("recorded_at")
             return cls(
                 seq=data["seq"],
                 contact=data["contact"],
@@ -299,6 +320,7 @@ class ConsentEvent:
                 reason=data.get("reason"),
                 preferences=None if prefs is None else Preferences.from_dict(prefs),
                 key_id=data.get("key_id"),
+                recorded_at=None if recorded is None else datetime.fromisoformat(recorded),
             )
         except KeyError as exc:
             raise InvalidInputError(f"event: missing field {exc.args[0]!r}") from None

@@ -14,6 +14,7 @@ from community_marketing import (
     ConsentStatus,
     InvalidInputError,
     OptInRegistry,
+    Reason,
 )
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -219,3 +220,57 @@ def test_from_state_checks_the_new_settings(name: str, value: object) -> None:
     state["config"][name] = value
     with pytest.raises(InvalidInputError, match=f"state.config.*{name}"):
         OptInRegistry.from_state(state)
+
+
+# ---------------------------------------------------------------- what the registry knew, when
+
+
+def _backdated_withdrawal() -> tuple[OptInRegistry, datetime]:
+    clock = {"now": T0}
+    registry = OptInRegistry(clock=lambda: clock["now"])
+    registry.grant("ann", "news", "email", source="form")
+    sent = T0 + 10 * DAY
+    clock["now"] = sent
+    registry.record_sent("ann", "news", "email")
+    clock["now"] = T0 + 30 * DAY
+    registry.withdraw("ann", source="letter", at=T0 + 5 * DAY)
+    return registry, sent
+
+
+def test_a_back_dated_withdrawal_does_not_rewrite_what_was_known() -> None:
+    registry, sent = _backdated_withdrawal()
+    assert registry.status("ann", "news", "email", at=sent) is ConsentStatus.WITHDRAWN
+    assert registry.status("ann", "news", "email", at=sent, known_at=sent) is (
+        ConsentStatus.GRANTED
+    )
+    assert registry.may_contact("ann", "news", "email", at=sent, known_at=sent)
+    assert registry.audience(["ann"], "news", "email", at=sent, known_at=sent) == ["ann"]
+    assert list(registry.check_many(["ann"], "news", "email", at=sent, known_at=sent)) == [
+        Reason.ALLOWED
+    ]
+    withdrawal = registry.history("ann")[-1]
+    assert withdrawal.back_dated
+    assert withdrawal.recorded_at == T0 + 30 * DAY
+    assert not registry.history("ann")[0].back_dated
+    assert registry.history("ann")[0].recorded_at is None
+
+
+def test_recorded_at_survives_every_rebuild() -> None:
+    registry, sent = _backdated_withdrawal()
+    wire = json.loads(json.dumps([e.to_dict() for e in registry.events()]))
+    copies = [
+        OptInRegistry.from_state(registry.to_state()),
+        OptInRegistry.from_events([ConsentEvent.from_dict(e) for e in wire]),
+    ]
+    for copy in copies:
+        assert copy.events() == registry.events()
+        assert copy.status("ann", "news", "email", at=sent, known_at=sent) is (
+            ConsentStatus.GRANTED
+        )
+
+
+def test_live_writes_cost_no_recorded_column() -> None:
+    registry = OptInRegistry()
+    registry.grant_many([f"c{k}" for k in range(100)], "news", "email", source="form")
+    assert "recorded" not in registry.to_state()["columns"]
+    assert all(e.recorded_at is None for e in registry.events())

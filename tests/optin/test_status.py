@@ -65,7 +65,9 @@ def test_grant_records_every_field(registry: OptInRegistry) -> None:
         proof="sha256:abc",
         expires_at=T0 + 400 * DAY,
         jurisdiction="EU",
+        recorded_at=T0 + 30 * DAY,
     )
+    assert event.back_dated
     assert registry.history("ann") == [event]
 
 
