@@ -54,7 +54,9 @@ def presence(n_events: int, n_customers: int, n_items: int, one_by_one: int | No
     )
     registry = OptInRegistry()
     consenting = [c for i, c in enumerate(customers) if i % 3 != 0]
-    registry.grant_many(consenting, "offers", "push", source="app", at=T0 - timedelta(days=1))
+    registry.grant_many(
+        consenting, "offers", "push", basis="express", source="app", at=T0 - timedelta(days=1)
+    )
     who = rng.integers(0, n_customers, n_events)
     seconds = np.sort(rng.integers(0, 7 * 24 * 3600, n_events))
     events = [

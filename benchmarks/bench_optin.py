@@ -62,7 +62,7 @@ def run_ours(n: int) -> dict[str, float]:
     start = time.perf_counter()
     for purpose in PURPOSES:
         for channel in CHANNELS:
-            registry.grant_many(ids, purpose, channel, source="import", at=T0)
+            registry.grant_many(ids, purpose, channel, basis="express", source="import", at=T0)
     registry.withdraw_many(withdrawn, "newsletter", "email", source="unsubscribe", at=PAST)
     load = time.perf_counter() - start
     events = 4 * n + len(withdrawn)

@@ -100,7 +100,8 @@ class CampaignPlan:
     ...                                  [[1.0], [3.0], [2.0]], [[1.0], [0.5]])
     >>> registry = OptInRegistry()
     >>> at = datetime(2026, 5, 1, tzinfo=UTC)
-    >>> _ = registry.grant_many(["ann", "bob"], "launches", "email", source="form", at=at)
+    >>> _ = registry.grant_many(["ann", "bob"], "launches", "email", basis="express",
+    ...                         source="form", at=at)
     >>> plan = plan_campaign("tea", recommender=model, registry=registry,
     ...                      purpose="launches", channel="email", at=at)
     >>> plan.targets, plan.excluded["no_consent"]
@@ -329,8 +330,8 @@ def plan_campaign(
     >>> _ = graph.add_friendships([("cid", "ann"), ("cid", "bob"), ("cid", "dan"), ("dan", "eve")])
     >>> registry = OptInRegistry()
     >>> at = datetime(2026, 5, 1, tzinfo=UTC)
-    >>> _ = registry.grant_many(["ann", "bob", "cid", "dan"], "launches", "email", source="form",
-    ...                         at=at)
+    >>> _ = registry.grant_many(["ann", "bob", "cid", "dan"], "launches", "email",
+    ...                         basis="express", source="form", at=at)
     >>> _ = registry.withdraw("dan", source="link", at=at)
     >>> plan = plan_campaign("tea", recommender=model, registry=registry, purpose="launches",
     ...                      channel="email", graph=graph, seeds=1, probability=0.5, at=at,

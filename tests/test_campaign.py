@@ -56,7 +56,9 @@ def world() -> tuple[Recommender, OptInRegistry, ReferralGraph]:
     items = ["tea", "jam", "mug", "pot"]
     model = factor_model(users, items, history={"u0": ["tea"], "u1": ["tea", "jam"]})
     registry = OptInRegistry()
-    registry.grant_many(users[:20], "launches", "email", source="form", at=T0 - HOUR)
+    registry.grant_many(
+        users[:20], "launches", "email", basis="express", source="form", at=T0 - HOUR
+    )
     registry.withdraw("u5", source="link", at=T0 - HOUR)
     registry.suppress("u6", reason="complaint", at=T0 - HOUR)
     graph = ReferralGraph()
@@ -127,7 +129,9 @@ def test_plan_budget_group_and_no_graph(world) -> None:  # type: ignore[no-untyp
 def test_record_sends_feeds_frequency_caps(world) -> None:  # type: ignore[no-untyped-def]
     model, _, _ = world
     registry = OptInRegistry(default_max_per_period=(1, timedelta(days=7)))
-    registry.grant_many(model.user_ids_, "launches", "email", source="f", at=T0 - HOUR)
+    registry.grant_many(
+        model.user_ids_, "launches", "email", basis="express", source="f", at=T0 - HOUR
+    )
     plan = plan_campaign(
         "mug", recommender=model, registry=registry, purpose="launches", channel="email",
         budget=5, at=T0,
@@ -203,7 +207,9 @@ def shop() -> tuple[Recommender, OptInRegistry]:
         interactions=Interactions.from_triples(["ann", "bob"], ["tea", "mug"]),
     )
     registry = OptInRegistry()
-    registry.grant_many(["ann", "bob", "zed"], "offers", "push", source="app", at=T0 - HOUR)
+    registry.grant_many(
+        ["ann", "bob", "zed"], "offers", "push", basis="express", source="app", at=T0 - HOUR
+    )
     return model, registry
 
 
@@ -354,7 +360,7 @@ def test_compositions_take_now_from_the_registry_clock() -> None:
     """Without ``at``, a plan and an offer ask the registry's clock, as the registry does."""
     later = datetime(2030, 1, 1, 12, tzinfo=UTC)
     registry = OptInRegistry(clock=lambda: later)
-    registry.grant_many(["ann", "bob"], "launches", "email", source="form")
+    registry.grant_many(["ann", "bob"], "launches", "email", basis="express", source="form")
     registry.grant("ann", "offers", "push", source="app")
     model = Recommender.from_factors(
         ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.9, 0.1]], [[1.0, 0.0], [0.5, 0.5]]

@@ -230,7 +230,9 @@ def world() -> tuple[Recommender, OptInRegistry]:
         users, ["tea", "jam"], rng.normal(size=(400, 4)), rng.normal(size=(2, 4))
     )
     registry = OptInRegistry(default_max_per_period=(1, timedelta(days=7)))
-    registry.grant_many(users[:300], "launches", "email", source="form", at=T0 - DAY)
+    registry.grant_many(
+        users[:300], "launches", "email", basis="express", source="form", at=T0 - DAY
+    )
     registry.withdraw_many(users[:20], "launches", "email", source="link", at=T0 - DAY)
     return model, registry
 

@@ -162,7 +162,9 @@ def test_plan_campaign_reports_its_four_stages() -> None:
     rng = np.random.default_rng(0)
     model = Recommender.from_factors(users, ["tea"], rng.normal(size=(20, 2)), [[1.0, 0.5]])
     registry = OptInRegistry()
-    registry.grant_many(users[:15], "launches", "email", source="form", at=T0 - timedelta(hours=1))
+    registry.grant_many(
+        users[:15], "launches", "email", basis="express", source="form", at=T0 - timedelta(hours=1)
+    )
     graph = ReferralGraph()
     graph.add_friendships([(users[i], users[(i + 1) % 20]) for i in range(20)])
     options: dict[str, Any] = {

@@ -437,7 +437,7 @@ class ConsentLink:
             return
         # Every channel in one block: a grant refused on one records none.
         self.registry.grant_many(
-            ids, self.purpose, self.channels, source=source, at=from_micros(micros)
+            ids, self.purpose, self.channels, basis="express", source=source, at=from_micros(micros)
         )
 
     def withdraw(self, member: Hashable, micros: int, source: str) -> None:

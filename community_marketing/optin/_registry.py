@@ -264,13 +264,18 @@ class OptInRegistry:
         channel: str | Sequence[str],
         *,
         source: str,
-        basis: str = "express",
+        basis: str,
         notice_version: str | None = None,
         jurisdiction: str | None = None,
         expires_at: datetime | None = None,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
     ) -> int:
         """Record many grants for one purpose and channel at once (imports, bulk loads).
+
+        An import names its legal basis (there is no default), and no import lifts
+        an erasure or a suppression, whatever its basis: that takes the contact's
+        own express opt-in, through :meth:`grant` or a confirmed double opt-in,
+        recorded after it.
 
         Parameters
         ----------
@@ -279,7 +284,9 @@ class OptInRegistry:
         channel : str or sequence of str
             One channel, or several: one grant per contact and channel, all recorded
             in one block or none of them.
-        purpose, source, basis, notice_version, jurisdiction, expires_at
+        basis : str
+            The legal basis of every row ("express", "implied_business"...): required.
+        purpose, source, notice_version, jurisdiction, expires_at
             As for ``grant``, shared by every row.
         at : datetime, sequence of datetimes or numpy datetime64 array, optional
             One moment for all, or one per contact (datetime64 is read as UTC).
@@ -294,12 +301,16 @@ class OptInRegistry:
         >>> from datetime import UTC, datetime
         >>> from community_marketing import OptInRegistry
         >>> registry = OptInRegistry()
-        >>> registry.grant_many(["ann", "bob", "cid"], "newsletter", "email",
+        >>> registry.grant_many(["ann", "bob", "cid"], "newsletter", "email", basis="express",
         ...                     source="import", at=datetime(2026, 1, 1, tzinfo=UTC))
         3
-        >>> registry.grant_many(["ann", "bob"], "offers", ["email", "sms"], source="import",
-        ...                     at=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> registry.grant_many(["ann", "bob"], "offers", ["email", "sms"], basis="express",
+        ...                     source="import", at=datetime(2026, 1, 1, tzinfo=UTC))
         4
+        >>> registry.grant_many(["dan"], "offers", "email", source="import")
+        Traceback (most recent call last):
+        ...
+        TypeError: OptInRegistry.grant_many() missing 1 required keyword-only argument: 'basis'
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
         return len(self._many(GRANT, contacts, purpose, channel, provenance, expires_at, at))
@@ -493,7 +504,8 @@ class OptInRegistry:
         --------
         >>> from community_marketing import OptInRegistry
         >>> registry = OptInRegistry()
-        >>> _ = registry.grant_many(["ann", "bob"], "news", "email", source="import")
+        >>> _ = registry.grant_many(["ann", "bob"], "news", "email", basis="express",
+        ...                         source="import")
         >>> registry.withdraw_many(["bob"], "news", "email", source="bounce_cleanup")
         1
         >>> registry.audience(["ann", "bob"], "news", "email")
@@ -703,7 +715,7 @@ class OptInRegistry:
         --------
         >>> from community_marketing import OptInRegistry
         >>> registry = OptInRegistry()
-        >>> _ = registry.grant_many(["ann", "bob"], "news", "email", source="form")
+        >>> _ = registry.grant_many(["ann", "bob"], "news", "email", basis="express", source="form")
         >>> registry.record_sent_many(["ann", "bob"], "news", "email")
         2
         >>> registry.record_sent_many(["ann", "zoe"], "news", "email")
@@ -1001,7 +1013,8 @@ class OptInRegistry:
         --------
         >>> from community_marketing import OptInRegistry
         >>> registry = OptInRegistry()
-        >>> _ = registry.grant_many(["ann", "cid"], "news", "email", source="import")
+        >>> _ = registry.grant_many(["ann", "cid"], "news", "email", basis="express",
+        ...                         source="import")
         >>> registry.audience(["ann", "bob", "cid", "ann"], "news", "email")
         ['ann', 'cid']
         """

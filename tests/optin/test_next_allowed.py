@@ -21,7 +21,9 @@ def utc(*parts: int) -> datetime:
 
 def granted(**config: object) -> OptInRegistry:
     registry = OptInRegistry(**config)  # type: ignore[arg-type]
-    registry.grant_many(["ann", "bob"], "news", "sms", source="form", at=T0 - 30 * DAY)
+    registry.grant_many(
+        ["ann", "bob"], "news", "sms", basis="express", source="form", at=T0 - 30 * DAY
+    )
     return registry
 
 
@@ -200,7 +202,9 @@ def test_check_many_column_matches_the_scalar_method() -> None:
         default_max_per_period=(1, timedelta(hours=20)),
     )
     contacts = ["ann", "bob", "cid", "dan", "eve"]
-    registry.grant_many(["cid", "dan", "eve"], "news", "sms", source="form", at=T0 - DAY)
+    registry.grant_many(
+        ["cid", "dan", "eve"], "news", "sms", basis="express", source="form", at=T0 - DAY
+    )
     registry.record_sent("bob", "news", "sms", at=utc(2026, 1, 5, 18))
     registry.set_preferences("cid", timezone="Asia/Kolkata", at=T0)
     registry.set_preferences("dan", paused_until=utc(2026, 1, 7), at=T0)

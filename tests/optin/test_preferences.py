@@ -112,7 +112,7 @@ def test_bad_preferences_name_the_field(
 def test_a_contact_listed_twice_takes_one_place_under_a_cap() -> None:
     """Fault 6: duplicates no longer bypass frequency caps."""
     registry = OptInRegistry(default_max_per_period=(1, timedelta(days=7)))
-    registry.grant_many(["c1", "c2"], "news", "email", source="form", at=T0)
+    registry.grant_many(["c1", "c2"], "news", "email", basis="express", source="form", at=T0)
     assert registry.audience(["c1", "c1"], "news", "email", at=T0) == ["c1"]
     assert registry.audience(np.array(["c2", "c1", "c2", "c1"]), "news", "email", at=T0) == [
         "c2",
@@ -135,7 +135,7 @@ def test_exempt_audiences_of_unknown_contacts_are_distinct_too() -> None:
 def test_a_send_that_was_not_allowed_is_refused_and_changes_nothing(
     registry: OptInRegistry, contact: str, reason: str
 ) -> None:
-    registry.grant_many(["gone", "blocked"], "news", "email", source="form", at=T0)
+    registry.grant_many(["gone", "blocked"], "news", "email", basis="express", source="form", at=T0)
     registry.withdraw("gone", source="link", at=T0 + HOUR)
     registry.suppress("blocked", reason="complaint", at=T0 + HOUR)
     before = snapshot(registry)
@@ -157,7 +157,7 @@ def test_exempt_sends_are_recorded_without_consent_but_never_to_the_suppressed()
 
 def test_sends_over_the_cap_are_refused_in_bulk_all_or_nothing() -> None:
     registry = OptInRegistry(default_max_per_period=(1, DAY))
-    registry.grant_many(["ann", "bob"], "news", "email", source="form", at=T0)
+    registry.grant_many(["ann", "bob"], "news", "email", basis="express", source="form", at=T0)
     registry.record_sent("ann", "news", "email", at=T0)
     with pytest.raises(ConsentRequiredError, match=r"^contacts\[1\]: 'ann' .*frequency_cap"):
         registry.record_sent_many(["bob", "ann"], "news", "email", at=T0 + HOUR)

@@ -37,7 +37,9 @@ def registry() -> OptInRegistry:
 
 
 def test_check_many_matches_scalar_checks(registry: OptInRegistry) -> None:
-    registry.grant_many(["a", "b", "c", "d"], "news", "email", source="import", at=T0)
+    registry.grant_many(
+        ["a", "b", "c", "d"], "news", "email", basis="express", source="import", at=T0
+    )
     registry.withdraw("b", source="link", at=T0 + HOUR)
     registry.suppress("c", reason="bounce", at=T0 + HOUR)
     registry.set_preferences("d", paused_until=T0 + DAY, at=T0)
@@ -58,7 +60,7 @@ def test_check_many_matches_scalar_checks(registry: OptInRegistry) -> None:
 
 
 def test_audience_keeps_the_given_order_and_accepts_arrays(registry: OptInRegistry) -> None:
-    registry.grant_many(np.arange(10), "news", "email", source="import", at=T0)
+    registry.grant_many(np.arange(10), "news", "email", basis="express", source="import", at=T0)
     registry.withdraw_many([3, 4], "news", "email", source="cleanup", at=T0 + HOUR)
     assert registry.audience([9, 4, 1, 3, 42], "news", "email", at=T0 + DAY) == [9, 1]
     audience = registry.audience(np.arange(10)[::-1], "news", "email", at=T0 + DAY)
@@ -68,7 +70,10 @@ def test_audience_keeps_the_given_order_and_accepts_arrays(registry: OptInRegist
 
 def test_grant_many_with_per_row_times(registry: OptInRegistry) -> None:
     times = np.array(["2026-01-03", "2026-01-01", "2026-01-02"], dtype="datetime64[us]")
-    assert registry.grant_many(["a", "b", "c"], "news", "email", source="i", at=times) == 3
+    assert (
+        registry.grant_many(["a", "b", "c"], "news", "email", basis="express", source="i", at=times)
+        == 3
+    )
     assert [e.contact for e in registry.events()] == ["b", "c", "a"]  # sorted by time
     assert registry.status("a", "news", "email", at=datetime(2026, 1, 2, tzinfo=UTC)) is (
         ConsentStatus.NONE
@@ -76,7 +81,7 @@ def test_grant_many_with_per_row_times(registry: OptInRegistry) -> None:
 
 
 def test_grant_many_with_repeated_contacts(registry: OptInRegistry) -> None:
-    registry.grant_many(["a", "b", "a"], "news", "email", source="i", at=T0)
+    registry.grant_many(["a", "b", "a"], "news", "email", basis="express", source="i", at=T0)
     registry.withdraw_many(["a", "a"], "news", "email", source="i", at=T0 + HOUR)
     assert [e.action for e in registry.history("a")] == [
         ConsentAction.GRANT,
@@ -88,7 +93,12 @@ def test_grant_many_with_repeated_contacts(registry: OptInRegistry) -> None:
 
 
 def test_grant_and_withdraw_many_on_several_channels(registry: OptInRegistry) -> None:
-    assert registry.grant_many(["ann", "bob"], "news", ["email", "sms"], source="form", at=T0) == 4
+    assert (
+        registry.grant_many(
+            ["ann", "bob"], "news", ["email", "sms"], basis="express", source="form", at=T0
+        )
+        == 4
+    )
     for contact in ("ann", "bob"):
         for channel in ("email", "sms"):
             assert registry.status(contact, "news", channel, at=T0) is ConsentStatus.GRANTED
@@ -114,7 +124,7 @@ def test_grant_many_bad_channels_change_nothing(
     registry.grant("ann", "news", "email", source="form", at=T0)
     before = snapshot(registry)
     with pytest.raises(InvalidInputError, match=rf"^{re.escape(field)}: "):
-        registry.grant_many(["ann", "bob"], "news", channel, source="form", at=T0)  # type: ignore[arg-type]
+        registry.grant_many(["ann", "bob"], "news", channel, basis="express", source="form", at=T0)  # type: ignore[arg-type]
     assert snapshot(registry) == before
 
 
@@ -124,14 +134,16 @@ def test_grant_many_on_several_channels_is_all_or_nothing(registry: OptInRegistr
     registry.withdraw("ann", "news", "sms", source="link", at=T0 + DAY)
     before = snapshot(registry)
     with pytest.raises(InvalidInputError, match=r"^at: "):
-        registry.grant_many(["bob", "ann"], "news", ["push", "email", "sms"], source="form", at=T0)
+        registry.grant_many(
+            ["bob", "ann"], "news", ["push", "email", "sms"], basis="express", source="form", at=T0
+        )
     assert snapshot(registry) == before
     assert registry.status("bob", "news", "email", at=T0 + DAY) is ConsentStatus.NONE
 
 
 def test_record_sent_many_feeds_caps() -> None:
     registry = OptInRegistry(default_max_per_period=(1, DAY))
-    registry.grant_many(["a", "b"], "news", "email", source="i", at=T0)
+    registry.grant_many(["a", "b"], "news", "email", basis="express", source="i", at=T0)
     assert registry.record_sent_many(["a"], "news", "email", at=T0 + HOUR) == 1
     assert registry.audience(["a", "b"], "news", "email", at=T0 + 2 * HOUR) == ["b"]
 
@@ -157,14 +169,31 @@ def test_record_sent_many_feeds_caps() -> None:
             "expires_at",
         ),
         (
-            lambda r: r.grant_many(["a", ["b"]], "news", "email", source="f", at=T0),
+            lambda r: r.grant_many(
+                ["a", ["b"]], "news", "email", basis="express", source="f", at=T0
+            ),
             r"contacts\[1\]",
         ),
-        (lambda r: r.grant_many(["a", None], "news", "email", source="f", at=T0), r"contacts\[1\]"),
-        (lambda r: r.grant_many("abc", "news", "email", source="f", at=T0), "contacts"),
-        (lambda r: r.grant_many(["a", "b"], "news", "email", source="f", at=[T0]), "at"),
         (
-            lambda r: r.grant_many(["a"], "news", "email", source="f", at=[datetime(2026, 1, 1)]),
+            lambda r: r.grant_many(
+                ["a", None], "news", "email", basis="express", source="f", at=T0
+            ),
+            r"contacts\[1\]",
+        ),
+        (
+            lambda r: r.grant_many("abc", "news", "email", basis="express", source="f", at=T0),
+            "contacts",
+        ),
+        (
+            lambda r: r.grant_many(
+                ["a", "b"], "news", "email", basis="express", source="f", at=[T0]
+            ),
+            "at",
+        ),
+        (
+            lambda r: r.grant_many(
+                ["a"], "news", "email", basis="express", source="f", at=[datetime(2026, 1, 1)]
+            ),
             r"at\[0\]",
         ),
         (lambda r: r.check_many([["x"]], "news", "email"), r"contacts\[0\]"),
@@ -191,7 +220,9 @@ def test_live_path_cannot_go_back_in_time(registry: OptInRegistry) -> None:
     with pytest.raises(InvalidInputError, match="earlier than the latest event"):
         registry.withdraw("ann", "news", "email", source="f", at=T0 - HOUR)
     with pytest.raises(InvalidInputError, match="earlier than the latest event"):
-        registry.grant_many(["bob", "ann"], "news", "email", source="f", at=T0 - DAY)
+        registry.grant_many(
+            ["bob", "ann"], "news", "email", basis="express", source="f", at=T0 - DAY
+        )
     assert snapshot(registry) == before
     assert "bob" not in {e.contact for e in registry.events()}
     assert registry.to_state()["contacts"] == ["ann"]
@@ -242,7 +273,9 @@ def test_concurrent_writers_lose_nothing() -> None:
                 registry.withdraw(contact, "news", "email", source="link", at=T0)
             else:
                 registry.grant(contact, "news", "email", source="form", at=T0)
-            registry.grant_many([contact, f"x{worker}"], "offers", "sms", source="i", at=T0)
+            registry.grant_many(
+                [contact, f"x{worker}"], "offers", "sms", basis="express", source="i", at=T0
+            )
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
     for thread in threads:
@@ -294,7 +327,7 @@ def test_confirm_many_is_all_or_nothing(registry: OptInRegistry) -> None:
 
 
 def test_suppress_many(registry: OptInRegistry) -> None:
-    registry.grant_many(["a", "b", "c"], "news", "email", source="i", at=T0)
+    registry.grant_many(["a", "b", "c"], "news", "email", basis="express", source="i", at=T0)
     assert registry.suppress_many(["a", "c"], reason="hard_bounce", at=T0 + HOUR) == 2
     assert registry.audience(["a", "b", "c"], "news", "email", at=T0 + DAY) == ["b"]
     assert registry.history("c")[-1].reason == "hard_bounce"

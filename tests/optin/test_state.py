@@ -148,7 +148,7 @@ def test_from_state_rejects_junk(registry: OptInRegistry, mutate: object) -> Non
 
 
 def test_repr_counts(registry: OptInRegistry) -> None:
-    registry.grant_many(["a", "b"], "news", "email", source="i", at=T0)
+    registry.grant_many(["a", "b"], "news", "email", basis="express", source="i", at=T0)
     registry.suppress("a", reason="bounce", at=T0)
     assert repr(registry) == "OptInRegistry(contacts=2, events=3, pairs=1, suppressed=1)"
 
@@ -271,6 +271,8 @@ def test_recorded_at_survives_every_rebuild() -> None:
 
 def test_live_writes_cost_no_recorded_column() -> None:
     registry = OptInRegistry()
-    registry.grant_many([f"c{k}" for k in range(100)], "news", "email", source="form")
+    registry.grant_many(
+        [f"c{k}" for k in range(100)], "news", "email", basis="express", source="form"
+    )
     assert "recorded" not in registry.to_state()["columns"]
     assert all(e.recorded_at is None for e in registry.events())
