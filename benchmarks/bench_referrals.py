@@ -99,11 +99,11 @@ def csr_bytes(matrix: Any) -> int:
 
 def graph_array_bytes(graph: ReferralGraph) -> int:
     """Bytes of every numpy array the graph holds (the id index's dict excluded)."""
+    members, edges = graph._members, graph._edges
     total = 0
-    for name in ("_since", "_told", "_keys", "_transpose"):
-        value = getattr(graph, name)
+    for value in (members.since, members.told, edges.keys, members.transpose):
         total += 0 if value is None else value.nbytes
-    matrix = graph._csr
+    matrix = members.csr
     return total + (0 if matrix is None else csr_bytes(matrix))
 
 

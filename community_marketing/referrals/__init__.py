@@ -9,12 +9,10 @@ friend matrix.
 
 Where things live
 -----------------
-- ``_graph.py``: :class:`ReferralGraph`, the face; its public methods are in three sections,
-  ``_graph_friends.py`` (members, friends, rights), ``_graph_referrals.py`` (who brought whom)
-  and ``_graph_spread.py`` (reach, centrality, communities, cascades, seeds), over
-  ``_graph_base.py`` (the fields: members and the compiled CSR; storage steps; state).
+- ``_graph.py``: :class:`ReferralGraph`, the face: argument checks, the clock, delegation.
+- ``_members.py``: everyone the graph has seen (ids, since when, declared members); the CSR cache.
 - ``_edges.py``: friendship links as packed sorted keys, pending requests, friend rights; the CSR.
-- ``_referral_log.py``: recorded referrals, attribution of credit, chains and trees.
+- ``_referral_log.py``: recording referrals (all or nothing), attribution of credit, chains, trees.
 - ``_fraud.py``: referral rings (refused), bursts, fast chains and shared codes (flagged).
 - ``_reach.py``: friends of friends, reach, reach of every member.
 - ``_centrality.py``: degree and PageRank.
@@ -47,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+from .._public import publish
 from ._graph import ReferralGraph
 from ._growth import project_growth
 from ._values import (
@@ -77,8 +76,8 @@ __all__ = [
     "project_growth",
 ]
 
-# Users, docs and pickles know these by the public module, not by the file that holds them.
-for _value in (
+publish(
+    __name__,
     CascadeResult,
     FriendRight,
     GrowthProjection,
@@ -89,6 +88,4 @@ for _value in (
     ReferralTree,
     ViralCoefficient,
     project_growth,
-):
-    _value.__module__ = __name__
-del _value
+)

@@ -21,7 +21,7 @@ from ..errors import InvalidInputError
 from ._sparse import LOW_BITS, LOW_MASK, MAX_MEMBERS, distinct, pack
 from ._values import FriendRight
 
-__all__ = ["Friendships", "check_right", "compile_csr", "map_pairs", "split_pairs"]
+__all__ = ["Column", "Friendships", "check_right", "compile_csr", "map_pairs", "split_pairs"]
 
 Column = list[Hashable] | npt.NDArray[Any]
 
@@ -65,6 +65,18 @@ class Friendships:
             return "accepted"
         self.requests.setdefault((i, j), when)
         return "pending"
+
+    def take_request(self, i: int, j: int, a: Hashable, b: Hashable) -> None:
+        """Settle the pending request of ``i`` (id ``a``) to ``j`` (id ``b``), or raise."""
+        if (i, j) not in self.requests:
+            raise InvalidInputError(f"a: no pending friendship request from {a!r} to {b!r}")
+        del self.requests[(i, j)]
+
+    def check_friends(self, i: int, j: int, owner: Hashable, friend: Hashable) -> tuple[int, int]:
+        """``(i, j)`` if ``j`` (id ``friend``) is a friend of ``i`` (id ``owner``), or raise."""
+        if i == j or not self.are_friends(i, j):
+            raise InvalidInputError(f"friend: {friend!r} is not a friend of {owner!r}")
+        return i, j
 
     def askers(self, j: int) -> list[int]:
         """Who asked ``j`` and is still waiting, oldest first."""

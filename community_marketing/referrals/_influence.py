@@ -9,19 +9,23 @@ member heeds at most one friend (Kempe et al.'s live-edge equivalence).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .._checks import generator
+from .._ids import IdIndex
 from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from . import _sparse
+from ._cascades import edge_probability, threshold_weights
 from ._sparse import distinct, gather, live_edges
 from ._values import CascadeModel
 
-__all__ = ["imm_seeds", "reverse_positions", "top_ranked"]
+__all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
 
 
 def top_ranked(scores: Float64Array, allowed: BoolArray, k: int) -> Int64Array:
@@ -39,6 +43,41 @@ def reverse_positions(csr: sp.csr_matrix) -> Int64Array:
     positions = np.empty(len(order), np.int64)
     positions[order] = np.arange(len(order), dtype=np.int64)
     return positions
+
+
+def cascade_seeds(
+    csr: sp.csr_matrix,
+    k: int,
+    probability: object,
+    model: CascadeModel,
+    epsilon: float,
+    max_samples: int,
+    random_state: object,
+    allowed: BoolArray,
+    progress: Progress,
+    transposed: Callable[[], Int64Array],
+    ids: IdIndex,
+) -> tuple[Int64Array, Float64Array, float, int]:
+    """IMM seeds under ``model`` with ``probability`` checked as ``simulate_cascade`` does.
+
+    Returns the seeds, each one's marginal coverage, the estimated spread and the sets drawn;
+    ``transposed`` gives the reverse position of every adjacency entry (asked only for
+    per-edge weights), ``ids`` names a member in an error.
+    """
+    weights: float | Float64Array
+    if model == "linear_threshold":
+        weights = threshold_weights(csr, probability, ids)
+    else:
+        weights = edge_probability(csr, 0.1 if probability is None else probability)
+    rng = generator(random_state)
+    if k == 0 or csr.shape[0] == 0:
+        return np.empty(0, np.int64), np.empty(0), 0.0, 0
+    if isinstance(weights, np.ndarray):
+        weights = weights[transposed()]
+    chosen, gains, spread, samples = imm_seeds(
+        csr, k, weights, model, epsilon, max_samples, rng, allowed, progress
+    )
+    return chosen, gains.astype(np.float64), spread, samples
 
 
 def imm_seeds(

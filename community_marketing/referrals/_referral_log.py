@@ -7,19 +7,31 @@ rule, so the referral chains form a forest (rings are refused, see ``_fraud.ring
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from datetime import datetime, timedelta
 
 import attrs
 import numpy as np
 
-from .._ids import IdIndex
-from .._time import from_micros
+from .._checks import check_optional_text
+from .._ids import IdIndex, check_id
+from .._time import ensure_aware, ensure_timedelta, from_micros, to_micros
 from .._types import Int64Array
-from ..errors import ReferralRejectedError
+from ..errors import InvalidInputError, ReferralRejectedError
 from ._fraud import ring_child
+from ._members import Members
 from ._values import Attribution, Referral
 
-__all__ = ["ReferralLog"]
+__all__ = [
+    "ReferralLog",
+    "check_moments",
+    "check_qualified",
+    "check_rows",
+    "check_texts",
+    "record",
+]
+
+Undo = list[tuple[int, int, int | None]]
 
 
 @attrs.define(eq=False)
@@ -34,6 +46,23 @@ class ReferralLog:
     code: list[str | None] = attrs.field(factory=list)
     channel: list[str | None] = attrs.field(factory=list)
     credit: dict[int, int] = attrs.field(factory=dict)
+
+    @classmethod
+    def checked(cls, attribution: object, window: object) -> ReferralLog:
+        """An empty log for the attribution rule (and window), or ``InvalidInputError``."""
+        if attribution not in ("first_touch", "last_touch", "window"):
+            raise InvalidInputError(
+                "attribution: expected 'first_touch', 'last_touch' or 'window', "
+                f"got {attribution!r}"
+            )
+        if attribution != "window":
+            if window is not None:
+                raise InvalidInputError("window: only meaningful with attribution='window'")
+            return cls(attribution, None)
+        if window is None:
+            raise InvalidInputError("window: required with attribution='window'")
+        window_us = ensure_timedelta(window, "window") // timedelta(microseconds=1)
+        return cls(attribution, window_us)
 
     def __len__(self) -> int:
         return len(self.src)
@@ -168,3 +197,92 @@ class ReferralLog:
         order = np.flatnonzero(counts)
         order = order[np.argsort(-counts[order], kind="stable")]
         return order, counts[order]
+
+
+def check_rows(sources: list[Hashable], targets: list[Hashable]) -> int:
+    """The number of rows of a bulk call, once both columns hold as many valid ids."""
+    count = len(sources)
+    if len(targets) != count:
+        raise InvalidInputError(
+            f"referees: expected {count} ids (as many as referrers), got {len(targets)}"
+        )
+    for name, column in (("referrers", sources), ("referees", targets)):
+        for row, value in enumerate(column):
+            check_id(value, f"{name}[{row}]")
+    return count
+
+
+def check_texts(given: Sequence[str | None] | None, count: int, name: str) -> list[str | None]:
+    """One optional text per row (all None when not given)."""
+    values = [None] * count if given is None else list(given)
+    if len(values) != count:
+        raise InvalidInputError(f"{name}: expected {count} values, got {len(values)}")
+    return [check_optional_text(v, f"{name}[{row}]") for row, v in enumerate(values)]
+
+
+def check_moments(at: Iterable[datetime], count: int) -> list[datetime]:
+    """One aware timestamp per row."""
+    moments = [ensure_aware(value, f"at[{row}]") for row, value in enumerate(at)]
+    if len(moments) != count:
+        raise InvalidInputError(f"at: expected {count} timestamps, got {len(moments)}")
+    return moments
+
+
+def check_qualified(qualified: object) -> Callable[[Hashable], bool] | None:
+    """The test a referee must pass to count: a callable, a collection's membership, or None."""
+    if qualified is None:
+        return None
+    if callable(qualified):
+        return qualified
+    if isinstance(qualified, Collection):
+        return qualified.__contains__
+    raise InvalidInputError(
+        f"qualified: expected a callable or a collection, got {type(qualified).__name__}"
+    )
+
+
+def record(
+    log: ReferralLog,
+    members: Members,
+    rows: Iterable[tuple[Hashable, Hashable, datetime, str | None, str | None]],
+    *,
+    bulk: bool = True,
+) -> list[Referral]:
+    """Record checked rows in order, all or nothing: a refusal puts both parts back."""
+    size, logged = len(members.ids), len(log)
+    undo: Undo = []
+    done = []
+    for row, item in enumerate(rows):
+        try:
+            done.append(_record_one(log, members, *item, undo))
+        except ReferralRejectedError as error:
+            for member, since, _ in reversed(undo):
+                members.since[member] = since
+            log.undo(logged, [(member, credit) for member, _, credit in undo])
+            members.truncate(size)
+            if not bulk:
+                raise
+            raise ReferralRejectedError(error.reason, f"row {row}: {error}") from None
+    return done
+
+
+def _record_one(
+    log: ReferralLog,
+    members: Members,
+    referrer: Hashable,
+    referee: Hashable,
+    moment: datetime,
+    code: str | None,
+    channel: str | None,
+    undo: Undo,
+) -> Referral:
+    when = to_micros(moment)
+    src, dst = members.ids.get(referrer), members.ids.get(referee)
+    since = int(members.since[dst]) if dst >= 0 and bool(members.told[dst]) else None
+    attributed = log.admit(referrer, referee, src, dst, when, since, members.ids)
+    src = members.add_one(referrer, "referrer", when)
+    dst = members.add_one(referee, "referee", when)
+    undo.append((dst, int(members.since[dst]), log.credit.get(dst)))
+    members.since[dst] = min(int(members.since[dst]), when)
+    log.append(src, dst, when, code, channel, attributed)
+    return Referral(referrer, referee, moment, code, channel, attributed)

@@ -4,48 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from .._checks import check_int, check_optional_text
 from .._ids import IdIndex
-from .._time import Clock, utc_now
-from .._types import BoolArray, Int64Array
 from ..errors import InvalidInputError
 from ._edges import Friendships
 from ._fraud import credit_has_ring
+from ._members import Members
 from ._referral_log import ReferralLog
 from ._sparse import LOW_BITS, LOW_MASK, pack
 from ._values import Attribution, FriendRight
 
-if TYPE_CHECKING:
-    from ._graph_base import GraphBase
-
-    Graph = TypeVar("Graph", bound=GraphBase)
-
-__all__ = ["SCHEMA", "dump", "load"]
+__all__ = ["SCHEMA", "dump", "load", "settings"]
 
 SCHEMA: Final = 1
 
 
-def dump(
-    ids: IdIndex,
-    since: Int64Array,
-    told: BoolArray,
-    edges: Friendships,
-    log: ReferralLog,
-) -> dict[str, Any]:
+def dump(members: Members, edges: Friendships, log: ReferralLog) -> dict[str, Any]:
     """The graph's storage as plain data and numpy arrays."""
     keys = edges.merged_keys()
     return {
         "schema": SCHEMA,
         "attribution": log.attribution,
         "window_us": log.window_us,
-        "ids": ids.ids(),
-        "since_us": since.copy(),
-        "told": told.copy(),
+        "ids": members.ids.ids(),
+        "since_us": members.since.copy(),
+        "told": members.told.copy(),
         "friend_low": (keys >> LOW_BITS).astype(np.int64),
         "friend_high": (keys & LOW_MASK).astype(np.int64),
         "requests": [[i, j, when] for (i, j), when in sorted(edges.requests.items())],
@@ -61,8 +49,8 @@ def dump(
     }
 
 
-def load(cls: type[Graph], state: Mapping[str, Any], clock: Clock | None) -> Graph:
-    """A graph rebuilt from ``state``; ``InvalidInputError`` names the first bad field."""
+def settings(state: Mapping[str, Any]) -> tuple[Attribution, timedelta | None]:
+    """The attribution rule and window ``state`` was saved with (checked by the graph)."""
     if not isinstance(state, Mapping):
         raise InvalidInputError(f"state: expected a dict, got {type(state).__name__}")
     if state.get("schema") != SCHEMA:
@@ -71,17 +59,18 @@ def load(cls: type[Graph], state: Mapping[str, Any], clock: Clock | None) -> Gra
     if window_us is not None:
         window_us = check_int(window_us, "state.window_us", low=1)
     attribution: Attribution = state.get("attribution")  # type: ignore[assignment]
-    graph = cls(
-        attribution=attribution,
-        window=None if window_us is None else timedelta(microseconds=window_us),
-        clock=clock or utc_now,
-    )
-    index, since, told = _load_members(state)
-    edges = _load_friendships(state, len(index))
-    log = ReferralLog(attribution, window_us)
-    _load_referrals(log, state, len(index))
-    graph._adopt(index, since, told, edges, log)
-    return graph
+    return attribution, None if window_us is None else timedelta(microseconds=window_us)
+
+
+def load(state: Mapping[str, Any], log: ReferralLog) -> tuple[Members, Friendships]:
+    """Members and friendships rebuilt from ``state``, and the referrals into the empty ``log``.
+
+    ``InvalidInputError`` names the first bad field.
+    """
+    members = _load_members(state)
+    edges = _load_friendships(state, len(members.ids))
+    _load_referrals(log, state, len(members.ids))
+    return members, edges
 
 
 def _array(state: Mapping[str, Any], name: str, kind: str, length: int | None) -> npt.NDArray[Any]:
@@ -93,7 +82,7 @@ def _array(state: Mapping[str, Any], name: str, kind: str, length: int | None) -
     return value
 
 
-def _load_members(state: Mapping[str, Any]) -> tuple[IdIndex, Int64Array, BoolArray]:
+def _load_members(state: Mapping[str, Any]) -> Members:
     ids = state.get("ids")
     if not isinstance(ids, list):
         raise InvalidInputError("state.ids: expected a list")
@@ -102,7 +91,7 @@ def _load_members(state: Mapping[str, Any]) -> tuple[IdIndex, Int64Array, BoolAr
         raise InvalidInputError("state.ids: expected distinct ids")
     since = _array(state, "since_us", "i", len(ids)).astype(np.int64)
     told = _array(state, "told", "b", len(ids)).astype(np.bool_)
-    return index, since.copy(), told.copy()
+    return Members(index, since.copy(), told.copy())
 
 
 def _load_friendships(state: Mapping[str, Any], n: int) -> Friendships:
