@@ -1,0 +1,1 @@
+"""One bad-input table per primitive (see tests/_sweep.py)."""

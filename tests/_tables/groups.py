@@ -1,0 +1,101 @@
+"""The bad-input sweep's table for FanGroup: a builder and a valid call of every method."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from community_marketing import Ability, BadgeRule, BadgeTier, FanGroup, OptInRegistry
+
+from .._sweep_cases import T0, Builder, Call, Clock, FunctionCall
+
+
+def _group(clock: Clock) -> tuple[FanGroup, dict[str, Any]]:
+    registry = OptInRegistry(clock=clock)
+    group = FanGroup(
+        "espresso",
+        "ann",
+        registry=registry,
+        purpose="group:espresso",
+        questions=("Why?",),
+        open_enrollment=True,
+        clock=clock,
+        badge_rules=(BadgeRule("helper", BadgeTier.BRONZE, 2, kind="answer"),),
+    )
+    group.join_many(["bob", "cid", "dan"], attributes={"city": ["Lyon", "Paris", "Lyon"]}, at=T0)
+    group.define_role("ann", "mod", Ability.INVITE | Ability.APPROVE, rank=5)
+    group.assign_role("ann", "bob", "mod")
+    group.record_contributions(["bob", "cid", "bob"], "answer", at=T0)
+    token = group.invite("ann", "eve", at=T0)
+    return group, {"token": token, "registry": registry}
+
+
+GROUP_CALLS: dict[str, Call] = {
+    "abilities_of": (("bob",), {}),
+    "accept_invitation": ((lambda c: c["token"],), {}),
+    "add_badge_rule": (("ann", BadgeRule("regular", BadgeTier.SILVER, 1, kind="answer")), {}),
+    "assign_role": (("ann", "cid", "mod"), {}),
+    "attributes_of": (("bob",), {}),
+    "award_badge": (("ann", "cid", "helper"), {}),
+    "badge_rules": ((), {}),
+    "badges": (("bob",), {}),
+    "ban": (("ann", "dan"), {}),
+    "can": (("bob", Ability.INVITE), {}),
+    "contributions": (("bob",), {}),
+    "define_role": (("ann", "host", Ability.SEND_NOTICES), {"rank": 6}),
+    "display_name": (("bob",), {}),
+    "hotspots": (("city",), {"top": 3, "since": T0 - timedelta(days=1)}),
+    "invite": (("ann", "zed"), {"expires_in": timedelta(days=2)}),
+    "is_banned": (("dan",), {}),
+    "is_member": (("bob",), {}),
+    "join": (("zed",), {"attributes": {"city": "Lyon"}}),
+    "join_many": ((["zed", "zoe"],), {"attributes": {"city": ["Lyon", "Nice"]}}),
+    "joined_at": (("bob",), {}),
+    "leaderboard": ((3,), {"since": T0 - timedelta(days=1)}),
+    "leave": (("cid",), {}),
+    "mark_handed_out": (([0],), {}),
+    "members": ((), {}),
+    "notice": (("ann", "hello"), {}),
+    "owners": ((), {}),
+    "pending_requests": (("ann",), {}),
+    "record_contribution": (("cid", "answer"), {"weight": 2}),
+    "record_contributions": ((["cid", "dan"], ["answer", "post"]), {"weights": [1, 2]}),
+    "remove": (("ann", "dan"), {}),
+    "reputation": (("bob",), {}),
+    "require": (("bob", Ability.INVITE), {}),
+    "revoke_role": (("ann", "bob", "mod"), {}),
+    "rewards_due": ((), {}),
+    "role_of": (("bob",), {}),
+    "roles": ((), {}),
+    "roles_of": (("bob",), {}),
+    "set_attributes": (("bob", {"city": "Nice"}), {}),
+    "transfer_ownership": (("ann", "bob"), {"keep": True}),
+    "trust_level": (("bob",), {}),
+    "unban": (("ann", "dan"), {}),
+}
+
+
+def _closed_group(clock: Clock) -> tuple[FanGroup, dict[str, Any]]:
+    group = FanGroup("vinyl", "ann", open_enrollment=False, questions=("Why?",), clock=clock)
+    group.join_many(["bob"], by="ann", at=T0)
+    group.request_to_join("cid", answers=["music"], at=T0)
+    group.request_to_join("dan", answers=["jazz"], at=T0)
+    return group, {}
+
+
+CLOSED_GROUP_CALLS: dict[str, Call] = {
+    "approve": (("ann", "cid"), {}),
+    "reject": (("ann", "dan"), {}),
+    "pending_requests": (("ann",), {}),
+    "request_to_join": (("zed",), {"answers": ["because"], "fee_paid": 0}),
+    "join_many": ((["zed"],), {"by": "ann"}),
+}
+
+
+BUILDERS: dict[str, tuple[Builder, dict[str, Call]]] = {
+    "FanGroup": (_group, GROUP_CALLS),
+    "FanGroup(closed)": (_closed_group, CLOSED_GROUP_CALLS),
+}
+
+FUNCTIONS: dict[str, FunctionCall] = {}
+"""Functions and constructors of this primitive's module, swept for library errors only."""
