@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._types import Int64Array
 from .errors import InvalidInputError, UnknownIdError
 
 __all__ = ["IdIndex", "as_id_list", "canonical_form", "canonical_id", "check_id", "plain_id"]
 
-IndexArray = npt.NDArray[np.int64]
+IndexArray = Int64Array
 
 
 class _Removed:
