@@ -15,6 +15,7 @@ Chains:
 
 from __future__ import annotations
 
+import bisect
 from typing import Final
 
 import numpy as np
@@ -38,6 +39,9 @@ SUPPRESS, UNSUPPRESS, ERASE, SENT, PREFERENCES = (
     A[ConsentAction.SENT],
     A[ConsentAction.PREFERENCES],
 )
+_OWN: Final = int(np.iinfo(np.int64).min)
+"""A run of rows recorded at their own moments (``ts``)."""
+
 TOMBSTONE: Final = np.int8(len(ACTIONS))
 """The action code of an erased row: it keeps its place in the chains, nothing personal."""
 
@@ -60,10 +64,11 @@ Moments = int | Int64Array
 class Log:
     """Growable numpy columns, one row per event.
 
-    ``seq``, ``expires`` and ``recorded`` are materialized only once a row needs
-    them: a live registry numbers rows in order (seq == row), most grants never
-    lapse, and an event written as it happens is recorded at its own moment; at
-    millions of events those columns would be almost half of the memory. The
+    ``seq`` and ``expires`` are materialized only once a row needs them: a live
+    registry numbers rows in order (seq == row) and most grants never lapse, and at
+    millions of events those columns would be a third of the memory. When each row
+    was recorded is kept as runs of rows (a write records all its rows at one
+    reading of the clock): a bulk import costs one run, not a column. The
     columns grow by an eighth rather than through ``_columns.grown`` (which
     doubles): a bulk load lands at its exact size, and the log is the registry's
     memory.
@@ -71,7 +76,9 @@ class Log:
 
     __slots__ = (
         "_expires",
-        "_recorded",
+        "_run_starts",
+        "_run_values",
+        "_runs",
         "_seq",
         "action",
         "contact",
@@ -94,12 +101,12 @@ class Log:
         self.meta: Int32Array = np.empty(0, np.int32)
         self._seq: Int64Array | None = None
         self._expires: Int64Array | None = None
-        self._recorded: Int64Array | None = None
+        self._run_starts: list[int] = []
+        self._run_values: list[int] = []
+        self._runs: tuple[Int64Array, Int64Array] | None = None
 
     def _names(self) -> list[str]:
-        lazy = [
-            name for name in ("_seq", "_expires", "_recorded") if getattr(self, name) is not None
-        ]
+        lazy = [name for name in ("_seq", "_expires") if getattr(self, name) is not None]
         return [*self._EAGER, *lazy]
 
     def reserve(self, extra: int) -> None:
@@ -151,28 +158,65 @@ class Log:
         column[start:end] = values
 
     def write_recorded(self, start: int, end: int, values: int | Int64Array) -> None:
-        """When rows ``start:end`` were recorded (UTC microseconds), beside their ``ts``."""
-        column = self._recorded
-        if column is None:
-            if np.array_equal(np.broadcast_to(values, (end - start,)), self.ts[start:end]):
-                return
-            column = self._materialize("_recorded", self.ts[:start])
-        column[start:end] = values
+        """When rows ``start:end`` were recorded (UTC microseconds), beside their ``ts``.
+
+        Rows recorded at their own moment are the default and cost nothing; other
+        rows are kept as runs of equal values (one per write on the live path).
+        """
+        last = self._run_values[-1] if self._run_values else _OWN
+        given = np.broadcast_to(np.asarray(values, np.int64), (end - start,))
+        own = given == self.ts[start:end]
+        if own.all():
+            marked = np.full(1, _OWN, np.int64)
+        elif np.ndim(values) == 0 and not own.any():
+            marked = np.full(1, int(values), np.int64)  # one write, one run: no column
+        else:
+            marked = np.where(own, _OWN, given)
+        if len(marked) == 1 and int(marked[0]) == last:
+            return
+        changes = np.flatnonzero(marked[1:] != marked[:-1]) + 1
+        for first in [0, *changes.tolist()]:
+            value = int(marked[first])
+            if not self._run_values or self._run_values[-1] != value:
+                self._run_starts.append(start + first)
+                self._run_values.append(value)
+        self._runs = None
+
+    def _run_arrays(self) -> tuple[Int64Array, Int64Array]:
+        if self._runs is None:
+            self._runs = (
+                np.array(self._run_starts, np.int64),
+                np.array(self._run_values, np.int64),
+            )
+        return self._runs
 
     def recorded(self, rows: Int64Array | Int32Array | slice) -> Int64Array:
         """When ``rows`` were recorded (their own moment, unless written later or earlier)."""
-        column = self.ts if self._recorded is None else self._recorded
-        return column[rows]
+        if not self.has_recorded:
+            return self.ts[rows]
+        positions = np.arange(self.n)[rows] if isinstance(rows, slice) else np.asarray(rows)
+        starts, values = self._run_arrays()
+        run = np.searchsorted(starts, positions, side="right") - 1
+        found = np.where(run >= 0, values[np.maximum(run, 0)], _OWN)
+        return np.where(found == _OWN, self.ts[positions], found)
 
     @property
     def has_recorded(self) -> bool:
         """Whether some row was recorded at another moment than its own."""
-        return self._recorded is not None
+        return any(value != _OWN for value in self._run_values)
 
     def recorded_one(self, row: int) -> int:
         """``recorded`` of one row."""
-        column = self.ts if self._recorded is None else self._recorded
-        return int(column.item(row))
+        run = bisect.bisect_right(self._run_starts, row) - 1
+        value = self._run_values[run] if run >= 0 else _OWN
+        return int(self.ts.item(row)) if value == _OWN else value
+
+    def truncate_runs(self, n: int) -> None:
+        """Forget the runs of rows from ``n`` on (they were never written)."""
+        while self._run_starts and self._run_starts[-1] >= n:
+            self._run_starts.pop()
+            self._run_values.pop()
+        self._runs = None
 
     def seq(self, rows: Int64Array | Int32Array | slice) -> Int64Array:
         """The seqs of ``rows``."""
@@ -193,8 +237,9 @@ class Log:
         return NEVER if self._expires is None else int(self._expires.item(row))
 
     def nbytes(self) -> int:
-        """Bytes held, spare capacity included."""
-        return sum(getattr(self, name).nbytes for name in self._names())
+        """Bytes held, spare capacity included (the runs of ``recorded`` are a few)."""
+        columns: int = sum(getattr(self, name).nbytes for name in self._names())
+        return columns + 16 * len(self._run_starts)
 
     def as_of(self, rows: Int32Array, at: Moments) -> Int32Array:
         """Walk each chain back from ``rows`` to its latest event at or before ``at``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from .._checks import check_text
 from .._ids import as_id_list, check_id
 from .._time import from_micros, micros_array
-from .._types import Int8Array, Int64Array
+from .._types import BoolArray, Int8Array, Int64Array
 from ..errors import ConsentRequiredError
 from ._log import Moments, broadcast
 from ._session import Session
@@ -86,23 +87,31 @@ def distinct_allowed(
     items: Sequence[Hashable], cidx: Int64Array, reasons: Int8Array
 ) -> list[Hashable]:
     """The allowed contacts, each once (its first place), in the order asked."""
-    allowed = np.flatnonzero(reasons == Reason.ALLOWED)
-    known = allowed[cidx[allowed] >= 0]
+    keep = reasons == Reason.ALLOWED
+    known = keep & (cidx >= 0)
     owners = cidx[known]
-    keep = known
     if owners.size:
-        first = np.empty(int(owners.max()) + 1, np.int64)
-        # Written back to front, each contact's slot ends on its first place.
-        first[owners[::-1]] = known[::-1]
-        keep = known[first[owners] == known]
-    unknown = allowed[cidx[allowed] < 0]
+        seen = np.zeros(int(owners.max()) + 1, np.bool_)
+        seen[owners] = True
+        if np.count_nonzero(seen) < owners.size:
+            _keep_first_places(keep, known, owners)
+    unknown = np.flatnonzero(keep & (cidx < 0))
     if unknown.size:
         # Only exempt purposes allow contacts the ledger never saw: equality decides.
         places: dict[Hashable, int] = {}
         for position in unknown.tolist():
-            places.setdefault(items[position], position)
-        keep = np.sort(np.concatenate([keep, np.fromiter(places.values(), np.int64)]))
-    return [items[position] for position in keep.tolist()]
+            if places.setdefault(items[position], position) != position:
+                keep[position] = False
+    return list(compress(items, keep.tolist()))
+
+
+def _keep_first_places(keep: BoolArray, known: BoolArray, owners: Int64Array) -> None:
+    """Clear ``keep`` at every later place of a contact listed more than once."""
+    positions = np.flatnonzero(known)
+    first = np.empty(int(owners.max()) + 1, np.int64)
+    # Written back to front, each contact's slot ends on its first place.
+    first[owners[::-1]] = positions[::-1]
+    keep[positions[first[owners] != positions]] = False
 
 
 def require_allowed(

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from community_marketing import (
     ConsentRequiredError,
@@ -162,3 +164,18 @@ def test_sends_over_the_cap_are_refused_in_bulk_all_or_nothing() -> None:
     with pytest.raises(ConsentRequiredError, match=r"^contacts\[1\]: 'ann' .*frequency_cap"):
         registry.record_sent_many(["bob", "ann"], "news", "email", at=T0 + HOUR)
     assert registry.may_contact("bob", "news", "email", at=T0 + HOUR)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", 1, 1.0, 2, "x"]), max_size=30))
+def test_an_audience_is_the_allowed_contacts_each_at_its_first_place(
+    contacts: list[object],
+) -> None:
+    registry = OptInRegistry(exempt_purposes=["receipts"])
+    registry.grant_many(["a", "c", 1], "news", "email", basis="express", source="form", at=T0)
+    registry.suppress("c", reason="complaint", at=T0)
+    for purpose in ("news", "receipts"):
+        allowed = registry.check_many(contacts, purpose, "email", at=T0 + HOUR).allowed_contacts()
+        assert registry.audience(contacts, purpose, "email", at=T0 + HOUR) == list(
+            dict.fromkeys(allowed)
+        )
