@@ -28,9 +28,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ._checks import check_int, generator
+from ._checks import check_bool, check_int, generator
 from ._frames import frame, html_table
-from ._ids import as_id_list
+from ._ids import as_id_list, check_id
 from ._types import BoolArray, Float64Array, Int64Array
 from .errors import InvalidInputError, NotFittedError
 from .recommend import Interactions, RecommendationBatch, Source
@@ -65,8 +65,27 @@ class _BatchRecommender(Protocol):
     def item_ids_(self) -> list[Hashable]: ...
 
 
+_MAX_K = 2**31 - 1
+
+
 def _check_k(k: object) -> int:
-    return check_int(k, "k", low=1)
+    return check_int(k, "k", low=1, high=_MAX_K)
+
+
+def _check_interactions(value: object, field: str) -> Interactions:
+    if not isinstance(value, Interactions):
+        raise InvalidInputError(f"{field}: expected Interactions, got {type(value).__name__}")
+    return value
+
+
+def _items_of(value: object, field: str) -> list[Hashable]:
+    """One user's items as a list of ids; a str is refused, not split into letters."""
+    items = as_id_list(value, field)  # type: ignore[arg-type]
+    try:
+        frozenset(items)
+    except TypeError:
+        raise InvalidInputError(f"{field}: expected hashable items") from None
+    return items
 
 
 def _split_rows(data: Interactions, held: BoolArray) -> tuple[Interactions, Interactions]:
@@ -129,10 +148,7 @@ def train_test_split(
     >>> sorted(test.items_of("a")) == sorted(set(data.items_of("a")) - set(train.items_of("a")))
     True
     """
-    if not isinstance(interactions, Interactions):
-        raise InvalidInputError(
-            f"interactions: expected Interactions, got {type(interactions).__name__}"
-        )
+    _check_interactions(interactions, "interactions")
     rng = generator(random_state)
     counts = np.diff(interactions.matrix.indptr)
     if leave_out is None:
@@ -146,10 +162,9 @@ def train_test_split(
             )
         held_count = np.minimum(np.rint(counts * test_fraction).astype(np.int64), counts - 1)
     else:
-        if not isinstance(leave_out, (int, np.integer)) or isinstance(leave_out, bool):
-            raise InvalidInputError(f"leave_out: expected an int, got {type(leave_out).__name__}")
-        if leave_out < 1:
-            raise InvalidInputError(f"leave_out: expected a positive int, got {leave_out}")
+        leave_out = check_int(leave_out, "leave_out", low=1)
+        # Beyond the longest history every user stays whole: the same as that length.
+        leave_out = min(leave_out, int(counts.max(initial=0)))
         held_count = np.where(counts > leave_out, leave_out, 0)
     held_count = np.maximum(held_count, 0)
     # One random key per interaction; within each user the smallest keys are held out.
@@ -223,7 +238,15 @@ def _relevant_users(relevant: Relevant) -> list[Hashable]:
         raise InvalidInputError(
             f"relevant: expected a mapping of user -> items, got {type(relevant).__name__}"
         )
-    return [user for user, items in relevant.items() if len(items) > 0]
+    users = []
+    for user, items in relevant.items():
+        if isinstance(items, (str, bytes)) or not isinstance(items, Collection):
+            raise InvalidInputError(
+                f"relevant[{user!r}]: expected a collection of items, got {type(items).__name__}"
+            )
+        if len(items) > 0:
+            users.append(user)
+    return users
 
 
 def _hits(recommended: Recommended, relevant: Relevant, k: int) -> tuple[BoolArray, Int64Array]:
@@ -233,15 +256,15 @@ def _hits(recommended: Recommended, relevant: Relevant, k: int) -> tuple[BoolArr
             f"recommended: expected a mapping of user -> items, got {type(recommended).__name__}"
         )
     users = _relevant_users(relevant)
-    hits = np.zeros((len(users), k), dtype=bool)
-    sizes = np.zeros(len(users), dtype=np.int64)
-    for row, user in enumerate(users):
-        truth = relevant[user]
-        truth_set = truth if isinstance(truth, (set, frozenset)) else set(truth)
-        sizes[row] = len(truth_set)
-        ranked = list(recommended.get(user, ()))[:k]
+    truths = [set(_items_of(relevant[user], f"relevant[{user!r}]")) for user in users]
+    lists = [_items_of(recommended.get(user, ()), f"recommended[{user!r}]")[:k] for user in users]
+    # Columns past the longest list would be all misses: the metrics divide by k instead.
+    width = max((len(ranked) for ranked in lists), default=0)
+    hits = np.zeros((len(users), width), dtype=bool)
+    sizes = np.array([len(truth) for truth in truths], dtype=np.int64)
+    for row, (ranked, truth) in enumerate(zip(lists, truths, strict=True)):
         for position, item in enumerate(ranked):
-            hits[row, position] = item in truth_set
+            hits[row, position] = item in truth
     return hits, sizes
 
 
@@ -256,9 +279,11 @@ def _recall(hits: BoolArray, sizes: Int64Array) -> float:
 def _ndcg(hits: BoolArray, sizes: Int64Array, k: int) -> float:
     if not hits.shape[0]:
         return 0.0
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (hits * discounts).sum(axis=1)
-    ideal = np.cumsum(discounts)[np.minimum(sizes, k) - 1]
+    ideal_hits = np.minimum(sizes, k)
+    depth = max(hits.shape[1], int(ideal_hits.max()))
+    discounts = 1.0 / np.log2(np.arange(2, depth + 2))
+    dcg = (hits * discounts[: hits.shape[1]]).sum(axis=1)
+    ideal = np.cumsum(discounts)[ideal_hits - 1]
     return float((dcg / ideal).mean())
 
 
@@ -266,7 +291,7 @@ def _map(hits: BoolArray, sizes: Int64Array, k: int) -> float:
     if not hits.shape[0]:
         return 0.0
     cumulative = np.cumsum(hits, axis=1)
-    precisions = cumulative / np.arange(1, k + 1)
+    precisions = cumulative / np.arange(1, hits.shape[1] + 1)
     average = (precisions * hits).sum(axis=1) / np.minimum(sizes, k)
     return float(average.mean())
 
@@ -346,16 +371,15 @@ def coverage(recommended: Recommended, catalogue_size: int) -> float:
     >>> coverage({"a": ["x", "y"], "b": ["x"]}, 4)
     0.5
     """
-    if not isinstance(catalogue_size, (int, np.integer)) or catalogue_size < 1:
-        raise InvalidInputError(f"catalogue_size: expected a positive int, got {catalogue_size!r}")
+    size = check_int(catalogue_size, "catalogue_size", low=1)
     if not isinstance(recommended, Mapping):
         raise InvalidInputError(
             f"recommended: expected a mapping of user -> items, got {type(recommended).__name__}"
         )
     distinct: set[Hashable] = set()
-    for items in recommended.values():
-        distinct.update(items)
-    return len(distinct) / int(catalogue_size)
+    for user, items in recommended.items():
+        distinct.update(_items_of(items, f"recommended[{user!r}]"))
+    return len(distinct) / size
 
 
 @attrs.frozen
@@ -412,7 +436,7 @@ def relevant_items(test: Interactions) -> dict[Hashable, set[Hashable]]:
     >>> sorted(truth), sorted(truth["a"])
     (['a', 'b'], ['x', 'y'])
     """
-    matrix = test.matrix
+    matrix = _check_interactions(test, "test").matrix
     out: dict[Hashable, set[Hashable]] = {}
     items = test.item_ids
     for row, user in enumerate(test.user_ids):
@@ -461,6 +485,11 @@ def evaluate(
     (1.0, 1)
     """
     k = _check_k(k)
+    if not callable(getattr(recommender, "recommend_many", None)):
+        raise InvalidInputError(
+            "recommender: expected a fitted model with recommend_many(), "
+            f"got {type(recommender).__name__}"
+        )
     if not isinstance(train, Interactions) or not isinstance(test, Interactions):
         raise InvalidInputError("train, test: expected Interactions values")
     relevant = relevant_items(test)
@@ -548,6 +577,7 @@ class PopularityBaseline:
         if self._counts is None or self._items is None or self._seen is None:
             raise NotFittedError("PopularityBaseline is not fitted: call fit() first")
         n = _check_k(n)
+        exclude_seen = check_bool(exclude_seen, "exclude_seen")
         user_list = as_id_list(users, "users")
         counts = self._counts
         order = np.lexsort((np.arange(counts.size), -counts))
@@ -558,6 +588,7 @@ class PopularityBaseline:
         item_array[:] = list(self._items)
         matrix = self._seen
         for position, user in enumerate(user_list):
+            check_id(user, f"users[{position}]")
             row = self._users.get(user, -1) if exclude_seen else -1
             ranked = order
             if row >= 0:

@@ -258,3 +258,51 @@ def test_popularity_baseline() -> None:
     assert model.item_ids_ == ["x", "y", "z"]
     model.fit(Interactions.from_triples(["q"], ["w"]))
     assert model.recommend_many(["a"], n=3)[0].items == ("w",)
+
+
+# --------------------------------------------------------------------------- bad input (issue 12)
+
+
+def test_a_relevant_or_recommended_list_given_as_one_str_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="relevant"):
+        precision_at_k({"a": ["x"]}, {"a": "xy"}, k=1)
+    with pytest.raises(InvalidInputError, match="recommended"):
+        precision_at_k({"a": "xy"}, {"a": {"x"}}, k=1)
+    with pytest.raises(InvalidInputError, match="recommended"):
+        coverage({"a": "xy"}, 3)
+
+
+def test_unhashable_and_non_collection_items_are_refused() -> None:
+    with pytest.raises(InvalidInputError, match="relevant"):
+        recall_at_k({"a": ["x"]}, {"a": 1}, k=1)
+    with pytest.raises(InvalidInputError, match="recommended"):
+        ndcg_at_k({"a": [["x"]]}, {"a": {"x"}}, k=1)
+
+
+def test_a_huge_k_is_answered_without_allocating_it() -> None:
+    assert precision_at_k({"a": ["x"]}, {"a": {"x"}}, k=2**31 - 1) == pytest.approx(2**-31)
+    assert map_at_k({"a": ["x"]}, {"a": {"x", "y"}}, k=2**31 - 1) == pytest.approx(0.5)
+    with pytest.raises(InvalidInputError, match=r"^k: "):
+        precision_at_k({"a": ["x"]}, {"a": {"x"}}, k=2**80)
+
+
+def test_a_huge_leave_out_keeps_every_user_whole() -> None:
+    data = community()
+    train, test = train_test_split(data, leave_out=2**80, random_state=0)
+    assert (train.nnz, test.nnz) == (data.nnz, 0)
+
+
+def test_evaluate_and_relevant_items_refuse_what_is_not_a_model_or_interactions() -> None:
+    data = community()
+    with pytest.raises(InvalidInputError, match="recommender"):
+        evaluate(5, data, data)
+    with pytest.raises(InvalidInputError, match="test"):
+        relevant_items("test")  # type: ignore[arg-type]
+
+
+def test_the_baseline_refuses_a_non_bool_exclude_seen_and_unhashable_users() -> None:
+    model = PopularityBaseline().fit(community())
+    with pytest.raises(InvalidInputError, match="exclude_seen"):
+        model.recommend_many(["u1"], exclude_seen=None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"users\[0\]"):
+        model.recommend_many([["u1"]])

@@ -13,12 +13,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from implicit.cpu.topk import topk
-from threadpoolctl import threadpool_limits
 
 from .._ids import IdIndex
 from .._types import BoolArray, Float32Array, Float64Array, Int64Array
 from ..errors import InvalidInputError, UnknownIdError
-from ._fit import Fitted, weighted_rows
+from ._fit import Fitted, als_guard, weighted_rows
 from ._social import FriendGraph, blend, friend_matrix, friends_of_friends, top_from_friends
 from ._values import Explanation, RecommendationBatch, Source
 
@@ -261,7 +260,7 @@ def explain(
             "explain: needs the interactions; pass interactions= to from_factors()"
         )
     history = weighted_rows(state, state.user_items, np.array([row]), weighting)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with als_guard("regularization"):
         total, contributions, _ = state.model.explain(0, history, column, N=n)
     return Explanation(
         user,

@@ -7,13 +7,16 @@ the next, never half of each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
+from implicit.recommender_base import ModelFitError
 from threadpoolctl import threadpool_limits
 
 from .._checks import RandomState
@@ -24,7 +27,36 @@ from ..errors import InvalidInputError
 from ._interactions import Interactions, canonical_csr
 from ._weighting import item_length_norm, weigh
 
-__all__ = ["Fitted", "fit_als", "fitted_from_factors", "fold_in", "new_model", "weighted_rows"]
+__all__ = [
+    "MAX_CONFIDENCE",
+    "MAX_FACTOR",
+    "Fitted",
+    "als_guard",
+    "check_confidence",
+    "check_factor_values",
+    "check_history",
+    "fit_als",
+    "fitted_from_factors",
+    "fold_in",
+    "new_model",
+    "weighted_rows",
+]
+
+MAX_CONFIDENCE = 1e6
+"""The largest confidence (``alpha`` times a weighted value) that ALS is given.
+
+implicit solves in float32, where conjugate gradient squares terms of the order of
+a confidence times the factors: from about 1e8 on, a fit can overflow into NaN. 1e6
+keeps a hundredfold margin and is far above what a sensible weighting produces
+(``log1p`` of the largest float32 is 89).
+"""
+
+MAX_FACTOR = 1e6
+"""The largest magnitude of a factor entry, learned or given.
+
+With at most ``MAX_FACTORS`` factors a score stays below ``factors * 1e12``, and a sum
+of scores over every user of a community below float32's 3.4e38.
+"""
 
 
 @attrs.frozen
@@ -58,6 +90,60 @@ class Fitted:
         return unit
 
 
+def check_confidence(weighted: sp.csr_matrix, alpha: float, field: str) -> None:
+    """Raise unless every confidence ``alpha * weighted`` is at most ``MAX_CONFIDENCE``."""
+    if not weighted.nnz:
+        return
+    largest = float(weighted.data.max()) * alpha
+    if not largest <= MAX_CONFIDENCE:
+        raise InvalidInputError(
+            f"{field}: expected alpha ({alpha!r}) times every weighted value to be at most "
+            f"{MAX_CONFIDENCE:g}, got {largest:g}; lower alpha or scale the weights down"
+        )
+
+
+def check_history(
+    user_items: sp.csr_matrix, alpha: float, weighting: str | None, field: str
+) -> None:
+    """Raise unless the confidences of a whole history stay within ``MAX_CONFIDENCE``.
+
+    For histories that come from outside a fit (``from_factors``, ``from_state``):
+    ``explain`` and ``update_users`` solve against them.
+    """
+    length_norm = item_length_norm(user_items) if weighting == "bm25" else None
+    check_confidence(weigh(user_items, weighting, user_items.shape[1], length_norm), alpha, field)
+
+
+def check_factor_values(matrix: npt.NDArray[Any], field: str) -> None:
+    """Raise unless every entry of ``matrix`` is finite and at most ``MAX_FACTOR`` in size."""
+    if not matrix.size:
+        return
+    largest = float(np.abs(matrix).max())
+    if not largest <= MAX_FACTOR:
+        raise InvalidInputError(
+            f"{field}: expected finite numbers of magnitude at most {MAX_FACTOR:g}, got {largest!r}"
+        )
+
+
+@contextmanager
+def als_guard(field: str) -> Iterator[None]:
+    """implicit's failures (NaN factors, LAPACK, float overflow) as ``InvalidInputError``.
+
+    A last resort behind the bounds on confidences and factors: nothing the checks let
+    through should reach it.
+    """
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    except InvalidInputError:
+        raise
+    except (ModelFitError, ValueError, ArithmeticError, RuntimeWarning) as error:
+        raise InvalidInputError(
+            f"{field}: ALS could not solve for these values ({type(error).__name__}: {error}); "
+            "raise regularization or scale the weights down"
+        ) from error
+
+
 def new_model(params: dict[str, Any]) -> Any:
     """An unfitted implicit CPU ALS model with the checked hyper-parameters."""
     with threadpool_limits(limits=1, user_api="blas"):
@@ -85,14 +171,19 @@ def fit_als(
         raise InvalidInputError(
             f"weights: the {weighting!r} weighting leaves no positive confidence"
         )
+    check_confidence(confidence, params["alpha"], "weights")
     model = new_model(params)
     callback = (
         None
         if isinstance(show_progress, bool)
         else _sweep_callback(show_progress, params["iterations"])
     )
-    with threadpool_limits(limits=1, user_api="blas"):
-        model.fit(confidence, show_progress=show_progress is True, callback=callback)
+    try:
+        with als_guard("interactions"):
+            model.fit(confidence, show_progress=show_progress is True, callback=callback)
+    except _CallbackError as stop:
+        raise stop.error from None
+    check_learned(model.user_factors, model.item_factors)
     # The confidences can be as large as the interactions: free them before the rest.
     del confidence
     return Fitted(
@@ -161,10 +252,16 @@ def fold_in(
     users_index = IdIndex(state.users.ids(), kind="user")
     rows = users_index.add_many(data.user_ids, "users")
     merged = _merged_history(state.user_items, data, rows, columns, len(users_index))
+    if not np.isfinite(merged.data).all():
+        raise InvalidInputError(
+            "weights: the summed history of a user overflows float32; scale the weights down"
+        )
     history = weighted_rows(state, merged, rows, weighting)
     model = state.model
-    with threadpool_limits(limits=1, user_api="blas"):
+    check_confidence(history, float(model.alpha), "weights")
+    with als_guard("weights"):
         new_factors = model.recalculate_user(rows, history)
+    check_factor_values(new_factors, "user_factors")
     factors = _grown_rows(model.user_factors, len(users_index))
     factors[rows] = new_factors
     return fitted_from_factors(
@@ -177,6 +274,16 @@ def fold_in(
         weighting=weighting,
         length_norm=state.item_length_norm,
     )
+
+
+def check_learned(user_factors: Float32Array, item_factors: Float32Array) -> None:
+    """Raise when a fit learned factors beyond ``MAX_FACTOR`` (it diverged)."""
+    for matrix in (user_factors, item_factors):
+        if matrix.size and not float(np.abs(matrix).max()) <= MAX_FACTOR:
+            raise InvalidInputError(
+                f"regularization: the fit diverged (a factor beyond {MAX_FACTOR:g}); "
+                "raise regularization or scale the weights down"
+            )
 
 
 def weighted_rows(
@@ -227,13 +334,24 @@ def _model_params(model: Any, random_state: RandomState) -> dict[str, Any]:
     }
 
 
+class _CallbackError(Exception):
+    """Carries what the caller's progress callback raised past ``als_guard``, unchanged."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def _sweep_callback(
     report: ProgressCallback, total: int
 ) -> Callable[[int, float, float | None], None]:
     """implicit's fit callback (iteration from 0, seconds, loss) as ``report(done, total)``."""
 
     def callback(iteration: int, elapsed: float, loss: float | None) -> None:
-        report(iteration + 1, total)
+        try:
+            report(iteration + 1, total)
+        except Exception as error:
+            raise _CallbackError(error) from error
 
     return callback
 

@@ -18,14 +18,22 @@ from .._ids import IdIndex, as_id_list
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
 
+MAX_WEIGHT = float(np.finfo(np.float32).max)
+"""The largest weight: the interactions are stored in float32."""
+
 
 def check_weights(data: npt.NDArray[Any], field: str, rows: Sequence[Hashable] | None) -> None:
-    """Raise if any weight is NaN, infinite or negative, naming the first bad one."""
-    bad = ~np.isfinite(data) | (data < 0)
-    if not bad.any():
+    """Raise if any weight is NaN, infinite, negative or beyond float32, naming the first."""
+    fine = (data >= 0) & (data <= MAX_WEIGHT)  # False for NaN and the infinities
+    if fine.all():
         return
-    position = int(np.argmax(bad))
+    position = int(np.argmin(fine))
     where = f"{field}[{position}]" if rows is None else f"{field} for user {rows[position]!r}"
+    if np.isfinite(data[position]) and data[position] > 0:
+        raise InvalidInputError(
+            f"{where}: expected a weight at most {MAX_WEIGHT:.4g} (float32), "
+            f"got {float(data[position])!r}"
+        )
     raise InvalidInputError(
         f"{where}: expected a finite non-negative weight, got {float(data[position])!r}"
     )

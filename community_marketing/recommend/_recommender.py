@@ -13,19 +13,35 @@ from typing import Any
 import attrs
 import numpy.typing as npt
 
-from .._checks import RandomState, check_float, check_int, check_random_state
+from .._checks import RandomState, check_bool, check_float, check_int, check_random_state
 from .._ids import as_id_list
 from .._progress import ShowProgress, check_show_progress
 from .._types import Float32Array
 from ..errors import InvalidInputError, NotFittedError
 from . import _answers
-from ._fit import Fitted, fit_als, fitted_from_factors, fold_in
+from ._fit import (
+    MAX_CONFIDENCE,
+    Fitted,
+    check_history,
+    fit_als,
+    fitted_from_factors,
+    fold_in,
+)
 from ._interactions import Interactions, align, interactions_from
 from ._social import FriendGraph
 from ._state import check_factors, read_fitted, read_params, write_state
 from ._values import Explanation, RecommendationBatch, Recommendations, Weighting
 
-__all__ = ["Recommender"]
+__all__ = ["MAX_FACTORS", "MAX_ITERATIONS", "MAX_REGULARIZATION", "MAX_THREADS", "Recommender"]
+
+MAX_FACTORS = 4096
+"""The most latent factors: beyond it a fit is a memory error, not a model."""
+MAX_ITERATIONS = 10_000
+"""The most ALS sweeps (ALS settles in tens): every fit ends."""
+MAX_REGULARIZATION = 1e6
+"""The largest L2 regularization; implicit's float32 solver gives NaN from about 1e30."""
+MAX_THREADS = 1024
+"""The most threads a fit or a batch call asks OpenMP for."""
 
 
 @attrs.define(eq=False)
@@ -43,19 +59,21 @@ class Recommender:
     Parameters
     ----------
     factors : int, default 64
-        Number of latent factors.
+        Number of latent factors, from 1 to 4096.
     regularization : float, default 0.05
-        L2 regularization of the factors.
+        L2 regularization of the factors, from 0 to 1e6.
     alpha : float, default 2.0
-        Confidence scale: implicit fits on ``alpha * weight``.
+        Confidence scale: implicit fits on ``alpha * weight``. Every confidence
+        (``alpha`` times a weighted value) must be at most 1e6, which keeps
+        implicit's float32 solver finite; ``fit`` refuses more.
     iterations : int, default 15
-        ALS sweeps.
+        ALS sweeps, from 0 to 10,000.
     weighting : {None, "log", "bm25", "tfidf"}, default "log"
         How summed weights become confidences: as they are, ``log1p``, or a
         BM25 / TF-IDF weighting as in implicit's Last.fm example, with an idf that
         never drops a user (Lucene's BM25 idf; scikit-learn's smooth idf).
     num_threads : int, default 0
-        Threads for fitting and batch calls; 0 means every core. BLAS is held to
+        Threads for fitting and batch calls, at most 1024; 0 means every core. BLAS is held to
         one thread during ``fit`` so implicit neither warns nor oversubscribes.
     random_state : int, numpy.random.Generator or None, default None
         Seed of the initial factors; the same int gives the same factors.
@@ -133,17 +151,21 @@ class Recommender:
     def _check_params(self) -> dict[str, Any]:
         """The hyper-parameters as implicit takes them, checked (``weighting`` apart)."""
         weighting = self.weighting
-        if weighting not in (None, "log", "bm25", "tfidf"):
+        if weighting is not None and not (
+            isinstance(weighting, str) and weighting in ("log", "bm25", "tfidf")
+        ):
             raise InvalidInputError(
                 f"weighting: expected None, 'log', 'bm25' or 'tfidf', got {weighting!r}"
             )
         check_show_progress(self.show_progress)
         return {
-            "factors": check_int(self.factors, "factors", low=1),
-            "regularization": check_float(self.regularization, "regularization", low=0.0),
-            "alpha": check_float(self.alpha, "alpha", low=0.0, low_open=True),
-            "iterations": check_int(self.iterations, "iterations", low=0),
-            "num_threads": check_int(self.num_threads, "num_threads", low=0),
+            "factors": check_int(self.factors, "factors", low=1, high=MAX_FACTORS),
+            "regularization": check_float(
+                self.regularization, "regularization", low=0.0, high=MAX_REGULARIZATION
+            ),
+            "alpha": check_float(self.alpha, "alpha", low=0.0, low_open=True, high=MAX_CONFIDENCE),
+            "iterations": check_int(self.iterations, "iterations", low=0, high=MAX_ITERATIONS),
+            "num_threads": check_int(self.num_threads, "num_threads", low=0, high=MAX_THREADS),
             "random_state": check_random_state(self.random_state),
         }
 
@@ -173,8 +195,9 @@ class Recommender:
         ------
         InvalidInputError
             Bad hyper-parameters, mismatched lengths, NaN, infinite or negative
-            weights (naming the row), all-zero weights, or fewer than two users
-            or two items. A failed fit leaves the previous fit in place.
+            weights (naming the row), all-zero weights, fewer than two users
+            or two items, a confidence above 1e6, or a fit that diverged. A failed
+            fit leaves the previous fit in place.
 
         Examples
         --------
@@ -212,7 +235,8 @@ class Recommender:
         user_ids, item_ids : sequence of hashable
             The ids of the factor rows, distinct.
         user_factors : array_like, shape (len(user_ids), k)
-            User factors.
+            User factors: finite, at most 1e6 in magnitude, ``k`` at most 4096 (so
+            that no score overflows float32).
         item_factors : array_like, shape (len(item_ids), k)
             Item factors.
         interactions : Interactions, optional
@@ -243,9 +267,19 @@ class Recommender:
         users, items, user_matrix, item_matrix = check_factors(
             user_ids, item_ids, user_factors, item_factors
         )
+        if user_matrix.shape[1] > MAX_FACTORS:
+            raise InvalidInputError(
+                f"user_factors: expected at most {MAX_FACTORS} columns, got {user_matrix.shape[1]}"
+            )
         model.factors = int(user_matrix.shape[1])
         params = model._check_params()
+        if interactions is not None and not isinstance(interactions, Interactions):
+            raise InvalidInputError(
+                f"interactions: expected Interactions or None, got {type(interactions).__name__}"
+            )
         user_items = None if interactions is None else align(interactions, users, items)
+        if user_items is not None:
+            check_history(user_items, params["alpha"], model.weighting, "interactions")
         model._fitted = fitted_from_factors(
             params,
             users,
@@ -374,16 +408,21 @@ class Recommender:
         state = self._state()
         n = check_int(n, "n", low=1)
         weight = check_float(social_weight, "social_weight", low=0.0, high=1.0)
+        if friends is not None and not isinstance(friends, FriendGraph):
+            raise InvalidInputError(
+                "friends: expected None or a graph with friends() and adjacency() "
+                f"(a FriendGraph), got {type(friends).__name__}"
+            )
         return _answers.recommend_many(
             state,
             as_id_list(users, "users"),
             n=n,
-            exclude_seen=exclude_seen,
+            exclude_seen=check_bool(exclude_seen, "exclude_seen"),
             items=items,
             exclude=exclude,
             friends=friends,
             social_weight=weight,
-            cold_start=cold_start,
+            cold_start=check_bool(cold_start, "cold_start"),
             num_threads=self.num_threads,
         )
 
@@ -540,7 +579,8 @@ class Recommender:
             Unknown users are fine when a history is given for them.
         histories : sequence of (sequence or None), optional
             Per user, the items to relate to (unknown items are ignored); None
-            means the user's own history in the model.
+            means the user's own history in the model. A history is a sequence of
+            ids: a single str is refused, not split into letters.
         n : int, default 10
             Items per user.
         blend : float, default 0.5
@@ -568,11 +608,8 @@ class Recommender:
         n = check_int(n, "n", low=1)
         blend = check_float(blend, "blend", low=0.0, high=1.0)
         names = as_id_list(users, "users")
-        if histories is not None and len(histories) != len(names):
-            raise InvalidInputError(
-                f"histories: expected one entry per user ({len(names)}), got {len(histories)}"
-            )
-        return _answers.recommend_related(state, names, histories, n, blend)
+        wanted = None if histories is None else _check_histories(histories, len(names))
+        return _answers.recommend_related(state, names, wanted, n, blend)
 
     def popular(self, *, n: int = 10) -> list[tuple[Hashable, float]]:
         """The most popular items (by number of users), for cold start and baselines.
@@ -691,5 +728,22 @@ class Recommender:
             checked = model._check_params()
         except InvalidInputError as error:
             raise InvalidInputError(f"params.{error}") from None
+        if not isinstance(model.show_progress, bool):
+            raise InvalidInputError(
+                f"params.show_progress: expected a bool, got {type(model.show_progress).__name__}"
+            )
         model._fitted = read_fitted(fields, checked, model.weighting)
         return model
+
+
+def _check_histories(histories: object, count: int) -> list[list[Hashable] | None]:
+    """``histories`` as one list of ids (or None) per user; a str is refused, not split."""
+    entries = as_id_list(histories, "histories")  # type: ignore[arg-type]
+    if len(entries) != count:
+        raise InvalidInputError(
+            f"histories: expected one entry per user ({count}), got {len(entries)}"
+        )
+    return [
+        None if entry is None else as_id_list(entry, f"histories[{position}]")  # type: ignore[arg-type]
+        for position, entry in enumerate(entries)
+    ]

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import scipy.sparse as sp
 
-from .._ids import IdIndex
+from .._ids import IdIndex, as_id_list
 from .._types import BoolArray, Float32Array, Int64Array
 from ..errors import InvalidInputError
 from ._fit import Fitted
@@ -95,9 +95,10 @@ def _picker(
 
 def _safe_friends(graph: FriendGraph, user: Hashable) -> list[Hashable]:
     try:
-        return list(graph.friends(user))
+        found = graph.friends(user)
     except KeyError:
         return []
+    return as_id_list(found, "friends.friends()")
 
 
 def _rows_to_matrix(

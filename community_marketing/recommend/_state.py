@@ -15,12 +15,26 @@ import scipy.sparse as sp
 from .._ids import IdIndex, as_id_list
 from .._types import Float32Array
 from ..errors import InvalidInputError
-from ._fit import Fitted, fitted_from_factors
+from ._fit import Fitted, check_factor_values, check_history, fitted_from_factors
 from ._interactions import canonical_csr, check_weights
 
 __all__ = ["STATE_SCHEMA", "check_factors", "read_fitted", "read_params", "write_state"]
 
 STATE_SCHEMA = 1
+_KEYS = frozenset(
+    {
+        "schema",
+        "params",
+        "user_ids",
+        "item_ids",
+        "user_factors",
+        "item_factors",
+        "user_items",
+        "popularity",
+        "item_length_norm",
+    }
+)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _PARAMS = frozenset(
     {
         "factors",
@@ -66,6 +80,10 @@ def read_params(state: object) -> tuple[dict[str, Any], dict[str, Any]]:
     schema = state.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool) or schema != STATE_SCHEMA:
         raise InvalidInputError(f"schema: expected {STATE_SCHEMA}, got {state.get('schema')!r}")
+    if set(state) != _KEYS:
+        raise InvalidInputError(
+            f"state: expected the keys {sorted(_KEYS)}, got {sorted(map(str, state))}"
+        )
     params: dict[str, Any] = _field(state, "params", dict)
     if set(params) != _PARAMS:
         raise InvalidInputError(
@@ -86,10 +104,19 @@ def read_fitted(state: dict[str, Any], params: dict[str, Any], weighting: str | 
     )
     if user_factors.shape[1] != item_factors.shape[1]:
         raise InvalidInputError("item_factors: expected as many columns as user_factors")
+    if params["factors"] != user_factors.shape[1]:
+        raise InvalidInputError(
+            f"params.factors: expected the width of the factors ({user_factors.shape[1]}), "
+            f"got {params['factors']}"
+        )
     popularity = _vector(_field(state, "popularity", np.ndarray), "popularity", len(items))
     raw_norm = state.get("item_length_norm")
     length_norm = None if raw_norm is None else _vector(raw_norm, "item_length_norm", len(items))
+    if length_norm is not None and not (length_norm > 0).all():
+        raise InvalidInputError("item_length_norm: expected positive numbers")
     user_items = _matrix_from_state(state.get("user_items"), len(users), len(items))
+    if user_items is not None:
+        check_history(user_items, params["alpha"], weighting, "user_items")
     return fitted_from_factors(
         params,
         users,
@@ -134,31 +161,32 @@ def _distinct_index(ids: Any, field: str, kind: str) -> IdIndex:
 
 
 def _factor_matrix(values: Any, field: str, rows: int) -> Float32Array:
+    if isinstance(values, np.ndarray) and values.dtype.kind not in "iuf":
+        raise InvalidInputError(f"{field}: expected an array of numbers, got dtype {values.dtype}")
     try:
-        matrix = np.array(values, dtype=np.float32)
-    except (TypeError, ValueError):
+        # float64 first: a cast of a huge number to float32 is inf (and a warning).
+        matrix = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInputError(f"{field}: expected a 2-d array of numbers") from None
     if matrix.ndim != 2 or matrix.shape[0] != rows or matrix.shape[1] == 0:
         raise InvalidInputError(
             f"{field}: expected shape ({rows}, k) with k >= 1, got {matrix.shape}"
         )
-    if not np.isfinite(matrix).all():
-        raise InvalidInputError(f"{field}: expected finite numbers, got NaN or inf")
-    return np.ascontiguousarray(matrix)
+    check_factor_values(matrix, field)
+    return np.ascontiguousarray(matrix, dtype=np.float32)
 
 
 def _vector(values: Any, field: str, size: int) -> Float32Array:
     if not isinstance(values, np.ndarray):
         raise InvalidInputError(f"{field}: expected a numpy array, got {type(values).__name__}")
-    try:
-        vector = np.array(values, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{field}: expected numbers") from None
-    if vector.shape != (size,) or not np.isfinite(vector).all():
-        raise InvalidInputError(
-            f"{field}: expected {size} finite numbers, got shape {vector.shape}"
-        )
-    return vector
+    if values.dtype.kind not in "iuf":
+        raise InvalidInputError(f"{field}: expected numbers, got dtype {values.dtype}")
+    vector = values.astype(np.float64)
+    if vector.shape != (size,):
+        raise InvalidInputError(f"{field}: expected {size} numbers, got shape {vector.shape}")
+    if not (np.abs(vector) <= _FLOAT32_MAX).all():
+        raise InvalidInputError(f"{field}: expected finite float32 numbers")
+    return vector.astype(np.float32)
 
 
 def _field(state: dict[Any, Any], name: str, kind: type) -> Any:
@@ -182,7 +210,7 @@ def _matrix_from_state(value: object, n_users: int, n_items: int) -> sp.csr_matr
             raise InvalidInputError(f"user_items.{key}: expected a 1-d numpy array")
         parts[key] = part
     data = parts["data"]
-    if not np.issubdtype(data.dtype, np.number):
+    if data.dtype.kind not in "iuf":
         raise InvalidInputError("user_items.data: expected numbers")
     check_weights(data.astype(np.float64), "user_items.data", None)
     indices, indptr = parts["indices"], parts["indptr"]

@@ -50,8 +50,10 @@ def weigh(
             assert length_norm is not None
             idf = np.log1p((n_items - per_user + 0.5) / (per_user + 0.5))
             idf_of = np.repeat(idf.astype(np.float32), per_user)
+            # float64: data * (k1 + 1) overflows float32 for the largest weights.
+            wide = data.astype(np.float64)
             weighted = (
-                data * (_BM25_K1 + 1.0) / (_BM25_K1 * length_norm[raw.indices] + data) * idf_of
+                wide * (_BM25_K1 + 1.0) / (_BM25_K1 * length_norm[raw.indices] + wide) * idf_of
             )
     weighted = weighted.astype(np.float32)
     # A zero or negative confidence means something else to implicit (a dislike).
