@@ -448,8 +448,9 @@ def new_registry(factory: Callable[..., R], state: object, clock: Clock | None) 
     """An empty registry configured as ``state`` says (schema and config checked)."""
     if not isinstance(state, Mapping):
         raise InvalidInputError(f"state: expected a dict, got {type(state).__name__}")
-    if state.get("schema") != SCHEMA:
-        raise InvalidInputError(f"state.schema: expected {SCHEMA}, got {state.get('schema')!r}")
+    schema = state.get("schema")
+    if type(schema) is not int or schema != SCHEMA:
+        raise InvalidInputError(f"state.schema: expected {SCHEMA}, got {schema!r}")
     config = config_from_state(state.get("config"))
     try:
         return factory(clock=clock, **config)
