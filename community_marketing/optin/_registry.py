@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import secrets
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -444,13 +443,7 @@ class OptInRegistry:
         >>> registry.status("ann", "news", "email").value
         'pending'
         """
-        if isinstance(tokens, str):
-            raise InvalidInputError("tokens: expected a sequence of tokens, got one str")
-        if isinstance(tokens, bytes) or not isinstance(tokens, Iterable):
-            raise InvalidInputError(
-                f"tokens: expected a sequence of tokens, got {type(tokens).__name__}"
-            )
-        items = list(tokens)
+        items = _tokens.token_list(tokens)
         if not items:
             return 0
         with self._write():
@@ -1169,12 +1162,7 @@ class OptInRegistry:
         >>> copy.is_suppressed("ann")
         True
         """
-        unknown = sorted(set(config) - set(inspect.signature(cls).parameters))
-        if unknown:
-            raise InvalidInputError(
-                f"config: unknown keyword(s) {unknown}; expected the constructor's keywords"
-            )
-        registry = cls(**config)
+        registry = cls(**_state.known_keywords(cls, config))
         _state.load_events(
             registry._store,
             registry._tokens,

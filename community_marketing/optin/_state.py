@@ -7,6 +7,7 @@ the live path (any time order, seqs as given).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import time, timedelta
 from typing import Any, Final, TypeVar
@@ -65,6 +66,16 @@ def config_dict(policy: Policy, keywords: Keywords, erasure_key: bytes) -> dict[
         "soft_opt_in_purposes": sorted(policy.soft_opt_in),
         "erasure_key": erasure_key.hex(),
     }
+
+
+def known_keywords(factory: Callable[..., Any], config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` if every keyword is one of the constructor's (``from_events``)."""
+    unknown = sorted(set(config) - set(inspect.signature(factory).parameters))
+    if unknown:
+        raise InvalidInputError(
+            f"config: unknown keyword(s) {unknown}; expected the constructor's keywords"
+        )
+    return config
 
 
 def load_events(

@@ -214,11 +214,8 @@ class Store:
         chains = self._chains(cidx, pairs, actions)
         if live:
             self._check_in_order(chains, ts)
-        if seq is None and self.next_seq > NEVER - n:
-            raise InvalidInputError(
-                f"seq: no sequence numbers left for {n} more event(s) (next_seq "
-                f"{self.next_seq}, the last is {NEVER - 1})"
-            )
+        if seq is None:
+            self._check_seqs_left(n)
         log.reserve(n)
         start, end = log.n, log.n + n
         if seq is None:
@@ -244,6 +241,14 @@ class Store:
                 self._link(heads, owners, rows[picked])
         self._note_grants(cidx, actions, ts, rows)
         return rows
+
+    def _check_seqs_left(self, n: int) -> None:
+        """Refuse a block that would number an event past the int64 range."""
+        if self.next_seq > NEVER - n:
+            raise InvalidInputError(
+                f"seq: no sequence numbers left for {n} more event(s) (next_seq "
+                f"{self.next_seq}, the last is {NEVER - 1})"
+            )
 
     def _check_in_order(self, chains: Chains, ts: Int64Array) -> None:
         """Refuse an event earlier than the latest one of its chain (the live path)."""
