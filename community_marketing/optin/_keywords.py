@@ -75,6 +75,8 @@ def keyword_set(words: Iterable[str], field: str) -> frozenset[str]:
     """The keywords, normalized; one str is refused rather than split into letters."""
     if isinstance(words, str):
         raise InvalidInputError(f"{field}: expected an iterable of str, got one str")
+    if not isinstance(words, Iterable):
+        raise InvalidInputError(f"{field}: expected an iterable of str, got {type(words).__name__}")
     out = set()
     for word in words:
         normal = normalize(check_text(word, f"{field}[]"))

@@ -120,7 +120,8 @@ def record_many(
     """
     check_text(purpose, "purpose")
     channels = channels_of(channel)
-    provenance.checked()
+    # A grant or request without a basis could not be read back (from_state needs one).
+    provenance.checked(basis=action in (GRANT, REQUEST))
     items = as_id_list(contacts, "contacts")
     n = len(items)
     if n == 0:

@@ -117,7 +117,8 @@ class OptInRegistry:
 
     Notes
     -----
-    Thread-safe: one lock per instance, held while mutating; reads take no lock.
+    Thread-safe: one lock per instance, held while mutating and while reading many
+    rows (``export``, ``history``, ``events``); other reads take no lock.
 
     Examples
     --------
@@ -442,9 +443,7 @@ class OptInRegistry:
         >>> registry.status("ann", "news", "email").value
         'pending'
         """
-        if isinstance(tokens, str):
-            raise InvalidInputError("tokens: expected a sequence of tokens, got one str")
-        items = list(tokens)
+        items = _tokens.token_list(tokens)
         if not items:
             return 0
         with self._write():
@@ -687,7 +686,8 @@ class OptInRegistry:
         """  # noqa: E501
         check_id(contact, "contact")
         with self._write():
-            _, _, reasons, now = self._reasons([contact], purpose, channel, at)
+            moment = from_micros(self._now_us(at))
+            _, _, reasons, now = self._reasons([contact], purpose, channel, moment)
             _sends.require_allowed([contact], reasons, purpose, channel, now, "contact")
             return self._contact_event(
                 SENT, contact, "send", from_micros(int(now)), {}, pair=(purpose, channel)
@@ -1064,12 +1064,14 @@ class OptInRegistry:
         ['grant', 'withdraw']
         """
         store = self._store
-        cidx = store.contacts.get(contact)
-        if cidx < 0:
-            return []
-        rows = np.flatnonzero(store.log.contact[: store.log.n] == cidx)
-        rows = rows[np.argsort(store.log.seq(rows), kind="stable")]
-        return [store.event(int(r)) for r in rows]
+        # Multi-row reads take the lock: a bulk write never shows half of its block.
+        with self._lock:
+            cidx = store.contacts.get(contact)
+            if cidx < 0:
+                return []
+            rows = np.flatnonzero(store.log.contact[: store.log.n] == cidx)
+            rows = rows[np.argsort(store.log.seq(rows), kind="stable")]
+            return [store.event(int(r)) for r in rows]
 
     def export(self, contact: Hashable, *, at: datetime | None = None) -> dict[str, Any]:
         """A JSON-compatible receipt of everything held on the contact (portability).
@@ -1084,6 +1086,11 @@ class OptInRegistry:
         ('granted', 1)
         """
         now = self._now_us(at)
+        with self._lock:
+            return self._export(contact, now)
+
+    def _export(self, contact: Hashable, now: int) -> dict[str, Any]:
+        """``export`` under the lock: one consistent snapshot of the contact."""
         store = self._store
         cidx = store.contacts.get(contact)
         consents = []
@@ -1118,11 +1125,12 @@ class OptInRegistry:
         """
         check_int(since, "since", low=0)
         log = self._store.log
-        rows = np.flatnonzero(
-            (log.seq(slice(0, log.n)) >= since) & (log.action[: log.n] != TOMBSTONE)
-        )
-        rows = rows[np.argsort(log.seq(rows), kind="stable")]
-        return [self._store.event(int(r)) for r in rows]
+        with self._lock:
+            rows = np.flatnonzero(
+                (log.seq(slice(0, log.n)) >= since) & (log.action[: log.n] != TOMBSTONE)
+            )
+            rows = rows[np.argsort(log.seq(rows), kind="stable")]
+            return [self._store.event(int(r)) for r in rows]
 
     @classmethod
     def from_events(cls, events: Iterable[ConsentEvent], **config: Any) -> OptInRegistry:
@@ -1154,7 +1162,7 @@ class OptInRegistry:
         >>> copy.is_suppressed("ann")
         True
         """
-        registry = cls(**config)
+        registry = cls(**_state.known_keywords(cls, config))
         _state.load_events(
             registry._store,
             registry._tokens,

@@ -2,8 +2,9 @@
 
 Every row a write appends is recorded at that reading, and "now" (``at=None``) inside
 the write means the same moment, so concurrent writers never see each other go back
-in time and live rows cost no ``recorded`` column. Reads take no lock and read the
-clock themselves.
+in time and live rows cost no ``recorded`` column. Reads read the clock themselves and
+take no lock, except the multi-row ones (``export``, ``history``, ``events``), which
+take it so that they never see half of a bulk write.
 """
 
 from __future__ import annotations

@@ -7,13 +7,14 @@ the live path (any time order, seqs as given).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import time, timedelta
 from typing import Any, Final, TypeVar
 
 import numpy as np
 
-from .._checks import check_optional_text, check_text
+from .._checks import check_int, check_optional_text, check_text
 from .._ids import check_id
 from .._time import MAX_MICROS, MIN_MICROS, NEVER, Clock, ensure_aware, to_micros
 from .._types import Int64Array
@@ -67,6 +68,16 @@ def config_dict(policy: Policy, keywords: Keywords, erasure_key: bytes) -> dict[
     }
 
 
+def known_keywords(factory: Callable[..., Any], config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` if every keyword is one of the constructor's (``from_events``)."""
+    unknown = sorted(set(config) - set(inspect.signature(factory).parameters))
+    if unknown:
+        raise InvalidInputError(
+            f"config: unknown keyword(s) {unknown}; expected the constructor's keywords"
+        )
+    return config
+
+
 def load_events(
     store: Store, tokens: Tokens, events: Iterable[ConsentEvent], *, key_given: bool
 ) -> None:
@@ -76,6 +87,10 @@ def load_events(
     that hold any need that registry's ``erasure_key`` in the configuration (the
     events carry the key's id, never the key, since events travel to analytics).
     """
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+        raise InvalidInputError(
+            f"events: expected an iterable of ConsentEvent, got {type(events).__name__}"
+        )
     items = list(events)
     for position, event in enumerate(items):
         if not isinstance(event, ConsentEvent):
@@ -83,8 +98,8 @@ def load_events(
                 f"events[{position}]: expected a ConsentEvent, got {type(event).__name__}"
             )
     seqs = [e.seq for e in items]
-    if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in seqs):
-        raise InvalidInputError("events[].seq: expected ints >= 0")
+    if any(not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < NEVER for s in seqs):
+        raise InvalidInputError(f"events[].seq: expected ints in [0, {NEVER})")
     if len(set(seqs)) != len(seqs):
         raise InvalidInputError("events[].seq: sequence numbers must be unique")
     rows = [_row_from_event(event, f"events[{position}]") for position, event in enumerate(items)]
@@ -368,6 +383,7 @@ def _extras_from_state(state: Mapping[str, Any], n: int) -> dict[int, dict[str, 
             not isinstance(entry, list)
             or len(entry) != 2
             or not isinstance(entry[0], int)
+            or isinstance(entry[0], bool)
             or not 0 <= entry[0] < n
             or entry[0] in extras
             or not isinstance(entry[1], dict)
@@ -443,10 +459,12 @@ def new_registry(factory: Callable[..., R], state: object, clock: Clock | None) 
     """An empty registry configured as ``state`` says (schema and config checked)."""
     if not isinstance(state, Mapping):
         raise InvalidInputError(f"state: expected a dict, got {type(state).__name__}")
-    if state.get("schema") != SCHEMA:
-        raise InvalidInputError(f"state.schema: expected {SCHEMA}, got {state.get('schema')!r}")
+    schema = state.get("schema")
+    if type(schema) is not int or schema != SCHEMA:
+        raise InvalidInputError(f"state.schema: expected {SCHEMA}, got {schema!r}")
+    config = config_from_state(state.get("config"))
     try:
-        return factory(clock=clock, **config_from_state(state.get("config")))
+        return factory(clock=clock, **config)
     except InvalidInputError as exc:
         raise InvalidInputError(f"state.config: {exc}") from None
 
@@ -490,11 +508,35 @@ def load_state(store: Store, tokens: Tokens, state: Mapping[str, Any]) -> None:
         )
     except InvalidInputError as exc:
         raise InvalidInputError(f"state: {exc}") from None
+    _check_chains_in_order(store)
     _load_tokens(store, tokens, _state_list(state, "tokens"))
     next_seq = state.get("next_seq")
-    if not isinstance(next_seq, int) or isinstance(next_seq, bool) or next_seq < store.next_seq:
-        raise InvalidInputError("state.next_seq: expected an int past every event's seq")
+    if (
+        not isinstance(next_seq, int)
+        or isinstance(next_seq, bool)
+        or not store.next_seq <= next_seq <= NEVER
+    ):
+        raise InvalidInputError(
+            f"state.next_seq: expected an int past every event's seq and <= {NEVER}, "
+            f"got {next_seq!r}"
+        )
     store.next_seq = next_seq
+
+
+def _check_chains_in_order(store: Store) -> None:
+    """Each chain (a key's events, a contact's marks, sends, preferences) in time order.
+
+    The rows keep the state's order, so a chain's events must come in time order
+    as the live path and ``from_events`` write them: the reads walk chains back in time.
+    """
+    log = store.log
+    prev = log.prev[: log.n]
+    linked = np.flatnonzero(prev >= 0)
+    if (log.ts[prev[linked]] > log.ts[linked]).any():
+        raise InvalidInputError(
+            "state.columns.ts: the events of one contact and key (or of one contact's "
+            "suppressions, sends or preferences) must come in time order"
+        )
 
 
 def _load_tokens(store: Store, tokens: Tokens, entries: list[Any]) -> None:
@@ -502,15 +544,24 @@ def _load_tokens(store: Store, tokens: Tokens, entries: list[Any]) -> None:
     seqs = log.seq(slice(0, log.n))
     by_seq = np.argsort(seqs, kind="stable")
     for i, entry in enumerate(entries):
+        field = f"state.tokens[{i}]"
+        if not isinstance(entry, list) or len(entry) != 3:
+            raise InvalidInputError(f"{field}: expected [seq, digest hex, deadline]")
+        seq, digest, expires = entry
+        check_int(seq, f"{field}[0]", low=0, high=NEVER - 1)
+        expires = check_int(expires, f"{field}[2]", low=MIN_MICROS)
+        if expires > MAX_MICROS and expires != NEVER:
+            raise InvalidInputError(f"{field}[2]: a deadline past {MAX_MICROS} must be 'never'")
+        if seq in tokens.open:
+            raise InvalidInputError(f"{field}[0]: a second token for seq {seq}")
+        found = int(np.searchsorted(seqs, seq, sorter=by_seq))
+        if found >= log.n or seqs[by_seq[found]] != seq:
+            raise InvalidInputError(f"{field}[0]: no event has seq {seq}")
+        row = int(by_seq[found])
         try:
-            seq, digest, expires = entry
-            found = int(np.searchsorted(seqs, int(seq), sorter=by_seq))
-            if found >= log.n or seqs[by_seq[found]] != int(seq):
-                raise KeyError(seq)
-            row = int(by_seq[found])
             raw = bytes.fromhex(digest)
-            if len(raw) != 32 or log.action[row] != REQUEST:
-                raise ValueError("not the digest of a request")
-            tokens.open[int(seq)] = (raw, int(expires), row)
-        except (TypeError, ValueError, KeyError) as exc:
-            raise InvalidInputError(f"state.tokens[{i}]: {type(exc).__name__}: {exc}") from None
+        except (TypeError, ValueError):
+            raw = b""
+        if len(raw) != 32 or log.action[row] != REQUEST:
+            raise InvalidInputError(f"{field}: expected the 32-byte hex digest of a request")
+        tokens.open[seq] = (raw, expires, row)

@@ -21,14 +21,14 @@ import attrs
 import numpy as np
 
 from .._checks import check_text
-from .._time import MAX_MICROS, ensure_timedelta, from_micros
+from .._time import MAX_MICROS, from_micros
 from .._types import BoolArray, Int8Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
 from ._log import CONFIRM, GRANT, REQUEST, SUPPRESS, WITHDRAW, Moments, broadcast, gather
 from ._preferences import apply_preferences, timing_applies
 from ._store import Store
 from ._timing import DailyRange, check_daily_range, check_zone_name, in_daily_range, local_time
-from ._values import ConsentStatus, Reason, check_cap
+from ._values import ConsentStatus, Reason, check_cap, check_duration
 
 S_NONE, S_PENDING, S_GRANTED, S_WITHDRAWN, S_EXPIRED, S_SUPPRESSED = range(6)
 STATUSES: Final = (
@@ -75,7 +75,7 @@ class Policy:
         soft_opt_in_purposes: object = (),
     ) -> Policy:
         """The policy from the constructor's arguments, each checked."""
-        ttl = ensure_timedelta(token_ttl, "token_ttl") // timedelta(microseconds=1)
+        ttl = check_duration(token_ttl, "token_ttl") // timedelta(microseconds=1)
         exempt = _purpose_set(exempt_purposes, "exempt_purposes")
         cap = check_cap(default_max_per_period, "default_max_per_period")
         window = check_daily_range(send_window, "send_window", "the contact's own time zone")
@@ -85,7 +85,7 @@ class Policy:
 
     def check_basis(self, purpose: object, source: object, basis: object) -> None:
         """Refuse a ``soft_opt_in`` grant that PECR reg 22(3) does not allow (see ``grant``)."""
-        if basis != SOFT_OPT_IN:
+        if not isinstance(basis, str) or basis != SOFT_OPT_IN:
             return
         check_text(source, "source")
         check_text(purpose, "purpose")
@@ -122,8 +122,9 @@ def is_sale_source(source: str) -> bool:
 def _purpose_set(value: object, field: str) -> frozenset[str]:
     if isinstance(value, str):
         raise InvalidInputError(f"{field}: expected an iterable of str, got one str")
-    purposes: Iterable[object] = value  # type: ignore[assignment]
-    return frozenset(check_text(p, f"{field}[]") for p in purposes)
+    if not isinstance(value, Iterable):
+        raise InvalidInputError(f"{field}: expected an iterable of str, got {type(value).__name__}")
+    return frozenset(check_text(p, f"{field}[]") for p in value)
 
 
 def _checked_expiry(expiry: object) -> dict[str, dict[str, int]]:
@@ -137,7 +138,7 @@ def _checked_expiry(expiry: object) -> dict[str, dict[str, int]]:
         if not isinstance(rules, Mapping):
             raise InvalidInputError(f"expiry[{purpose!r}]: expected {{basis: timedelta}}")
         out[purpose] = {
-            check_text(basis, f"expiry[{purpose!r}] key"): ensure_timedelta(
+            check_text(basis, f"expiry[{purpose!r}] key"): check_duration(
                 life, f"expiry[{purpose!r}][{basis!r}]"
             )
             // timedelta(microseconds=1)

@@ -181,9 +181,13 @@ class Store:
         extras: Mapping[int, dict[str, Any]] | None = None,
         recorded: int | Int64Array | None = None,
     ) -> Int64Array:
-        """Append a block of events (any order: sorted stably by time here); link the chains.
+        """Append a block of events; link the chains.
 
-        On the live path an event may not precede the latest event of its chain;
+        On the live path the block may come in any order (it is sorted stably by time
+        here) and an event may not precede the latest event of its chain; off it
+        (``live=False``: loading a state or events) the rows keep the order given,
+        which must be time order within each chain (the loaders see to it), so that
+        a loaded state is written back row for row;
         everything is validated before the first column is written, so a refused
         block changes nothing. Returns the rows written, in the block's order.
         Rows are recorded at ``recorded``: by default the write's wall time on the live
@@ -195,7 +199,7 @@ class Store:
             return np.empty(0, np.int64)
         pairs = np.broadcast_to(np.asarray(pair, np.int64), (n,))
         actions = np.broadcast_to(np.asarray(action, np.int8), (n,))
-        in_order = n < 2 or bool((ts[1:] >= ts[:-1]).all())
+        in_order = not live or n < 2 or bool((ts[1:] >= ts[:-1]).all())
         order = None if in_order else np.argsort(ts, kind="stable")
 
         def take(values: Any) -> Any:
@@ -210,6 +214,8 @@ class Store:
         chains = self._chains(cidx, pairs, actions)
         if live:
             self._check_in_order(chains, ts)
+        if seq is None:
+            self._check_seqs_left(n)
         log.reserve(n)
         start, end = log.n, log.n + n
         if seq is None:
@@ -235,6 +241,14 @@ class Store:
                 self._link(heads, owners, rows[picked])
         self._note_grants(cidx, actions, ts, rows)
         return rows
+
+    def _check_seqs_left(self, n: int) -> None:
+        """Refuse a block that would number an event past the int64 range."""
+        if self.next_seq > NEVER - n:
+            raise InvalidInputError(
+                f"seq: no sequence numbers left for {n} more event(s) (next_seq "
+                f"{self.next_seq}, the last is {NEVER - 1})"
+            )
 
     def _check_in_order(self, chains: Chains, ts: Int64Array) -> None:
         """Refuse an event earlier than the latest one of its chain (the live path)."""

@@ -45,9 +45,10 @@ def check_zone_name(value: object, field: str) -> str:
     name = check_text(value, field)
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidInputError(
-            f"{field}: expected an IANA zone name such as 'Europe/Paris', got {name!r}"
+            f"{field}: expected an IANA zone name such as 'Europe/Paris', got {name[:64]!r}"
+            + ("..." if len(name) > 64 else "")
         ) from None
     return name
 

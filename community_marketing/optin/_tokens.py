@@ -10,14 +10,14 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from .._time import NEVER, later_micros
 from .._types import Int64Array
-from ..errors import InvalidTokenError
+from ..errors import InvalidInputError, InvalidTokenError
 from ._log import CONFIRM, Log
 
 if TYPE_CHECKING:
@@ -70,6 +70,14 @@ class Tokens:
         if now < int(log.ts[row]):
             raise InvalidTokenError(f"{field}: confirmed before it was requested")
         return row
+
+
+def token_list(tokens: object) -> list[object]:
+    """The tokens of ``confirm_many``: any iterable but one str (or bytes) or a non-iterable."""
+    if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Iterable):
+        kind = "one str" if isinstance(tokens, str) else type(tokens).__name__
+        raise InvalidInputError(f"tokens: expected a sequence of tokens, got {kind}")
+    return list(tokens)
 
 
 def issue_many(store: Store, tokens: Tokens, rows: Int64Array, ttl_us: int) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Final
 import attrs
 import numpy as np
 
-from .._time import NEVER, ensure_aware, ensure_timedelta
+from .._time import MAX_MICROS, MIN_MICROS, NEVER, ensure_aware, ensure_timedelta
 from .._types import BoolArray, Int8Array, Int64Array
 from ..errors import InvalidInputError
 from ._timing import check_daily_range, check_zone_name, in_daily_range, local_time
@@ -106,6 +106,20 @@ def _check_quiet_hours(value: object) -> tuple[time, time] | None:
     return check_daily_range(value, "quiet_hours", "the contact's own time zone")
 
 
+MAX_SPAN: Final = timedelta(microseconds=MAX_MICROS - MIN_MICROS)
+"""The longest duration there is room for between two representable moments."""
+
+
+def check_duration(value: object, field: str) -> timedelta:
+    """A positive timedelta no longer than the representable range (``timedelta.max`` is not)."""
+    duration = ensure_timedelta(value, field)
+    if duration > MAX_SPAN:
+        raise InvalidInputError(
+            f"{field}: expected a duration of at most {MAX_SPAN.days} days, got {duration}"
+        )
+    return duration
+
+
 def check_cap(value: object, field: str = "max_per_period") -> tuple[int, timedelta] | None:
     if value is None:
         return None
@@ -114,12 +128,13 @@ def check_cap(value: object, field: str = "max_per_period") -> tuple[int, timede
         or len(value) != 2
         or not isinstance(value[0], int)
         or isinstance(value[0], bool)
-        or value[0] < 1
+        or not 1 <= value[0] <= NEVER
     ):
         raise InvalidInputError(
-            f"{field}: expected (count >= 1, timedelta), e.g. (3, timedelta(days=7)), got {value!r}"
+            f"{field}: expected (count >= 1, timedelta), e.g. (3, timedelta(days=7)), "
+            f"with count <= {NEVER}, got {value!r}"
         )
-    ensure_timedelta(value[1], f"{field}[1]")
+    check_duration(value[1], f"{field}[1]")
     return value
 
 

@@ -39,6 +39,7 @@ REGISTRY_CALLS: dict[str, Call] = {
     "history": (("ann",), {}),
     "is_suppressed": (("dan",), {}),
     "may_contact": (("ann", "news", "email"), {}),
+    "next_allowed_at": (("ann", "news", "email"), {}),
     "preferences": (("ann",), {}),
     "record_sent": (("ann", "news", "email"), {}),
     "record_sent_many": ((["ann", "bob"], "news", "email"), {}),
@@ -66,5 +67,32 @@ BUILDERS: dict[str, tuple[Builder, dict[str, Call]]] = {
     "OptInRegistry": (_registry, REGISTRY_CALLS)
 }
 
-FUNCTIONS: dict[str, FunctionCall] = {}
+_STATE_REGISTRY, _ = _registry(Clock())
+
+FUNCTIONS: dict[str, FunctionCall] = {
+    "OptInRegistry": (
+        OptInRegistry,
+        (),
+        {
+            "clock": Clock(),
+            "token_ttl": timedelta(days=2),
+            "expiry": {"*": {"implied_business": timedelta(days=730)}},
+            "exempt_purposes": ["receipts"],
+            "default_max_per_period": (3, timedelta(days=7)),
+            "stop_keywords": ["STOP", "opt out"],
+            "start_keywords": ["START"],
+            "help_keywords": ["HELP"],
+            "send_window": (time(8), time(21)),
+            "default_timezone": "Europe/Paris",
+            "soft_opt_in_purposes": ["offers"],
+            "erasure_key": b"k" * 32,
+        },
+    ),
+    "OptInRegistry.from_state": (
+        OptInRegistry.from_state,
+        (_STATE_REGISTRY.to_state(),),
+        {"clock": Clock()},
+    ),
+    "OptInRegistry.from_events": (OptInRegistry.from_events, (_STATE_REGISTRY.events(),), {}),
+}
 """Functions and constructors of this primitive's module, swept for library errors only."""
