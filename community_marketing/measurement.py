@@ -180,7 +180,7 @@ class ControlGroup:
             except ValueError:
                 raise InvalidInputError("state.key: expected hex digits for a bytes key") from None
         try:
-            return cls(key, state.get("share"))  # type: ignore[arg-type]
+            return cls(key, state.get("share"))
         except (InvalidInputError, TypeError, ValueError) as error:
             raise InvalidInputError(f"state.{error}") from None
 

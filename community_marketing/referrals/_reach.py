@@ -62,7 +62,8 @@ def reach_all(csr: sp.csr_matrix, hops: int, progress: Progress) -> Int64Array:
         # No path is longer than n - 1 friendships: everyone reaches their whole component.
         _, labels = connected_components(csr, directed=False)
         progress.advance(n)
-        return np.bincount(labels)[labels].astype(np.int64)
+        component_sizes: Int64Array = np.bincount(labels)[labels].astype(np.int64)
+        return component_sizes
     degree = np.diff(step.indptr).astype(np.int64)
     # Work per row of a two-hop product: the sum of the degrees of its neighbours.
     work = np.add.reduceat(degree[step.indices], step.indptr[:-1]) if n else degree

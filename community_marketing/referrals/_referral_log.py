@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 import attrs
 import numpy as np
@@ -59,14 +60,15 @@ class ReferralLog:
                 "attribution: expected 'first_touch', 'last_touch' or 'window', "
                 f"got {attribution!r}"
             )
-        if attribution != "window":
+        rule = cast(Attribution, attribution)
+        if rule != "window":
             if window is not None:
                 raise InvalidInputError("window: only meaningful with attribution='window'")
-            return cls(attribution, None)
+            return cls(rule, None)
         if window is None:
             raise InvalidInputError("window: required with attribution='window'")
         window_us = ensure_timedelta(window, "window") // timedelta(microseconds=1)
-        return cls(attribution, window_us)
+        return cls(rule, window_us)
 
     def __len__(self) -> int:
         return len(self.src)
