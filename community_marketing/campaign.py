@@ -19,6 +19,7 @@ import numpy as np
 
 from ._checks import check_int, check_probability
 from ._frames import frame, html_table
+from ._ids import as_id_list, check_id
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros
 from .errors import InvalidInputError
@@ -341,11 +342,11 @@ def plan_campaign(
     >>> plan.reach_model, round(plan.expected_reach, 1)
     ('independent_cascade', 2.6)
     """
-    moment = (
-        ensure_aware(at, "at")
-        if at is not None
-        else ensure_aware((clock or registry.clock)(), "clock()")
-    )
+    _check_instance(recommender, Recommender, "recommender")
+    _check_instance(registry, OptInRegistry, "registry")
+    _check_instance(graph, ReferralGraph, "graph", optional=True)
+    _check_instance(group, FanGroup, "group", optional=True)
+    moment = _moment(at, clock, registry)
     budget = check_int(budget, "budget", low=1)
     n_seeds = check_int(seeds, "seeds", low=0)
     runs = check_int(runs, "runs", low=1)
@@ -678,11 +679,9 @@ def offer_on_presence(
     ...                   purpose="offers", channel="push", at=t0 + timedelta(minutes=1)).reason
     'cooldown'
     """
-    moment = (
-        ensure_aware(at, "at")
-        if at is not None
-        else ensure_aware((clock or registry.clock)(), "clock()")
-    )
+    _check_instance(registry, OptInRegistry, "registry")
+    check_id(customer, "customer")
+    moment = _moment(at, clock, registry)
     return offers_on_presence(
         [(customer, moment)],
         recommender=recommender,
@@ -739,13 +738,17 @@ def offers_on_presence(
     >>> [getattr(a, "reason", "offer") for a in answers]
     ['offer', 'no_consent', 'cooldown']
     """
+    _check_instance(recommender, Recommender, "recommender")
+    _check_instance(registry, OptInRegistry, "registry")
     pairs = _check_events(events, log)
     n = check_int(n, "n", low=1)
     window = ensure_timedelta(cooldown, "cooldown", positive=False) // timedelta(microseconds=1)
+    if window < 0:
+        raise InvalidInputError(f"cooldown: expected a duration >= 0, got {cooldown}")
     if not isinstance(blend, (int, float)) or isinstance(blend, bool) or not 0 <= blend <= 1:
         raise InvalidInputError(f"blend: expected a number in [0, 1], got {blend!r}")
-    if last_items is not None and not isinstance(last_items, Mapping):
-        raise InvalidInputError("last_items: expected a mapping customer -> items")
+    if last_items is not None:
+        last_items = _check_last_items(last_items)
     if not pairs:
         return []
     customers = [customer for customer, _ in pairs]
@@ -781,11 +784,46 @@ def offers_on_presence(
     return out
 
 
+def _check_instance(value: object, kind: type, field: str, *, optional: bool = False) -> None:
+    """``InvalidInputError`` naming ``field`` unless ``value`` is a ``kind`` (or None)."""
+    if isinstance(value, kind) or (optional and value is None):
+        return
+    expected = f"a {kind.__name__} or None" if optional else f"a {kind.__name__}"
+    raise InvalidInputError(f"{field}: expected {expected}, got {type(value).__name__}")
+
+
+def _moment(at: object, clock: object, registry: OptInRegistry) -> datetime:
+    """``at`` checked, or the time of ``clock`` (the registry's by default)."""
+    if at is not None:
+        return ensure_aware(at, "at")
+    if clock is not None and not callable(clock):
+        raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
+    return ensure_aware((clock or registry.clock)(), "clock()")
+
+
+def _check_last_items(
+    last_items: object,
+) -> dict[Hashable, list[Hashable]]:
+    """Each customer's items as a list of ids (one str is refused, not split into letters)."""
+    if not isinstance(last_items, Mapping):
+        raise InvalidInputError(
+            f"last_items: expected a mapping customer -> items, got {type(last_items).__name__}"
+        )
+    return {
+        customer: as_id_list(items, f"last_items[{customer!r}]")
+        for customer, items in last_items.items()
+    }
+
+
 def _check_events(
     events: Iterable[tuple[Hashable, datetime]], log: PresenceLog
 ) -> list[tuple[Hashable, datetime]]:
     if not isinstance(log, PresenceLog):
         raise InvalidInputError(f"log: expected a PresenceLog, got {type(log).__name__}")
+    if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+        raise InvalidInputError(
+            f"events: expected a sequence of (customer, at) pairs, got {type(events).__name__}"
+        )
     pairs = []
     previous = log._latest()
     for i, event in enumerate(events):

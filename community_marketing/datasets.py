@@ -66,6 +66,9 @@ _HOME_REGION: Final = 0.85
 """Chance that a member lives in their cluster's home region."""
 
 _SPAN_US: Final = 365 * 86_400 * 1_000_000
+_MAX_SIZE: Final = 2**31 - 1
+"""The most members or items: dense indices of sparse matrices are int32."""
+_MAX_RATE: Final = 1e15
 """Members join, and the consent history unfolds, over one year after ``start``."""
 
 _DEGREE_TAIL: Final = 1.5
@@ -538,7 +541,9 @@ def _interactions(
     n, n_items = len(clusters), len(item_topics)
     spread = _ACTIVITY_SIGMA
     activity = rng.lognormal(-(spread**2) / 2, spread, n)
-    wanted = np.minimum(rng.poisson(per_member * activity), n_items)
+    # Beyond _MAX_RATE every draw exceeds n_items anyway; the cap keeps numpy's Poisson
+    # within its range for any finite interactions_per_member.
+    wanted = np.minimum(rng.poisson(np.minimum(per_member * activity, _MAX_RATE)), n_items)
     ranks = np.arange(1, n_items + 1, dtype=np.float64)
     popularity: Float64Array = (1.0 / ranks**_ZIPF)[rng.permutation(n_items)]
     sampler = _GroupedSampler(item_topics, popularity, n_topics)
@@ -681,8 +686,8 @@ def _clusters_and_regions(
 
 def _check_sizes(n_members: object, n_items: object, n_clusters: object) -> tuple[int, int, int]:
     """The sizes checked; about ``sqrt(n_members) / 2`` clusters by default."""
-    members = check_int(n_members, "n_members", low=2)
-    items = check_int(n_items, "n_items", low=1)
+    members = check_int(n_members, "n_members", low=2, high=_MAX_SIZE)
+    items = check_int(n_items, "n_items", low=1, high=_MAX_SIZE)
     if n_clusters is None:
         n_clusters = max(1, round(math.sqrt(members) / 2))
     clusters = check_int(n_clusters, "n_clusters", low=1, high=members)
@@ -705,9 +710,9 @@ def synthetic_community(
     Parameters
     ----------
     n_members : int, default 2000
-        How many members (at least 2).
+        How many members (at least 2, at most 2**31 - 1).
     n_items : int, default 500
-        How many items (at least 1).
+        How many items (at least 1, at most 2**31 - 1).
     n_clusters : int, optional
         How many local clusters; about ``sqrt(n_members) / 2`` by default.
     mean_friends : float, default 8.0

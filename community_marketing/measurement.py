@@ -105,6 +105,11 @@ def _validate_key(instance: object, attribute: attrs.Attribute[Any], value: obje
     check_key(value, attribute.name)
 
 
+def _to_share(value: object) -> float:
+    """A number as a float; anything else refused before ``float()`` could parse a str."""
+    return check_float(value, "share")
+
+
 def _validate_share(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if _check_share(value, attribute.name) == 0.0:
         raise InvalidInputError(f"{attribute.name}: expected a share in (0, 1), got 0.0")
@@ -142,7 +147,7 @@ class ControlGroup:
     """
 
     key: str | bytes = attrs.field(repr=False, validator=_validate_key)
-    share: float = attrs.field(converter=float, validator=_validate_share)
+    share: float = attrs.field(converter=_to_share, validator=_validate_share)
 
     def contains_many(self, ids: Iterable[Hashable] | ObjectArray) -> BoolArray:
         """Whether each of ``ids`` is in the group, as a bool array."""
@@ -175,7 +180,7 @@ class ControlGroup:
             except ValueError:
                 raise InvalidInputError("state.key: expected hex digits for a bytes key") from None
         try:
-            return cls(key, state.get("share"))  # type: ignore[arg-type]
+            return cls(key, state.get("share"))
         except (InvalidInputError, TypeError, ValueError) as error:
             raise InvalidInputError(f"state.{error}") from None
 
@@ -752,4 +757,9 @@ def holdout_size(
             raise InvalidInputError(f"{name}: expected a number in (0, 1), got 1.0")
     treated_per_control = check_float(ratio, "ratio", low=0.0, low_open=True)
     h = cohen_h(baseline + uplift, baseline)
+    if h == 0.0:
+        raise InvalidInputError(
+            f"min_uplift: expected a change that moves baseline_rate in floating point, "
+            f"got {uplift!r}"
+        )
     return max(1, math.ceil(required_size(h, level, wanted, treated_per_control)))

@@ -20,6 +20,7 @@ from ._sparse import distinct, gather, live_edges
 from ._values import CascadeModel
 
 __all__ = [
+    "MAX_RUNS",
     "cascade_weights",
     "check_model",
     "edge_probability",
@@ -28,8 +29,12 @@ __all__ = [
 ]
 
 
+MAX_RUNS = 10_000_000
+"""The most runs one ``simulate_cascade`` call simulates (its per-run reach alone is 80 MB)."""
+
+
 def check_model(model: object) -> None:
-    if model not in ("independent_cascade", "linear_threshold"):
+    if not isinstance(model, str) or model not in ("independent_cascade", "linear_threshold"):
         raise InvalidInputError(
             f"model: expected 'independent_cascade' or 'linear_threshold', got {model!r}"
         )

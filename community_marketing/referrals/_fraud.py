@@ -62,7 +62,9 @@ def suspicious_referrals(
 def _bursts(
     ids: IdIndex, src: Int64Array, at: Int64Array, burst: int, span: int
 ) -> list[tuple[int, int, ReferralFlag]]:
-    flags = []
+    flags: list[tuple[int, int, ReferralFlag]] = []
+    if not len(src):
+        return flags
     referrers, starts = np.unique(src, return_index=True)
     stops = np.append(starts[1:], len(src))
     for referrer, lo, hi in zip(referrers.tolist(), starts.tolist(), stops.tolist(), strict=True):

@@ -20,11 +20,20 @@ import scipy.sparse as sp
 from .._checks import check_float, check_int, check_optional_text, check_probability, generator
 from .._ids import as_id_list, check_id
 from .._progress import Progress, ShowProgress, check_show_progress
-from .._time import Clock, ensure_aware, ensure_timedelta, resolve_at, to_micros, utc_now
+from .._time import (
+    MAX_MICROS,
+    MIN_MICROS,
+    Clock,
+    ensure_aware,
+    ensure_timedelta,
+    resolve_at,
+    to_micros,
+    utc_now,
+)
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _centrality, _communities, _fraud, _growth, _reach, _state
-from ._cascades import cascade_weights, check_model, run_cascades
+from ._cascades import MAX_RUNS, cascade_weights, check_model, run_cascades
 from ._edges import Friendships, check_right, split_pairs
 from ._influence import cascade_seeds, top_ranked
 from ._members import Members
@@ -575,7 +584,7 @@ class ReferralGraph:
         referrers: Iterable[Hashable] | npt.NDArray[Any],
         referees: Iterable[Hashable] | npt.NDArray[Any],
         *,
-        at: datetime | Sequence[datetime] | None = None,
+        at: datetime | Sequence[datetime] | npt.NDArray[Any] | np.datetime64 | None = None,
         codes: Sequence[str | None] | None = None,
         channels: Sequence[str | None] | None = None,
     ) -> list[Referral]:
@@ -585,10 +594,11 @@ class ReferralGraph:
         ----------
         referrers, referees : sequences of hashable
             Who referred whom, row by row (same length).
-        at : datetime or sequence of datetime, optional
-            One time for all, or one per row (the clock's now by default).
+        at : datetime, sequence of datetime or datetime64, optional
+            One time for all, or one per row (the clock's now by default); numpy
+            ``datetime64`` is read as UTC.
         codes, channels : sequences of str or None, optional
-            One per row.
+            One per row (a single str is refused, not split into letters).
 
         Returns
         -------
@@ -762,7 +772,12 @@ class ReferralGraph:
         [('ann', 'burst', 4)]
         """
         burst = check_int(burst, "burst", low=1)
-        span = ensure_timedelta(window, "window") // timedelta(microseconds=1)
+        # No two moments lie further apart than the representable range: a longer window
+        # means the same as that range, and keeps ``at + window`` inside int64.
+        span = min(
+            ensure_timedelta(window, "window") // timedelta(microseconds=1),
+            MAX_MICROS - MIN_MICROS,
+        )
         return _fraud.suspicious_referrals(self._referrals, self._members.ids, burst, span)
 
     def viral_coefficient(
@@ -988,7 +1003,7 @@ class ReferralGraph:
         n = int(np.count_nonzero(allowed))
         if k > n:
             raise InvalidInputError(f"k: expected at most {n} (the candidates), got {k}")
-        if method not in ("degree", "pagerank", "cascade"):
+        if not isinstance(method, str) or method not in ("degree", "pagerank", "cascade"):
             raise InvalidInputError(
                 f"method: expected 'degree', 'pagerank' or 'cascade', got {method!r}"
             )
@@ -1045,7 +1060,8 @@ class ReferralGraph:
             column). Linear threshold: the weight of each friend's influence; ``None`` means
             ``1 / degree`` of the influenced member; incoming weights must sum to at most 1.
         runs : int, default 100
-            Number of simulated runs (all advanced together, step by step).
+            Number of simulated runs (all advanced together, step by step), at most
+            10,000,000.
         model : {"independent_cascade", "linear_threshold"}
             The diffusion model.
         max_steps : int, optional
@@ -1074,7 +1090,7 @@ class ReferralGraph:
         50.0
         """
         start = self._members.seeds(seeds)
-        runs = check_int(runs, "runs", low=1)
+        runs = check_int(runs, "runs", low=1, high=MAX_RUNS)
         show_progress = check_show_progress(show_progress)
         if max_steps is not None:
             max_steps = check_int(max_steps, "max_steps", low=0)

@@ -12,7 +12,10 @@ from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
 from ._values import GrowthProjection, ViralCoefficient
 
-__all__ = ["project_growth", "viral_coefficient"]
+__all__ = ["MAX_CYCLES", "project_growth", "viral_coefficient"]
+
+MAX_CYCLES = 1_000_000
+"""The most cycles ``project_growth`` projects (one float per cycle)."""
 
 
 def project_growth(k: float, cycles: int, initial: float) -> GrowthProjection:
@@ -23,7 +26,7 @@ def project_growth(k: float, cycles: int, initial: float) -> GrowthProjection:
     k : float
         Viral coefficient (>= 0).
     cycles : int
-        Number of cycles after the first (>= 0).
+        Number of cycles after the first (>= 0, at most 1,000,000).
     initial : float
         Members at the start, U0 (>= 0).
 
@@ -43,12 +46,14 @@ def project_growth(k: float, cycles: int, initial: float) -> GrowthProjection:
     """
     k = check_float(k, "k", low=0.0)
     initial = check_float(initial, "initial", low=0.0)
-    cycles = check_int(cycles, "cycles", low=0)
+    cycles = check_int(cycles, "cycles", low=0, high=MAX_CYCLES)
     t = np.arange(cycles + 1, dtype=np.float64)
-    if k == 1.0:
+    if k == 1.0 or initial == 0.0:
         users: Float64Array = initial * (t + 1.0)
     else:
-        users = initial * (np.power(k, t + 1.0) - 1.0) / (k - 1.0)
+        # Past float range the projection is inf: growth beyond any count, not an error.
+        with np.errstate(over="ignore"):
+            users = initial * (np.power(k, t + 1.0) - 1.0) / (k - 1.0)
     limit = initial / (1.0 - k) if k < 1.0 else math.inf
     return GrowthProjection(k, initial, users, limit)
 

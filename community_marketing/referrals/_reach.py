@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from .._progress import Progress
 from .._types import Int64Array
@@ -57,6 +58,12 @@ def reach_all(csr: sp.csr_matrix, hops: int, progress: Progress) -> Int64Array:
         sizes: Int64Array = np.diff(step.indptr).astype(np.int64)
         progress.advance(n)
         return sizes
+    if hops >= n - 1:
+        # No path is longer than n - 1 friendships: everyone reaches their whole component.
+        _, labels = connected_components(csr, directed=False)
+        progress.advance(n)
+        component_sizes: Int64Array = np.bincount(labels)[labels].astype(np.int64)
+        return component_sizes
     degree = np.diff(step.indptr).astype(np.int64)
     # Work per row of a two-hop product: the sum of the degrees of its neighbours.
     work = np.add.reduceat(degree[step.indices], step.indptr[:-1]) if n else degree
@@ -64,8 +71,13 @@ def reach_all(csr: sp.csr_matrix, hops: int, progress: Progress) -> Int64Array:
     out = np.empty(n, np.int64)
     for lo, hi in blocks(np.cumsum(work), _sparse.VISITED_BUDGET):
         block = step[lo:hi]
+        # ``step`` holds the diagonal, so a product only grows; once it stops growing every
+        # further hop finds nobody new (at most n products, whatever ``hops`` is).
         for _ in range(hops - 1):
-            block = block @ step
+            grown = block @ step
+            if grown.nnz == block.nnz:
+                break
+            block = grown
         out[lo:hi] = np.diff(block.indptr)
         progress.advance(hi - lo)
     return out

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 import attrs
 import numpy as np
 
 from .._checks import check_optional_text
 from .._ids import IdIndex, check_id
-from .._time import ensure_aware, ensure_timedelta, from_micros, to_micros
+from .._time import ensure_aware, ensure_timedelta, from_micros, micros_array, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError, ReferralRejectedError
 from ._fraud import ring_child
@@ -50,19 +51,24 @@ class ReferralLog:
     @classmethod
     def checked(cls, attribution: object, window: object) -> ReferralLog:
         """An empty log for the attribution rule (and window), or ``InvalidInputError``."""
-        if attribution not in ("first_touch", "last_touch", "window"):
+        if not isinstance(attribution, str) or attribution not in (
+            "first_touch",
+            "last_touch",
+            "window",
+        ):
             raise InvalidInputError(
                 "attribution: expected 'first_touch', 'last_touch' or 'window', "
                 f"got {attribution!r}"
             )
-        if attribution != "window":
+        rule = cast(Attribution, attribution)
+        if rule != "window":
             if window is not None:
                 raise InvalidInputError("window: only meaningful with attribution='window'")
-            return cls(attribution, None)
+            return cls(rule, None)
         if window is None:
             raise InvalidInputError("window: required with attribution='window'")
         window_us = ensure_timedelta(window, "window") // timedelta(microseconds=1)
-        return cls(attribution, window_us)
+        return cls(rule, window_us)
 
     def __len__(self) -> int:
         return len(self.src)
@@ -214,14 +220,31 @@ def check_rows(sources: list[Hashable], targets: list[Hashable]) -> int:
 
 def check_texts(given: Sequence[str | None] | None, count: int, name: str) -> list[str | None]:
     """One optional text per row (all None when not given)."""
-    values = [None] * count if given is None else list(given)
+    if given is None:
+        values: list[object] = [None] * count
+    elif isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        # One str would be split into letters: refused as a sequence.
+        raise InvalidInputError(
+            f"{name}: expected a sequence of {count} str or None, got {type(given).__name__}"
+        )
+    else:
+        values = list(given)
     if len(values) != count:
         raise InvalidInputError(f"{name}: expected {count} values, got {len(values)}")
     return [check_optional_text(v, f"{name}[{row}]") for row, v in enumerate(values)]
 
 
-def check_moments(at: Iterable[datetime], count: int) -> list[datetime]:
-    """One aware timestamp per row."""
+def check_moments(at: object, count: int) -> list[datetime]:
+    """One aware timestamp per row, from a sequence of them or numpy datetime64 (UTC)."""
+    if isinstance(at, np.datetime64) or (
+        isinstance(at, np.ndarray) and np.issubdtype(at.dtype, np.datetime64)
+    ):
+        return [from_micros(micros) for micros in micros_array(at, count, "at").tolist()]
+    if isinstance(at, (str, bytes)) or not isinstance(at, Iterable):
+        raise InvalidInputError(
+            "at: expected an aware datetime, a sequence of them or datetime64, "
+            f"got {type(at).__name__}"
+        )
     moments = [ensure_aware(value, f"at[{row}]") for row, value in enumerate(at)]
     if len(moments) != count:
         raise InvalidInputError(f"at: expected {count} timestamps, got {len(moments)}")
@@ -234,6 +257,11 @@ def check_qualified(qualified: object) -> Callable[[Hashable], bool] | None:
         return None
     if callable(qualified):
         return qualified
+    if isinstance(qualified, (str, bytes)):
+        # ``"ab".__contains__`` asks about substrings, not about referees.
+        raise InvalidInputError(
+            f"qualified: expected a callable or a collection of ids, got {type(qualified).__name__}"
+        )
     if isinstance(qualified, Collection):
         return qualified.__contains__
     raise InvalidInputError(

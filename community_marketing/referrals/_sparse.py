@@ -84,11 +84,14 @@ def live_edges(
     if total == 0 or probability <= 0.0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     expected = total * probability
+    # A gap past ``total`` ends the draw whatever its length: clipping it there keeps the
+    # running sum inside int64 (numpy returns 2**63 - 1 for a tiny p), and every round
+    # moves at least 16 edges on, so the loop ends.
     gaps = rng.geometric(probability, int(expected + 6 * math.sqrt(expected) + 16))
-    hits = np.cumsum(gaps) - 1
+    hits = np.cumsum(np.minimum(gaps, total + 1)) - 1
     while hits[-1] < total:
         more = rng.geometric(probability, int(expected) + 16)
-        hits = np.concatenate([hits, hits[-1] + np.cumsum(more)])
+        hits = np.concatenate([hits, hits[-1] + np.cumsum(np.minimum(more, total + 1))])
     hits = hits[: int(np.searchsorted(hits, total))]
     owner = np.searchsorted(ends, hits, side="right")
     positions = starts[owner] + hits - (ends[owner] - counts[owner])

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from .._checks import check_int, check_optional_text
 from .._ids import IdIndex
+from .._time import MAX_MICROS, MIN_MICROS
 from ..errors import InvalidInputError
 from ._edges import Friendships
 from ._fraud import credit_has_ring
@@ -82,6 +83,19 @@ def _array(state: Mapping[str, Any], name: str, kind: str, length: int | None) -
     return value
 
 
+def _moments(values: npt.NDArray[Any], field: str) -> npt.NDArray[np.int64]:
+    """Microsecond times, each within the representable range."""
+    micros = values.astype(np.int64)
+    outside = (micros < MIN_MICROS) | (micros > MAX_MICROS)
+    if outside.any():
+        row = int(outside.argmax())
+        raise InvalidInputError(
+            f"{field}[{row}]: expected a moment between 0001-01-02 and 9999-12-30 UTC "
+            f"in microseconds, got {int(micros[row])}"
+        )
+    return micros
+
+
 def _load_members(state: Mapping[str, Any]) -> Members:
     ids = state.get("ids")
     if not isinstance(ids, list):
@@ -89,7 +103,7 @@ def _load_members(state: Mapping[str, Any]) -> Members:
     index = IdIndex(kind="member")
     if len(index.add_many(ids, "state.ids")) != len(ids) or len(index) != len(ids):
         raise InvalidInputError("state.ids: expected distinct ids")
-    since = _array(state, "since_us", "i", len(ids)).astype(np.int64)
+    since = _moments(_array(state, "since_us", "i", len(ids)), "state.since_us")
     told = _array(state, "told", "b", len(ids)).astype(np.bool_)
     return Members(index, since.copy(), told.copy())
 
@@ -108,7 +122,7 @@ def _load_friendships(state: Mapping[str, Any], n: int) -> Friendships:
         raise InvalidInputError("state.requests: expected a list")
     for row, item in enumerate(requests):
         i, j = (check_int(x, f"state.requests[{row}]", low=0) for x in item[:2])
-        when = check_int(item[2], f"state.requests[{row}]")
+        when = check_int(item[2], f"state.requests[{row}]", low=MIN_MICROS, high=MAX_MICROS)
         if len(item) != 3:
             raise InvalidInputError(f"state.requests[{row}]: expected [from, to, at_us]")
         if i >= n or j >= n or i == j or edges.are_friends(i, j):
@@ -135,7 +149,7 @@ def _load_referrals(log: ReferralLog, state: Mapping[str, Any], n: int) -> None:
         raise InvalidInputError("state.referrals: expected a dict")
     src = _array(referrals, "referrer", "i", None)
     dst = _array(referrals, "referee", "i", len(src))
-    at = _array(referrals, "at_us", "i", len(src))
+    at = _moments(_array(referrals, "at_us", "i", len(src)), "state.referrals.at_us")
     if len(src) and not (
         (src >= 0).all() and (dst >= 0).all() and (src < n).all() and (dst < n).all()
     ):

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import timedelta
 from typing import Any
 
-from community_marketing import FriendRight, ReferralGraph
+from community_marketing import (
+    CampaignPlan,
+    ControlGroup,
+    FanGroup,
+    FriendRight,
+    OptInRegistry,
+    PresenceLog,
+    Recommender,
+    ReferralGraph,
+    holdout_size,
+    measure_campaign,
+    offer_on_presence,
+    offers_on_presence,
+    plan_campaign,
+    project_growth,
+)
+from community_marketing.datasets import synthetic_community
 
 from .._sweep_cases import T0, Builder, Call, Clock, FunctionCall
 
@@ -66,5 +83,130 @@ GRAPH_CALLS: dict[str, Call] = {
 
 BUILDERS: dict[str, tuple[Builder, dict[str, Call]]] = {"ReferralGraph": (_graph, GRAPH_CALLS)}
 
-FUNCTIONS: dict[str, FunctionCall] = {}
+
+class _ForgetfulLog(PresenceLog):
+    """Remembers no offer, so that one accepted bad value cannot mask the next one's breach
+    behind a cooldown or a refusal of earlier events."""
+
+    def _record(self, customer: Hashable, at: int, items: tuple[Hashable, ...]) -> None:
+        return None
+
+
+def _campaign_world() -> dict[str, Any]:
+    """The small objects the compositions need, built once at import."""
+    fans = ["ann", "bob", "cid", "dan", "eve"]
+    recommender = Recommender.from_factors(
+        fans, ["tea", "jam"], [[5.0], [4.0], [3.0], [2.0], [1.0]], [[1.0], [0.5]]
+    )
+    graph = ReferralGraph()
+    graph.add_friendships([("cid", "ann"), ("cid", "bob"), ("cid", "dan"), ("dan", "eve")], at=T0)
+    registry = OptInRegistry()
+    for channel in ("email", "push"):
+        registry.grant_many(fans, "launches", channel, basis="express", source="form", at=T0)
+    group = FanGroup("fans", "ann", clock=Clock())
+    plan = CampaignPlan(
+        item="tea", purpose="launches", channel="email", at=T0,
+        targets=(("ann", 1.0), ("bob", 0.9), ("cid", 0.8)), seeds=("cid",),
+        seed_method="cascade", expected_reach=None, reach_std=None, reach_model=None,
+        probability=0.05, runs=1, excluded={}, considered=5, parameters={},
+        control=("dan", "eve"),
+    )  # fmt: skip
+    conversions = (["ann", "dan", "bob"], [T0 + timedelta(hours=h) for h in (1, 2, 3)])
+    return {
+        "recommender": recommender,
+        "graph": graph,
+        "registry": registry,
+        "group": group,
+        "plan": plan,
+        "conversions": conversions,
+    }
+
+
+_WORLD = _campaign_world()
+_LATER = T0 + timedelta(hours=1)
+
+FUNCTIONS: dict[str, FunctionCall] = {
+    "ReferralGraph": (ReferralGraph, (), {"attribution": "window", "window": timedelta(days=1)}),
+    "ReferralGraph.from_state": (
+        ReferralGraph.from_state,
+        (_graph(Clock())[0].to_state(),),
+        {"clock": Clock()},
+    ),
+    "project_growth": (project_growth, (1.5, 3, 10.0), {}),
+    "plan_campaign": (
+        plan_campaign,
+        ("tea",),
+        {
+            "recommender": _WORLD["recommender"],
+            "registry": _WORLD["registry"],
+            "purpose": "launches",
+            "channel": "email",
+            "graph": _WORLD["graph"],
+            "group": None,
+            "budget": 4,
+            "seeds": 1,
+            "probability": 0.3,
+            "runs": 5,
+            "at": _LATER,
+            "random_state": 0,
+            "holdout": 0.3,
+            "holdout_key": "k",
+            "control_group": ControlGroup("brand", 0.2),
+        },
+    ),
+    "offer_on_presence": (
+        offer_on_presence,
+        ("ann",),
+        {
+            "recommender": _WORLD["recommender"],
+            "registry": _WORLD["registry"],
+            "purpose": "launches",
+            "channel": "push",
+            "log": _ForgetfulLog(),
+            "at": _LATER,
+            "last_items": ["tea"],
+            "n": 1,
+            "cooldown": timedelta(hours=1),
+            "blend": 0.5,
+        },
+    ),
+    "offers_on_presence": (
+        offers_on_presence,
+        ([("ann", _LATER), ("bob", _LATER)],),
+        {
+            "recommender": _WORLD["recommender"],
+            "registry": _WORLD["registry"],
+            "purpose": "launches",
+            "channel": "push",
+            "log": _ForgetfulLog(),
+            "last_items": {"ann": ["tea"]},
+            "n": 1,
+            "cooldown": timedelta(hours=1),
+            "blend": 0.5,
+        },
+    ),
+    "measure_campaign": (
+        measure_campaign,
+        (_WORLD["plan"], _WORLD["conversions"]),
+        {
+            "graph": _WORLD["graph"],
+            "start": T0,
+            "end": T0 + timedelta(days=1),
+            "confidence": 0.9,
+        },
+    ),
+    "holdout_size": (holdout_size, (0.05, 0.01), {"alpha": 0.05, "power": 0.8, "ratio": 2.0}),
+    "ControlGroup": (ControlGroup, ("brand", 0.1), {}),
+    "synthetic_community": (
+        synthetic_community,
+        (30, 10),
+        {
+            "n_clusters": 3,
+            "mean_friends": 3.0,
+            "interactions_per_member": 4.0,
+            "random_state": 0,
+            "start": T0,
+        },
+    ),
+}
 """Functions and constructors of this primitive's module, swept for library errors only."""
