@@ -18,29 +18,49 @@ def mixed_registry(n: int, *, seed: int = 0) -> OptInRegistry:
     and re-imports of the erased, pending double opt-ins, quiet hours and frequency caps."""
     rng = np.random.default_rng(seed)
     contacts = np.array([f"c{i}" for i in range(n)], dtype=object)
-    groups = np.split(rng.permutation(contacts), np.cumsum(np.array([5, 10, 5, 3, 1, 2, 8, 3]) * n // 100))
+    groups = np.split(
+        rng.permutation(contacts), np.cumsum(np.array([5, 10, 5, 3, 1, 2, 8, 3]) * n // 100)
+    )
     unknown, withdrawn, regranted, suppressed, erased, pending, quiet, capped = groups[:8]
     registry = OptInRegistry(clock=lambda: ASKED_AT)
     granted = np.setdiff1d(contacts, np.concatenate([unknown, pending]))
     registry.grant_many(granted, PURPOSE, CHANNEL, basis="express", source="import", at=START)
-    registry.grant_many(contacts[: n // 4], "offers", "sms", basis="express", source="import",
-                        at=START)
+    registry.grant_many(
+        contacts[: n // 4], "offers", "sms", basis="express", source="import", at=START
+    )
     registry.request_many(pending, PURPOSE, CHANNEL, source="form", at=START + timedelta(days=2))
     for contact in quiet.tolist():
-        registry.set_preferences(contact, timezone="America/New_York",
-                                 quiet_hours=(time(21), time(8)), at=START + timedelta(days=1))
+        registry.set_preferences(
+            contact,
+            timezone="America/New_York",
+            quiet_hours=(time(21), time(8)),
+            at=START + timedelta(days=1),
+        )
     for contact in capped.tolist():
-        registry.set_preferences(contact, max_per_period=(1, timedelta(days=7)),
-                                 at=START + timedelta(days=1))
+        registry.set_preferences(
+            contact, max_per_period=(1, timedelta(days=7)), at=START + timedelta(days=1)
+        )
     registry.record_sent_many(capped, PURPOSE, CHANNEL, at=ASKED_AT - timedelta(days=2))
-    registry.withdraw_many(np.concatenate([withdrawn, regranted]), PURPOSE, CHANNEL,
-                           source="unsubscribe_link", at=START + timedelta(days=10))
+    registry.withdraw_many(
+        np.concatenate([withdrawn, regranted]),
+        PURPOSE,
+        CHANNEL,
+        source="unsubscribe_link",
+        at=START + timedelta(days=10),
+    )
     registry.suppress_many(suppressed, reason="hard_bounce", at=START + timedelta(days=12))
     for contact in erased.tolist():
         registry.erase(contact, at=START + timedelta(days=15))
-    registry.grant_many(np.concatenate([erased[::2], suppressed[::2]]), PURPOSE, CHANNEL,
-                        basis="express", source="import", at=START + timedelta(days=20))
+    registry.grant_many(
+        np.concatenate([erased[::2], suppressed[::2]]),
+        PURPOSE,
+        CHANNEL,
+        basis="express",
+        source="import",
+        at=START + timedelta(days=20),
+    )
     for contact in regranted.tolist():
-        registry.grant(contact, PURPOSE, CHANNEL, source="preference_center",
-                       at=START + timedelta(days=25))
+        registry.grant(
+            contact, PURPOSE, CHANNEL, source="preference_center", at=START + timedelta(days=25)
+        )
     return registry

@@ -60,11 +60,12 @@ def spark(request: pytest.FixtureRequest) -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    request.addfinalizer(session.stop)
+    request.addfinalizer(session.stop)  # noqa: PT021 - the finalizer runs even if setup fails later
     return session
 
 
@@ -79,6 +80,7 @@ def _lastfm() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[An
 
 
 def test_spark_als_factors_served_here_give_sparks_own_top_10(spark: Any) -> None:
+    import pandas as pd
     from pyspark.ml.recommendation import ALS
 
     users, artists, plays = _lastfm()
@@ -89,15 +91,13 @@ def test_spark_als_factors_served_here_give_sparks_own_top_10(spark: Any) -> Non
     held_out = np.isin(user_codes, np.arange(0, len(user_ids), len(user_ids) // 40))
     train = ~held_out
     frame = spark.createDataFrame(
-        list(
-            zip(
-                user_codes[train].tolist(),
-                artist_codes[train].tolist(),
-                plays[train].tolist(),
-                strict=True,
-            )
-        ),
-        "user int, item int, rating float",
+        pd.DataFrame(
+            {
+                "user": user_codes[train].astype(np.int32),
+                "item": artist_codes[train].astype(np.int32),
+                "rating": plays[train],
+            }
+        )
     )
     als = ALS(
         rank=16,
@@ -105,6 +105,8 @@ def test_spark_als_factors_served_here_give_sparks_own_top_10(spark: Any) -> Non
         regParam=0.05,
         alpha=2.0,
         implicitPrefs=True,
+        numUserBlocks=2,
+        numItemBlocks=2,
         seed=7,
         userCol="user",
         itemCol="item",
@@ -153,7 +155,7 @@ def test_spark_als_factors_served_here_give_sparks_own_top_10(spark: Any) -> Non
 def _spark_audience(spark: Any, registry: OptInRegistry) -> set[str]:
     """The recipe of docs/scaling.md: the library decides each group of contacts in Spark."""
     import pandas as pd
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own idiom
 
     columns = registry.event_columns()
     columns["preferences"] = np.array(
@@ -193,7 +195,9 @@ def test_spark_consent_audience_is_the_registrys(spark: Any) -> None:
 
 
 def test_event_columns_round_trip_through_arrow_and_pandas() -> None:
-    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed: pip install -e '.[spark]'")
+    pa = pytest.importorskip(
+        "pyarrow", reason="pyarrow is not installed: pip install -e '.[spark]'"
+    )
     pytest.importorskip("pandas")
     registry = mixed_registry(400, seed=3)
     columns = registry.event_columns()

@@ -86,10 +86,10 @@ def events_from_columns(columns: object) -> list[ConsentEvent]:
     """The events of named columns, checked; ``InvalidInputError`` names column and row."""
     arrays = {name: _column(columns, name) for name in COLUMNS}
     n = len(arrays["seq"])
-    for name, values in arrays.items():
-        if len(values) != n:
+    for name, column in arrays.items():
+        if len(column) != n:
             raise InvalidInputError(
-                f"columns[{name!r}]: expected {n} rows like 'seq', got {len(values)}"
+                f"columns[{name!r}]: expected {n} rows like 'seq', got {len(column)}"
             )
     seq = _integers(arrays["seq"], "seq")
     _check_seq(seq)

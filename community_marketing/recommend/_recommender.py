@@ -265,7 +265,7 @@ class Recommender:
         >>> Recommender.from_factors(["ann"], ["tea"], [[1.0]], [[1.0]], unknown="skip")
         Traceback (most recent call last):
         ...
-        community_marketing.errors.InvalidInputError: unknown: expected 'raise' or 'drop', got 'skip'
+        community_marketing.errors.InvalidInputError: unknown: expected 'raise' or 'drop', got...
         """
         unknown = check_unknown(unknown)
         model = cls(

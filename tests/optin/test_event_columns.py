@@ -19,12 +19,26 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def registry() -> OptInRegistry:
     registry = mixed_registry(300, seed=5)
-    registry.grant("dan", "news", "email", source="form", notice_version="v2", proof="ip=1",
-                   jurisdiction="CA", expires_at=T0 + timedelta(days=400), at=T0)
+    registry.grant(
+        "dan",
+        "news",
+        "email",
+        source="form",
+        notice_version="v2",
+        proof="ip=1",
+        jurisdiction="CA",
+        expires_at=T0 + timedelta(days=400),
+        at=T0,
+    )
     registry.withdraw("dan", source="letter", at=T0 + timedelta(days=1))
-    registry.set_preferences("dan", timezone="Europe/Paris", quiet_hours=(time(22), time(7)),
-                             max_per_period=(2, timedelta(days=1)),
-                             paused_until=T0 + timedelta(days=3), at=T0)
+    registry.set_preferences(
+        "dan",
+        timezone="Europe/Paris",
+        quiet_hours=(time(22), time(7)),
+        max_per_period=(2, timedelta(days=1)),
+        paused_until=T0 + timedelta(days=3),
+        at=T0,
+    )
     registry.suppress("dan", reason="complaint", at=T0 + timedelta(days=2))
     return registry
 
@@ -32,7 +46,8 @@ def registry() -> OptInRegistry:
 def test_columns_are_named_typed_and_in_seq_order(registry: OptInRegistry) -> None:
     columns = registry.event_columns()
     events = registry.events()
-    assert list(columns)[0] == "seq" and len(columns) == 16
+    assert next(iter(columns)) == "seq"
+    assert len(columns) == 16
     assert all(values.shape == (len(events),) for values in columns.values())
     assert columns["seq"].tolist() == [e.seq for e in events]
     for name in ("seq", "at", "expires_at", "recorded_at"):
@@ -48,7 +63,8 @@ def test_columns_are_named_typed_and_in_seq_order(registry: OptInRegistry) -> No
     assert back_dated.any()
     assert (columns["recorded_at"][~back_dated] == columns["at"][~back_dated]).all()
     prefs = [p for p in columns["preferences"].tolist() if p is not None]
-    assert prefs and all(json.loads(json.dumps(p)) == p for p in prefs)
+    assert prefs
+    assert all(json.loads(json.dumps(p)) == p for p in prefs)
 
 
 def test_round_trip_is_exact(registry: OptInRegistry) -> None:
@@ -161,11 +177,13 @@ def test_consent_checks_to_columns() -> None:
     registry.grant("bob", "news", "sms", source="form", at=T0)
     registry.set_preferences("cid", quiet_hours=(time(0), time(23)), at=T0)
     registry.grant("cid", "news", "sms", source="form", at=T0)
-    checks = registry.check_many(["ann", "bob", "cid", ("d", 1)], "news", "sms",
-                                 at=T0 + timedelta(hours=12))
+    checks = registry.check_many(
+        ["ann", "bob", "cid", ("d", 1)], "news", "sms", at=T0 + timedelta(hours=12)
+    )
     columns = checks.to_columns()
     assert list(columns) == ["contact", "reason", "allowed", "next_allowed_at"]
-    assert columns["contact"].dtype == object and columns["contact"].tolist()[3] == ("d", 1)
+    assert columns["contact"].dtype == object
+    assert columns["contact"].tolist()[3] == ("d", 1)
     assert columns["reason"].tolist() == ["no_consent", "allowed", "quiet_hours", "no_consent"]
     assert columns["reason"].dtype.kind == "U"
     assert columns["allowed"].tolist() == [False, True, False, False]

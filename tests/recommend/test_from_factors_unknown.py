@@ -45,5 +45,9 @@ def test_drop_without_unknown_ids_equals_raise() -> None:
 def test_bad_unknown_is_refused(unknown: object) -> None:
     with pytest.raises(InvalidInputError, match="unknown: expected 'raise' or 'drop'"):
         Recommender.from_factors(
-            USERS, ITEMS, USER_FACTORS, ITEM_FACTORS, unknown=unknown  # type: ignore[arg-type]
+            USERS,
+            ITEMS,
+            USER_FACTORS,
+            ITEM_FACTORS,
+            unknown=unknown,  # type: ignore[arg-type]
         )
