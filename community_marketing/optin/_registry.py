@@ -27,7 +27,7 @@ from .._time import (
 )
 from .._types import Int8Array, Int64Array
 from ..errors import InvalidInputError
-from . import _erasure, _record, _sends, _state, _tokens
+from . import _erasure, _event_columns, _record, _sends, _state, _tokens
 from ._erasure import Erasures
 from ._keywords import DEFAULT_HELP, DEFAULT_START, DEFAULT_STOP, Keywords, stopped_purposes
 from ._log import (
@@ -1224,6 +1224,75 @@ class OptInRegistry:
         registry = _state.new_registry(cls, state, clock)
         _state.load_state(registry._store, registry._tokens, state)
         return registry
+
+    def event_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The consent log as named 1-d numpy columns, one row per event in seq order.
+
+        Ready for Arrow, Parquet, pandas, polars or a Spark DataFrame: ``seq`` int64;
+        ``contact`` object (None for an erasure); ``purpose``, ``channel``, ``source``,
+        ``basis``, ``notice_version``, ``proof``, ``jurisdiction``, ``reason`` and
+        ``key_id`` object, None for null; ``action`` object (``ConsentAction`` values);
+        ``at``, ``expires_at`` and ``recorded_at`` int64 UTC microseconds since the
+        epoch, where ``expires_at`` is ``ConsentChecks.NEVER`` (the int64 maximum) for
+        no expiry and ``recorded_at`` equals ``at`` unless the event was back-dated, so
+        no time column is ever null; ``preferences`` object, the JSON-able dict of
+        ``Preferences.to_dict()`` or None. The order of keys is ``ConsentEvent``'s.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form",
+        ...                    at=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> columns = registry.event_columns()
+        >>> list(columns)[:6]
+        ['seq', 'contact', 'purpose', 'channel', 'action', 'at']
+        >>> columns["contact"].tolist(), columns["at"].astype("datetime64[us]")[0]
+        (['ann'], np.datetime64('2026-01-01T00:00:00.000000'))
+        >>> columns["expires_at"][0] == ConsentChecks.NEVER, columns["proof"].tolist()
+        (np.True_, [None])
+        """
+        return _event_columns.event_columns(self.events())
+
+    @classmethod
+    def from_event_columns(cls, columns: object, **config: Any) -> OptInRegistry:
+        """Rebuild a registry from :meth:`event_columns`, as :meth:`from_events` does.
+
+        ``columns`` is a dict of 1-d arrays or any table read by column name
+        (``columns["seq"]``: a pandas or polars DataFrame, a pyarrow Table), never
+        imported here. Text nulls may be None or NaN (pandas' missing value);
+        ``preferences`` may also be JSON text, for stores without a dict type.
+        ``config`` takes the constructor's keywords; events with erasures need
+        ``erasure_key``, exactly as for :meth:`from_events`.
+
+        Raises
+        ------
+        InvalidInputError
+            A missing or bad column; the message names the column and the row.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> _ = registry.erase("ann")
+        >>> copy = OptInRegistry.from_event_columns(
+        ...     registry.event_columns(), erasure_key=registry.erasure_key)
+        >>> copy.events() == registry.events()
+        True
+        >>> columns = registry.event_columns()
+        >>> columns["action"][0] = "agree"
+        >>> OptInRegistry.from_event_columns(columns, erasure_key=registry.erasure_key)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: columns['action'][0]: expected one of [...
+        """
+        events = _event_columns.events_from_columns(columns)
+        try:
+            return cls.from_events(events, **config)
+        except InvalidInputError as error:
+            raise _event_columns.renamed_error(error) from None
 
     # ------------------------------------------------------------------ private helpers
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .._time import MAX_MICROS, MIN_MICROS, NEVER, ensure_aware, ensure_timedelta
 from .._types import BoolArray, Int8Array, Int64Array
@@ -437,6 +438,30 @@ class ConsentChecks:
             positions, until = self._waits
             out[positions] = until
         return out
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The answer as named 1-d numpy columns, ready for Arrow, pandas or Spark.
+
+        ``contact`` object (as asked), ``reason`` str (the ``Reason`` name in lower
+        case), ``allowed`` bool, ``next_allowed_at`` int64 UTC microseconds (see
+        :meth:`next_allowed_at`; ``ConsentChecks.NEVER`` when time alone frees no one).
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("bob", "news", "email", source="form")
+        >>> columns = registry.check_many(["ann", "bob"], "news", "email").to_columns()
+        >>> columns["reason"].tolist(), columns["allowed"].tolist()
+        (['no_consent', 'allowed'], [False, True])
+        """
+        names = np.array([reason.name.lower() for reason in _REASONS])
+        return {
+            "contact": np.fromiter(self.contacts, object, len(self.contacts)),
+            "reason": names[self.codes.astype(np.intp)],
+            "allowed": self.allowed,
+            "next_allowed_at": self.next_allowed_at(),
+        }
 
 
 @attrs.frozen

@@ -27,9 +27,16 @@ from ._fit import (
     fitted_from_factors,
     fold_in,
 )
-from ._interactions import Interactions, align, interactions_from
+from ._interactions import Interactions, interactions_from
 from ._social import FriendGraph
-from ._state import check_factors, read_fitted, read_params, write_state
+from ._state import (
+    check_factors,
+    check_unknown,
+    history_of,
+    read_fitted,
+    read_params,
+    write_state,
+)
 from ._values import Explanation, RecommendationBatch, Recommendations, Weighting
 
 __all__ = ["MAX_FACTORS", "MAX_ITERATIONS", "MAX_REGULARIZATION", "MAX_THREADS", "Recommender"]
@@ -227,6 +234,7 @@ class Recommender:
         alpha: float = 2.0,
         weighting: Weighting | None = "log",
         num_threads: int = 0,
+        unknown: str = "raise",
     ) -> Recommender:
         """Serve factors trained elsewhere (for example by Spark MLlib's ALS).
 
@@ -244,11 +252,22 @@ class Recommender:
             ``audience_for`` and popularity; its ids must be among the given ones.
         regularization, alpha, weighting, num_threads
             As for :class:`Recommender`; used by ``explain`` and ``update_users``.
+        unknown : {"raise", "drop"}, default "raise"
+            What to do with interactions whose user or item has no factors (an id
+            seen only in a test split, or filtered out before training): ``"raise"``
+            an ``UnknownIdError``, or ``"drop"`` them from the history kept here.
 
         Returns
         -------
         Recommender
             A fitted recommender.
+
+        Raises
+        ------
+        UnknownIdError
+            With ``unknown="raise"``, an interaction's user or item has no factors.
+        InvalidInputError
+            Bad ids or factors, or an ``unknown`` other than "raise" or "drop".
 
         Examples
         --------
@@ -256,7 +275,23 @@ class Recommender:
         ...     ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 3.0]])
         >>> model.recommend("bob", n=1)
         Recommendations(user='bob', items=('jam',), scores=(3.0,), source='als')
+
+        With ``unknown="drop"``, the two interactions of "cid" (no factors) and the
+        one on "mug" (no factors) are left out; "ann"'s tea is kept and excluded:
+
+        >>> history = Interactions.from_triples(
+        ...     ["ann", "ann", "cid", "cid"], ["tea", "mug", "tea", "jam"], [1, 1, 1, 1])
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 3.0]],
+        ...     interactions=history, unknown="drop")
+        >>> model.recommend("ann", n=2).items
+        ('jam',)
+        >>> Recommender.from_factors(["ann"], ["tea"], [[1.0]], [[1.0]], unknown="skip")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: unknown: expected 'raise' or 'drop', got...
         """
+        unknown = check_unknown(unknown)
         model = cls(
             factors=1,
             regularization=regularization,
@@ -277,7 +312,9 @@ class Recommender:
             raise InvalidInputError(
                 f"interactions: expected Interactions or None, got {type(interactions).__name__}"
             )
-        user_items = None if interactions is None else align(interactions, users, items)
+        user_items = (
+            None if interactions is None else history_of(interactions, users, items, unknown)
+        )
         if user_items is not None:
             check_history(user_items, params["alpha"], model.weighting, "interactions")
         model._fitted = fitted_from_factors(

@@ -16,9 +16,17 @@ from .._ids import IdIndex, as_id_list
 from .._types import Float32Array
 from ..errors import InvalidInputError
 from ._fit import Fitted, check_factor_values, check_history, fitted_from_factors
-from ._interactions import canonical_csr, check_weights
+from ._interactions import Interactions, align, canonical_csr, check_weights
 
-__all__ = ["STATE_SCHEMA", "check_factors", "read_fitted", "read_params", "write_state"]
+__all__ = [
+    "STATE_SCHEMA",
+    "check_factors",
+    "check_unknown",
+    "history_of",
+    "read_fitted",
+    "read_params",
+    "write_state",
+]
 
 STATE_SCHEMA = 1
 _KEYS = frozenset(
@@ -147,6 +155,28 @@ def check_factors(
             f"got {item_matrix.shape[1]}"
         )
     return users, items, user_matrix, item_matrix
+
+
+def check_unknown(value: object) -> str:
+    """``from_factors``' ``unknown``: ``"raise"`` or ``"drop"``."""
+    if not isinstance(value, str) or value not in ("raise", "drop"):
+        raise InvalidInputError(f"unknown: expected 'raise' or 'drop', got {value!r}")
+    return value
+
+
+def history_of(data: Interactions, users: IdIndex, items: IdIndex, unknown: str) -> sp.csr_matrix:
+    """``data`` on the factors' rows and columns; with ``"drop"``, without ids lacking factors."""
+    if unknown == "raise":
+        return align(data, users, items)
+    rows = users.lookup(data.user_ids, "interactions.user_ids")
+    columns = items.lookup(data.item_ids, "interactions.item_ids")
+    coo = data.matrix.tocoo()
+    row, column = rows[coo.row], columns[coo.col]
+    keep = (row >= 0) & (column >= 0)
+    matrix = sp.csr_matrix(
+        (coo.data[keep], (row[keep], column[keep])), shape=(len(users), len(items))
+    )
+    return canonical_csr(matrix)
 
 
 def _distinct_index(ids: Any, field: str, kind: str) -> IdIndex:
