@@ -14,10 +14,10 @@ import numpy.typing as npt
 
 from .._checks import check_int, check_text
 from .._columns import Columns, grown
-from .._ids import as_id_list
+from .._ids import IdIndex, as_id_list
 from .._types import Int16Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
-from ._values import INT32_MAX, NEVER
+from ._values import INT32_MAX, MAX_COUNT, NEVER
 
 
 def grown_rows(array: npt.NDArray[Any], capacity: int) -> npt.NDArray[Any]:
@@ -75,6 +75,17 @@ def check_weights(weights: object, n: int) -> Int32Array:
             f"weights[{row}]: expected an int from 1 to {INT32_MAX}, got {array[row]}"
         )
     return array.astype(np.int32)
+
+
+class Totals:
+    """The totals of the people a batch touches, once it is recorded (see ``totals_after``)."""
+
+    __slots__ = ("counts", "reputation", "touched")
+
+    def __init__(self, touched: Int64Array, reputation: Int64Array, counts: Int64Array) -> None:
+        self.touched = touched
+        self.reputation = reputation
+        self.counts = counts
 
 
 class Ledger:
@@ -139,15 +150,53 @@ class Ledger:
                     ) from None
             raise  # pragma: no cover - the loop above always finds the culprit
 
-    def record(
-        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array
-    ) -> None:
-        """Append rows to the log and add them to the per-person totals."""
-        self.log.append(member=indices, kind=codes, weight=weights, at=micros)
+    def totals_after(
+        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, people: IdIndex,
+        field: str,
+    ) -> Totals:  # fmt: skip
+        """What the touched people's totals become with these rows; nothing is written.
+
+        Every total must stay within ``[-MAX_COUNT, MAX_COUNT]``, else ``InvalidInputError``
+        naming ``field`` and the person. The sums run in float64: exact, because what one
+        person gains in a batch is checked to stay below 2**53 first (in Python ints, for
+        the rare batch whose bound is not obvious).
+        """
+        touched = distinct(indices, len(people))
+        rows = np.searchsorted(touched, indices)
         wide = weights.astype(np.int64)
-        flat = self.counts.reshape(-1)
-        np.add.at(flat, indices * len(self.kinds) + codes, wide)
-        np.add.at(self.reputation, indices, self.kind_points[codes] * wide)
+        gains = self.kind_points[codes] * wide
+        if len(gains) and int(max(np.abs(gains).max(), wide.max())) * len(gains) > MAX_COUNT:
+            for column in (np.abs(gains), wide):
+                exact = np.zeros(len(touched), object)
+                np.add.at(exact, rows, column.astype(object))
+                self._check_range(exact, touched, people, field)
+        k = len(self.kinds)
+        added = np.bincount(rows * k + codes, weights=wide, minlength=len(touched) * k)
+        counts = self.counts[touched] + added.astype(np.int64).reshape(len(touched), k)
+        gained = np.bincount(rows, weights=gains, minlength=len(touched))
+        reputation = self.reputation[touched] + gained.astype(np.int64)
+        self._check_range(np.abs(reputation), touched, people, field)
+        self._check_range(counts.max(axis=1, initial=0), touched, people, field)
+        return Totals(touched, reputation, counts)
+
+    @staticmethod
+    def _check_range(values: Any, touched: Int64Array, people: IdIndex, field: str) -> None:
+        over = values > MAX_COUNT
+        if over.any():
+            member = people.id_at(int(touched[int(np.argmax(over))]))
+            raise InvalidInputError(
+                f"{field}: the reputation or a count of {member!r} would pass 2**53, "
+                "the range of a counter"
+            )
+
+    def record(
+        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array,
+        totals: Totals,
+    ) -> None:  # fmt: skip
+        """Append rows to the log and store the totals :meth:`totals_after` computed."""
+        self.log.append(member=indices, kind=codes, weight=weights, at=micros)
+        self.reputation[totals.touched] = totals.reputation
+        self.counts[totals.touched] = totals.counts
         np.add.at(self.activity, indices, 1)
         np.maximum.at(self.last_at, indices, micros)
 

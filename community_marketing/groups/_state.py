@@ -325,7 +325,10 @@ class _StateReader:
         weights = self.ints("weight", n, 1, INT32_MAX, raw)
         times = self.ints("at", n, -(2**62), 2**62, raw)
         if n:
-            ledger.record(members, kinds.astype(np.int16), weights.astype(np.int32), times)
+            codes, column = kinds.astype(np.int16), weights.astype(np.int32)
+            people = group._membership.people
+            totals = ledger.totals_after(members, codes, column, people, "state.contributions")
+            ledger.record(members, codes, column, times, totals)
 
     def _read_badges(self, group: FanGroup, size: int) -> None:
         log = self.state["badges"]
