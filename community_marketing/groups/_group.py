@@ -102,8 +102,9 @@ class FanGroup:
 
     Notes
     -----
-    Safe to share between threads: one lock per group, held while mutating. Reads such as
-    :meth:`can` take no lock.
+    Safe to share between threads: one lock per group, held while mutating. Reads of one
+    person such as :meth:`can` take no lock; :meth:`leaderboard`, :meth:`hotspots` and
+    :meth:`to_state`, which read many columns together, take it for a consistent snapshot.
 
     Examples
     --------
@@ -1169,12 +1170,16 @@ class FanGroup:
         [Standing(member='bob', reputation=5)]
         """
         check_int(n, "n", low=0)
+        cutoff = _since(since)
         if n == 0:
             return []
         people = self._membership.people
-        candidates = self._membership.members()
-        chosen, values = self._ledger.leaders(candidates, n, len(people), _since(since))
-        ids = people.ids_at(chosen)
+        # Members, totals and the log are read together: under the lock, so a concurrent
+        # write cannot show one column longer than another.
+        with self._lock:
+            candidates = self._membership.members()
+            chosen, values = self._ledger.leaders(candidates, n, len(people), cutoff)
+            ids = people.ids_at(chosen)
         return [Standing(member, score) for member, score in zip(ids, values.tolist(), strict=True)]
 
     # ---------------------------------------------------------------- badges and rewards
@@ -1363,11 +1368,14 @@ class FanGroup:
         """
         check_text(attribute, "attribute")
         check_int(top, "top", low=0)
-        if attribute not in self._places.columns:
-            return []
-        size = len(self._membership.people)
-        activity = self._ledger.activity_of(size, _since(since))
-        return self._places.hotspots(attribute, self._membership.member[:size], activity, top)
+        cutoff = _since(since)
+        with self._lock:  # one consistent snapshot of members, attributes and the log
+            if attribute not in self._places.columns:
+                return []
+            size = len(self._membership.people)
+            activity = self._ledger.activity_of(size, cutoff)
+            member = self._membership.member[:size]
+            return self._places.hotspots(attribute, member, activity, top)
 
     def notice(
         self, by: Hashable, message: str, *, channel: str | None = None, at: datetime | None = None
