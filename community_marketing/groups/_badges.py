@@ -129,6 +129,14 @@ class Badges:
             )
         return plans
 
+    def rule_awards(
+        self, rule: object, members: Int64Array, ledger: Ledger
+    ) -> tuple[BadgeRule, list[Award]]:
+        """``rule`` checked as a new rule, and what it awards ``members`` when added."""
+        (checked,) = check_rules([rule], self.rules, ledger)
+        totals = Totals(members, ledger.reputation[members], ledger.counts[members])
+        return checked, self.planned([checked], len(self.rules), totals, ledger, "rule")
+
     def award(self, plans: list[Award], micros: int) -> int:
         """Make the awards :meth:`planned` found; returns the first new log row."""
         start = self.log.length

@@ -23,7 +23,7 @@ from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
 from . import _rewards, _state
 from ._badges import Badges, check_rules, labelled
-from ._ledger import Ledger, Totals, check_points, check_weights, distinct
+from ._ledger import Ledger, check_points, check_weights, distinct
 from ._membership import (
     ConsentLink,
     Enrollment,
@@ -48,8 +48,12 @@ from ._values import (
     Role,
     Standing,
     TrustPolicy,
+    check_ability,
     check_amount,
 )
+
+Ids = Sequence[Hashable] | npt.NDArray[Any]
+Moments = datetime | Sequence[datetime] | npt.NDArray[Any] | None
 
 
 def check_clock(clock: object) -> Clock:
@@ -985,9 +989,7 @@ class FanGroup:
         >>> group.can("ann", Ability.BAN | Ability.INVITE), group.can("zoe", Ability.INVITE)
         (True, False)
         """
-        # Only Ability: a flag of another enum (FriendRight) would be read by its bits.
-        if type(ability) is not Ability:
-            raise InvalidInputError(f"ability: expected an Ability, got {type(ability).__name__}")
+        check_ability(ability)
         membership = self._membership
         index = membership.people.get(member)
         if index < 0 or not membership.member[index]:
@@ -1008,9 +1010,7 @@ class FanGroup:
         ...
         community_marketing.errors.PermissionDeniedError: 'bob' lacks BAN
         """
-        if type(ability) is not Ability:
-            raise InvalidInputError(f"ability: expected an Ability, got {type(ability).__name__}")
-        self._actor(member, ability)
+        self._actor(member, check_ability(ability))
 
     def trust_level(self, member: Hashable) -> int:
         """The member's trust level (0 for newcomers).
@@ -1088,12 +1088,7 @@ class FanGroup:
         return self._record(members, kinds, at, weights, "weights")
 
     def _record(
-        self,
-        members: Sequence[Hashable] | npt.NDArray[Any],
-        kinds: object,
-        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
-        weights: object,
-        field: str,
+        self, members: Ids, kinds: object, at: Moments, weights: object, field: str
     ) -> list[Badge]:
         """Check every row, then what the totals and badges become, then write them all."""
         if not isinstance(members, np.ndarray):
@@ -1174,9 +1169,7 @@ class FanGroup:
         if n == 0:
             return []
         people = self._membership.people
-        # Members, totals and the log are read together: under the lock, so a concurrent
-        # write cannot show one column longer than another.
-        with self._lock:
+        with self._lock:  # one consistent snapshot of members, totals and the log
             candidates = self._membership.members()
             chosen, values = self._ledger.leaders(candidates, n, len(people), cutoff)
             ids = people.ids_at(chosen)
@@ -1212,14 +1205,12 @@ class FanGroup:
         micros = self._now(at)
         with self._lock:
             self._actor(by, Ability.CHANGE_SETTINGS)
-            badges, ledger = self._badges, self._ledger
-            (checked,) = check_rules([rule], badges.rules, ledger)
-            members = self._membership.members()
-            totals = Totals(members, ledger.reputation[members], ledger.counts[members])
-            plans = badges.planned([checked], len(badges.rules), totals, ledger, "rule")
-            badges.add_rule(checked)
-            start = badges.award(plans, micros)
-            return badges.since(start, self._membership.people)
+            checked, plans = self._badges.rule_awards(
+                rule, self._membership.members(), self._ledger
+            )
+            self._badges.add_rule(checked)
+            start = self._badges.award(plans, micros)
+            return self._badges.since(start, self._membership.people)
 
     def award_badge(
         self, by: Hashable, member: Hashable, badge: str, *, at: datetime | None = None

@@ -38,6 +38,15 @@ def distinct(indices: Int64Array, size: int) -> Int64Array:
     return np.flatnonzero(mark)
 
 
+def positions(touched: Int64Array, indices: Int64Array, size: int) -> Int64Array:
+    """Where each of ``indices`` sits in ``touched`` (sorted, distinct, all below ``size``)."""
+    if len(indices) * 8 < size:
+        return np.searchsorted(touched, indices)
+    table = np.empty(size, np.int64)
+    table[touched] = np.arange(len(touched), dtype=np.int64)
+    return table[indices]
+
+
 def check_points(points: object) -> dict[str, int]:
     """A non-empty mapping of contribution kind to points in [-10**6, 10**6]."""
     if not isinstance(points, Mapping) or not points:
@@ -161,29 +170,45 @@ class Ledger:
         person gains in a batch is checked to stay below 2**53 first (in Python ints, for
         the rare batch whose bound is not obvious).
         """
+        if len(indices) == 1:
+            return self._one_after(indices, int(codes[0]), int(weights[0]), people, field)
         touched = distinct(indices, len(people))
-        rows = np.searchsorted(touched, indices)
+        rows = positions(touched, indices, len(people))
         wide = weights.astype(np.int64)
-        gains = self.kind_points[codes] * wide
-        if len(gains) and int(max(np.abs(gains).max(), wide.max())) * len(gains) > MAX_COUNT:
-            for column in (np.abs(gains), wide):
+        largest = max(int(np.abs(self.kind_points).max()), 1) * int(wide.max())
+        if largest * len(wide) > MAX_COUNT:
+            gains = np.abs(np.take(self.kind_points, codes) * wide)
+            for column in (gains, wide):
                 exact = np.zeros(len(touched), object)
                 np.add.at(exact, rows, column.astype(object))
                 self._check_range(exact, touched, people, field)
         k = len(self.kinds)
-        added = np.bincount(rows * k + codes, weights=wide, minlength=len(touched) * k)
-        counts = self.counts[touched] + added.astype(np.int64).reshape(len(touched), k)
-        gained = np.bincount(rows, weights=gains, minlength=len(touched))
-        reputation = self.reputation[touched] + gained.astype(np.int64)
+        summed = np.bincount(rows * k + codes, weights=wide, minlength=len(touched) * k)
+        added = summed.astype(np.int64).reshape(len(touched), k)
+        counts = self.counts[touched] + added
+        reputation = self.reputation[touched] + added @ self.kind_points
         self._check_range(np.abs(reputation), touched, people, field)
-        self._check_range(counts.max(axis=1, initial=0), touched, people, field)
+        if counts.size and counts.max() > MAX_COUNT:
+            self._check_range(counts.max(axis=1), touched, people, field)
         return Totals(touched, reputation, counts)
+
+    def _one_after(
+        self, indices: Int64Array, code: int, weight: int, people: IdIndex, field: str
+    ) -> Totals:
+        """:meth:`totals_after` for one row, the hot scalar path, in Python ints."""
+        index = int(indices[0])
+        reputation = int(self.reputation[index]) + int(self.kind_points[code]) * weight
+        counts = self.counts[index : index + 1].copy()
+        count = int(counts[0, code]) + weight
+        if abs(reputation) > MAX_COUNT or count > MAX_COUNT:
+            self._check_range(np.array([MAX_COUNT + 1]), indices, people, field)
+        counts[0, code] = count
+        return Totals(indices, np.array([reputation], np.int64), counts)
 
     @staticmethod
     def _check_range(values: Any, touched: Int64Array, people: IdIndex, field: str) -> None:
-        over = values > MAX_COUNT
-        if over.any():
-            member = people.id_at(int(touched[int(np.argmax(over))]))
+        if len(values) and values.max() > MAX_COUNT:
+            member = people.id_at(int(touched[int(np.argmax(values > MAX_COUNT))]))
             raise InvalidInputError(
                 f"{field}: the reputation or a count of {member!r} would pass 2**53, "
                 "the range of a counter"

@@ -66,6 +66,14 @@ def ability_names(ability: Ability) -> str:
     return "|".join(names) if names else "NONE"
 
 
+def check_ability(value: object) -> Ability:
+    """``value`` if it is an Ability; a flag of another enum (FriendRight) is refused, not read
+    by its bits."""
+    if type(value) is not Ability:
+        raise InvalidInputError(f"ability: expected an Ability, got {type(value).__name__}")
+    return value
+
+
 def check_amount(value: object, field: str) -> int | float:
     """A fee: an int or float >= 0, kept as given (``check_float`` would turn 5 into 5.0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
