@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -11,8 +12,17 @@ from .._ids import IdIndex
 from .._time import from_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError
-from ._ledger import Ledger, grown_rows
-from ._values import TIER_ORDER, Badge, BadgeRule
+from ._ledger import Ledger, Totals, grown_rows
+from ._values import MAX_AWARDS, MAX_COUNT, TIER_ORDER, Badge, BadgeRule
+
+
+class Award(NamedTuple):
+    """Awards of one rule: to whom, their new count of it, and how many are new."""
+
+    number: int
+    who: Int64Array
+    earned: Int64Array
+    new: Int64Array
 
 
 def check_rules(rules: object, known: Sequence[BadgeRule], ledger: Ledger) -> list[BadgeRule]:
@@ -72,42 +82,73 @@ class Badges:
         """Room for ``capacity`` people."""
         self.awarded = grown_rows(self.awarded, capacity)
 
-    def add_rule(self, rule: object, ledger: Ledger) -> None:
-        """One more rule (checked against the others and the ledger), nobody holding it yet."""
-        (checked,) = check_rules([rule], self.rules, ledger)
-        self.rules.append(checked)
+    def add_rule(self, rule: BadgeRule) -> None:
+        """One more rule (already checked by :func:`check_rules`), nobody holding it yet."""
+        self.rules.append(rule)
         self.awarded = np.hstack([self.awarded, np.zeros((len(self.awarded), 1), np.int64)])
 
     def number_of(self, name: str) -> int:
         """The position of the rule named ``name``."""
+        if not isinstance(name, str):
+            raise InvalidInputError(f"badge: expected a str, got {type(name).__name__}")
         names = [rule.name for rule in self.rules]
         if name not in names:
             raise InvalidInputError(f"badge: expected one of {names}, got {name!r}")
         return names.index(name)
 
-    def award(self, touched: Int64Array, micros: int, ledger: Ledger) -> int:
-        """Award what ``touched`` earned by the rules; returns the first new log row."""
-        start = self.log.length
-        for number, rule in enumerate(self.rules):
+    def planned(
+        self, rules: Sequence[BadgeRule], first: int, totals: Totals, ledger: Ledger, field: str
+    ) -> list[Award]:
+        """What ``rules`` (numbered from ``first``) award the people of ``totals``; no writes.
+
+        A call may award at most one badge per person and rule plus :data:`MAX_AWARDS`
+        repeats; more (a repeatable rule of mark 1 meeting a weight of a billion) raises
+        ``InvalidInputError`` naming ``field``.
+        """
+        touched = totals.touched
+        plans = []
+        for number, rule in enumerate(rules, first):
             if rule.kind is None:
-                metric = ledger.reputation[touched]
+                metric = totals.reputation
             else:
-                metric = ledger.counts[touched, ledger.kind_code[rule.kind]]
+                metric = totals.counts[:, ledger.kind_code[rule.kind]]
             if rule.repeatable:
                 earned = np.maximum(metric // rule.at_least, 0)
             else:
                 earned = (metric >= rule.at_least).astype(np.int64)
-            new = earned - self.awarded[touched, number]
-            winners = new > 0
-            if not winners.any():
-                continue
-            who = touched[winners]
-            self.awarded[who, number] = earned[winners]
-            self._log(np.repeat(who, new[winners]), number, micros)
+            held = self.awarded[touched, number] if number < self.awarded.shape[1] else 0
+            winners = earned > held
+            if winners.any():
+                new = (earned - held)[winners]
+                plans.append(Award(number, touched[winners], earned[winners], new))
+        total = sum(int(plan.new.sum()) for plan in plans)
+        limit = MAX_AWARDS + len(touched) * len(rules)
+        if total > limit:
+            raise InvalidInputError(
+                f"{field}: would award {total} badges in one call; at most {limit}"
+            )
+        return plans
+
+    def rule_awards(
+        self, rule: object, members: Int64Array, ledger: Ledger
+    ) -> tuple[BadgeRule, list[Award]]:
+        """``rule`` checked as a new rule, and what it awards ``members`` when added."""
+        (checked,) = check_rules([rule], self.rules, ledger)
+        totals = Totals(members, ledger.reputation[members], ledger.counts[members])
+        return checked, self.planned([checked], len(self.rules), totals, ledger, "rule")
+
+    def award(self, plans: list[Award], micros: int) -> int:
+        """Make the awards :meth:`planned` found; returns the first new log row."""
+        start = self.log.length
+        for plan in plans:
+            self.awarded[plan.who, plan.number] = plan.earned
+            self._log(np.repeat(plan.who, plan.new), plan.number, micros)
         return start
 
     def award_by_hand(self, index: int, number: int, micros: int) -> int:
         """Award rule ``number`` to ``index`` once more; returns the log row."""
+        if self.awarded[index, number] >= MAX_COUNT:
+            raise InvalidInputError(f"badge: already awarded {MAX_COUNT} (2**53) times")
         self.awarded[index, number] += 1
         self._log(np.array([index], np.int64), number, micros)
         return self.log.length - 1

@@ -30,13 +30,14 @@ from ._membership import (
     Invitations,
     Membership,
     check_answers,
-    check_expires_in,
+    invitation_expiry,
 )
 from ._places import Places, attribute_row, check_attribute_columns
 from ._roles import Roles
 from ._trust import Trust, check_policy
 from ._values import (
     DEFAULT_POINTS,
+    INT32_MAX,
     Ability,
     Badge,
     BadgeRule,
@@ -47,8 +48,12 @@ from ._values import (
     Role,
     Standing,
     TrustPolicy,
+    check_ability,
     check_amount,
 )
+
+Ids = Sequence[Hashable] | npt.NDArray[Any]
+Moments = datetime | Sequence[datetime] | npt.NDArray[Any] | None
 
 
 def check_clock(clock: object) -> Clock:
@@ -101,8 +106,9 @@ class FanGroup:
 
     Notes
     -----
-    Safe to share between threads: one lock per group, held while mutating. Reads such as
-    :meth:`can` take no lock.
+    Safe to share between threads: one lock per group, held while mutating. Reads of one
+    person such as :meth:`can` take no lock; :meth:`leaderboard`, :meth:`hotspots` and
+    :meth:`to_state`, which read many columns together, take it for a consistent snapshot.
 
     Examples
     --------
@@ -548,6 +554,7 @@ class FanGroup:
         >>> group.member_count
         2
         """
+        check_id(member, "member")
         micros = self._now(at)
         with self._lock:
             self._actor(by, Ability.APPROVE)
@@ -566,6 +573,7 @@ class FanGroup:
         >>> group.pending_requests("ann")
         []
         """
+        check_id(member, "member")
         with self._lock:
             self._actor(by, Ability.APPROVE)
             self._membership.pending(member)
@@ -593,7 +601,7 @@ class FanGroup:
         member : hashable
             Who is invited; neither a member nor banned.
         expires_in : timedelta, default 7 days
-            How long the token stays valid.
+            How long the token stays valid; the expiry must fall by 9999-12-30 UTC.
         at : datetime, optional
             When; the clock's now by default.
 
@@ -602,7 +610,8 @@ class FanGroup:
         PermissionDeniedError
             ``by`` lacks INVITE or reached the daily cap, or ``member`` is banned.
         InvalidInputError
-            ``member`` is already a member, or ``expires_in`` is not a positive timedelta.
+            ``member`` is already a member, or ``expires_in`` is not a positive timedelta or
+            takes the expiry past the representable range.
 
         Examples
         --------
@@ -613,12 +622,12 @@ class FanGroup:
         'bob'
         """
         check_id(member, "member")
-        check_expires_in(expires_in)
         micros = self._now(at)
+        expires = invitation_expiry(expires_in, micros)
         with self._lock:
             self._actor(by, Ability.INVITE)
             self._membership.check_newcomer(member, self._name)
-            return self._invitations.issue(by, member, micros, expires_in)
+            return self._invitations.issue(by, member, micros, expires)
 
     def accept_invitation(
         self,
@@ -980,16 +989,12 @@ class FanGroup:
         >>> group.can("ann", Ability.BAN | Ability.INVITE), group.can("zoe", Ability.INVITE)
         (True, False)
         """
+        check_ability(ability)
         membership = self._membership
         index = membership.people.get(member)
         if index < 0 or not membership.member[index]:
             return False
-        try:
-            need: int = ability._value_
-        except AttributeError:
-            raise InvalidInputError(
-                f"ability: expected an Ability, got {type(ability).__name__}"
-            ) from None
+        need: int = ability._value_
         return int(self._roles.abilities[index]) & need == need
 
     def require(self, member: Hashable, ability: Ability) -> None:
@@ -1005,9 +1010,7 @@ class FanGroup:
         ...
         community_marketing.errors.PermissionDeniedError: 'bob' lacks BAN
         """
-        if not isinstance(ability, Ability):
-            raise InvalidInputError(f"ability: expected an Ability, got {type(ability).__name__}")
-        self._actor(member, ability)
+        self._actor(member, check_ability(ability))
 
     def trust_level(self, member: Hashable) -> int:
         """The member's trust level (0 for newcomers).
@@ -1048,9 +1051,8 @@ class FanGroup:
         >>> [badge.name for badge in group.record_contribution("ann", "answer")]
         ['First answer']
         """
-        return self.record_contributions(
-            [member], kind, at=at, weights=None if weight is None else [weight]
-        )
+        weights = None if weight is None else [check_int(weight, "weight", low=1, high=INT32_MAX)]
+        return self._record([member], kind, at, weights, "weight")
 
     def record_contributions(
         self,
@@ -1083,6 +1085,12 @@ class FanGroup:
         >>> group.reputation(2), group.reputation(3)
         (7, 5)
         """
+        return self._record(members, kinds, at, weights, "weights")
+
+    def _record(
+        self, members: Ids, kinds: object, at: Moments, weights: object, field: str
+    ) -> list[Badge]:
+        """Check every row, then what the totals and badges become, then write them all."""
         if not isinstance(members, np.ndarray):
             members = as_id_list(members, "members")
         n = len(members)
@@ -1092,13 +1100,15 @@ class FanGroup:
         if n == 0:
             return []
         with self._lock:
+            people = self._membership.people
             indices = self._membership.indices_of_members(members, "members")
-            self._ledger.record(indices, codes, weight_column, micros)
-            touched = distinct(indices, len(self._membership.people))
-            moved = self._trust.update(touched, self._ledger.reputation[touched])
+            totals = self._ledger.totals_after(indices, codes, weight_column, people, field)
+            plans = self._badges.planned(self._badges.rules, 0, totals, self._ledger, field)
+            self._ledger.record(indices, codes, weight_column, micros, totals)
+            moved = self._trust.update(totals.touched, totals.reputation)
             self._roles.refresh(moved, self._trust)
-            start = self._badges.award(touched, int(micros.max()), self._ledger)
-            return self._badges.since(start, self._membership.people)
+            start = self._badges.award(plans, int(micros.max()))
+            return self._badges.since(start, people)
 
     def reputation(self, member: Hashable) -> int:
         """The sum of the points of everything ``member`` contributed.
@@ -1155,12 +1165,14 @@ class FanGroup:
         [Standing(member='bob', reputation=5)]
         """
         check_int(n, "n", low=0)
+        cutoff = _since(since)
         if n == 0:
             return []
         people = self._membership.people
-        candidates = self._membership.members()
-        chosen, values = self._ledger.leaders(candidates, n, len(people), _since(since))
-        ids = people.ids_at(chosen)
+        with self._lock:  # one consistent snapshot of members, totals and the log
+            candidates = self._membership.members()
+            chosen, values = self._ledger.leaders(candidates, n, len(people), cutoff)
+            ids = people.ids_at(chosen)
         return [Standing(member, score) for member, score in zip(ids, values.tolist(), strict=True)]
 
     # ---------------------------------------------------------------- badges and rewards
@@ -1193,8 +1205,11 @@ class FanGroup:
         micros = self._now(at)
         with self._lock:
             self._actor(by, Ability.CHANGE_SETTINGS)
-            self._badges.add_rule(rule, self._ledger)
-            start = self._badges.award(self._membership.members(), micros, self._ledger)
+            checked, plans = self._badges.rule_awards(
+                rule, self._membership.members(), self._ledger
+            )
+            self._badges.add_rule(checked)
+            start = self._badges.award(plans, micros)
             return self._badges.since(start, self._membership.people)
 
     def award_badge(
@@ -1215,7 +1230,8 @@ class FanGroup:
         with self._lock:
             self._actor(by, Ability.AWARD_BADGES)
             index = self._membership.index_of(member)
-            row = self._badges.award_by_hand(index, self._badges.number_of(badge), micros)
+            number = self._badges.number_of(badge)
+            row = self._badges.award_by_hand(index, number, micros)
             return self._badges.since(row, self._membership.people)[0]
 
     def badges(self, member: Hashable) -> list[Badge]:
@@ -1343,11 +1359,14 @@ class FanGroup:
         """
         check_text(attribute, "attribute")
         check_int(top, "top", low=0)
-        if attribute not in self._places.columns:
-            return []
-        size = len(self._membership.people)
-        activity = self._ledger.activity_of(size, _since(since))
-        return self._places.hotspots(attribute, self._membership.member[:size], activity, top)
+        cutoff = _since(since)
+        with self._lock:  # one consistent snapshot of members, attributes and the log
+            if attribute not in self._places.columns:
+                return []
+            size = len(self._membership.people)
+            activity = self._ledger.activity_of(size, cutoff)
+            member = self._membership.member[:size]
+            return self._places.hotspots(attribute, member, activity, top)
 
     def notice(
         self, by: Hashable, message: str, *, channel: str | None = None, at: datetime | None = None

@@ -14,10 +14,10 @@ import numpy.typing as npt
 
 from .._checks import check_int, check_text
 from .._columns import Columns, grown
-from .._ids import as_id_list
+from .._ids import IdIndex, as_id_list
 from .._types import Int16Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
-from ._values import INT32_MAX, NEVER
+from ._values import INT32_MAX, MAX_COUNT, NEVER
 
 
 def grown_rows(array: npt.NDArray[Any], capacity: int) -> npt.NDArray[Any]:
@@ -36,6 +36,15 @@ def distinct(indices: Int64Array, size: int) -> Int64Array:
     mark = np.zeros(size, np.bool_)
     mark[indices] = True
     return np.flatnonzero(mark)
+
+
+def positions(touched: Int64Array, indices: Int64Array, size: int) -> Int64Array:
+    """Where each of ``indices`` sits in ``touched`` (sorted, distinct, all below ``size``)."""
+    if len(indices) * 8 < size:
+        return np.searchsorted(touched, indices)
+    table = np.empty(size, np.int64)
+    table[touched] = np.arange(len(touched), dtype=np.int64)
+    return table[indices]
 
 
 def check_points(points: object) -> dict[str, int]:
@@ -75,6 +84,17 @@ def check_weights(weights: object, n: int) -> Int32Array:
             f"weights[{row}]: expected an int from 1 to {INT32_MAX}, got {array[row]}"
         )
     return array.astype(np.int32)
+
+
+class Totals:
+    """The totals of the people a batch touches, once it is recorded (see ``totals_after``)."""
+
+    __slots__ = ("counts", "reputation", "touched")
+
+    def __init__(self, touched: Int64Array, reputation: Int64Array, counts: Int64Array) -> None:
+        self.touched = touched
+        self.reputation = reputation
+        self.counts = counts
 
 
 class Ledger:
@@ -139,15 +159,69 @@ class Ledger:
                     ) from None
             raise  # pragma: no cover - the loop above always finds the culprit
 
-    def record(
-        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array
-    ) -> None:
-        """Append rows to the log and add them to the per-person totals."""
-        self.log.append(member=indices, kind=codes, weight=weights, at=micros)
+    def totals_after(
+        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, people: IdIndex,
+        field: str,
+    ) -> Totals:  # fmt: skip
+        """What the touched people's totals become with these rows; nothing is written.
+
+        Every total must stay within ``[-MAX_COUNT, MAX_COUNT]``, else ``InvalidInputError``
+        naming ``field`` and the person. The sums run in float64: exact, because what one
+        person gains in a batch is checked to stay below 2**53 first (in Python ints, for
+        the rare batch whose bound is not obvious).
+        """
+        if len(indices) == 1:
+            return self._one_after(indices, int(codes[0]), int(weights[0]), people, field)
+        touched = distinct(indices, len(people))
+        rows = positions(touched, indices, len(people))
         wide = weights.astype(np.int64)
-        flat = self.counts.reshape(-1)
-        np.add.at(flat, indices * len(self.kinds) + codes, wide)
-        np.add.at(self.reputation, indices, self.kind_points[codes] * wide)
+        largest = max(int(np.abs(self.kind_points).max()), 1) * int(wide.max())
+        if largest * len(wide) > MAX_COUNT:
+            gains = np.abs(np.take(self.kind_points, codes) * wide)
+            for column in (gains, wide):
+                exact = np.zeros(len(touched), object)
+                np.add.at(exact, rows, column.astype(object))
+                self._check_range(exact, touched, people, field)
+        k = len(self.kinds)
+        summed = np.bincount(rows * k + codes, weights=wide, minlength=len(touched) * k)
+        added = summed.astype(np.int64).reshape(len(touched), k)
+        counts = self.counts[touched] + added
+        reputation = self.reputation[touched] + added @ self.kind_points
+        self._check_range(np.abs(reputation), touched, people, field)
+        if counts.size and counts.max() > MAX_COUNT:
+            self._check_range(counts.max(axis=1), touched, people, field)
+        return Totals(touched, reputation, counts)
+
+    def _one_after(
+        self, indices: Int64Array, code: int, weight: int, people: IdIndex, field: str
+    ) -> Totals:
+        """:meth:`totals_after` for one row, the hot scalar path, in Python ints."""
+        index = int(indices[0])
+        reputation = int(self.reputation[index]) + int(self.kind_points[code]) * weight
+        counts = self.counts[index : index + 1].copy()
+        count = int(counts[0, code]) + weight
+        if abs(reputation) > MAX_COUNT or count > MAX_COUNT:
+            self._check_range(np.array([MAX_COUNT + 1]), indices, people, field)
+        counts[0, code] = count
+        return Totals(indices, np.array([reputation], np.int64), counts)
+
+    @staticmethod
+    def _check_range(values: Any, touched: Int64Array, people: IdIndex, field: str) -> None:
+        if len(values) and values.max() > MAX_COUNT:
+            member = people.id_at(int(touched[int(np.argmax(values > MAX_COUNT))]))
+            raise InvalidInputError(
+                f"{field}: the reputation or a count of {member!r} would pass 2**53, "
+                "the range of a counter"
+            )
+
+    def record(
+        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array,
+        totals: Totals,
+    ) -> None:  # fmt: skip
+        """Append rows to the log and store the totals :meth:`totals_after` computed."""
+        self.log.append(member=indices, kind=codes, weight=weights, at=micros)
+        self.reputation[totals.touched] = totals.reputation
+        self.counts[totals.touched] = totals.counts
         np.add.at(self.activity, indices, 1)
         np.maximum.at(self.last_at, indices, micros)
 
@@ -160,9 +234,14 @@ class Ledger:
         log = self.log
         recent = log["at"] >= cutoff
         points = self.kind_points[log["kind"][recent]] * log["weight"][recent]
-        return np.bincount(
-            log["member"][recent], weights=points.astype(np.float64), minlength=size
-        ).astype(np.int64)
+        members = log["member"][recent]
+        if not len(points) or int(np.abs(points).max()) * len(points) <= MAX_COUNT:
+            # float64 sums are exact below 2**53, and bincount is the fastest sum per person.
+            summed = np.bincount(members, weights=points.astype(np.float64), minlength=size)
+            return summed.astype(np.int64)
+        scores = np.zeros(size, np.int64)
+        np.add.at(scores, members, points)
+        return scores
 
     def activity_since(self, cutoff: int, size: int) -> Int64Array:
         """Contributions per person at or after ``cutoff`` (microseconds)."""

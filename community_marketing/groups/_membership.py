@@ -19,7 +19,7 @@ import numpy.typing as npt
 from .._checks import check_bool, check_text
 from .._columns import grown
 from .._ids import IdIndex, check_id
-from .._time import from_micros
+from .._time import check_micros, from_micros
 from .._types import BoolArray, Int64Array
 from ..errors import (
     ConsentRequiredError,
@@ -71,11 +71,11 @@ def check_answers(answers: object, questions: tuple[str, ...]) -> tuple[str, ...
     return tuple(check_text(a, f"answers[{i}]") for i, a in enumerate(answers))
 
 
-def check_expires_in(expires_in: object) -> timedelta:
-    """A positive timedelta: how long an invitation stays valid."""
+def invitation_expiry(expires_in: object, micros: int) -> int:
+    """When an invitation made at ``micros`` lapses: a positive ``expires_in`` later, in range."""
     if not isinstance(expires_in, timedelta) or expires_in <= timedelta(0):
         raise InvalidInputError(f"expires_in: expected a positive timedelta, got {expires_in!r}")
-    return expires_in
+    return check_micros(micros + expires_in // timedelta(microseconds=1), "expires_in")
 
 
 def as_registry(registry: object) -> OptInRegistry | None:
@@ -414,7 +414,7 @@ class ConsentLink:
     def channel(self, channel: str | None) -> str:
         """``channel`` if it is one of the group's; the first for None."""
         channel = self.channels[0] if channel is None else channel
-        if channel not in self.channels:
+        if not isinstance(channel, str) or channel not in self.channels:
             raise InvalidInputError(f"channel: expected one of {self.channels}, got {channel!r}")
         return channel
 
@@ -477,14 +477,13 @@ class Invitations:
         self.sent_by: dict[Hashable, list[int]] = {}
         self.invited: dict[Hashable, list[int]] = {}
 
-    def issue(self, by: Hashable, member: Hashable, micros: int, expires_in: timedelta) -> str:
+    def issue(self, by: Hashable, member: Hashable, micros: int, expires: int) -> str:
         """A new token ``"<number>.<secret>"`` for ``member``; the cap is checked first."""
         since = micros - DAY_MICROS
         sent = sum(1 for t in self.sent_by.get(by, ()) if t > since)
         if sent >= self.cap:
             raise PermissionDeniedError(f"{by!r} reached the daily cap of {self.cap} invitations")
         secret = secrets.token_urlsafe(32)
-        expires = micros + expires_in // timedelta(microseconds=1)
         position = self.add(Invitation(member, by, digest(secret), micros, expires))
         return f"{position}.{secret}"
 
@@ -504,7 +503,8 @@ class Invitations:
         if not isinstance(token, str):
             raise InvalidTokenError(f"token: malformed, expected a str, got {type(token).__name__}")
         number, dot, secret = token.partition(".")
-        if not dot or not number.isdigit() or not secret or len(number) > 18:
+        # str.isdigit also accepts digits int() refuses ("²"), and a secret must encode.
+        if not (dot and secret and token.isascii() and number.isdigit() and len(number) <= 18):
             raise InvalidTokenError("token: malformed")
         position = int(number)
         candidate = self.items[position] if position < len(self.items) else None

@@ -180,6 +180,8 @@ class Roles:
 
     def bit_of(self, role: Role | str) -> int:
         """The bit of a known role, by value or name; a different role of that name is refused."""
+        if not isinstance(role, (Role, str)):
+            raise InvalidInputError(f"role: expected a Role or a str, got {type(role).__name__}")
         name = role.name if isinstance(role, Role) else role
         for bit, known in enumerate(self.role_list):
             if known.name == name:

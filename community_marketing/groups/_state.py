@@ -13,13 +13,14 @@ import numpy as np
 
 from .._checks import check_int, check_text
 from .._ids import IdIndex, check_id
-from .._time import Clock
+from .._time import MAX_MICROS, MIN_MICROS, Clock
 from .._types import BoolArray, Int64Array
 from ..errors import CommunityMarketingError, InvalidInputError
 from ..optin import OptInRegistry
 from ._values import (
     BUILTIN_ROLES,
     INT32_MAX,
+    MAX_COUNT,
     MAX_ROLES,
     MEMBER_BIT,
     OWNER_BIT,
@@ -285,7 +286,7 @@ class _StateReader:
             raise InvalidInputError("state.banned: a banned person is a member")
         membership.member[:size] = member
         membership.banned[:size] = banned
-        membership.joined[:size] = self.ints("joined_at", size, -(2**62), 2**62)
+        membership.joined[:size] = self.ints("joined_at", size, MIN_MICROS, MAX_MICROS)
         roles = self.ints("roles_held", size, 0, (1 << len(group._roles.role_list)) - 1)
         if ((roles != 0) != member).any() or (roles[member] & MEMBER_BIT == 0).any():
             raise InvalidInputError("state.roles_held: members hold Member, others nothing")
@@ -323,9 +324,12 @@ class _StateReader:
         n = len(members)
         kinds = self.ints("kind", n, 0, len(ledger.kinds) - 1, raw)
         weights = self.ints("weight", n, 1, INT32_MAX, raw)
-        times = self.ints("at", n, -(2**62), 2**62, raw)
+        times = self.ints("at", n, MIN_MICROS, MAX_MICROS, raw)
         if n:
-            ledger.record(members, kinds.astype(np.int16), weights.astype(np.int32), times)
+            codes, column = kinds.astype(np.int16), weights.astype(np.int32)
+            people = group._membership.people
+            totals = ledger.totals_after(members, codes, column, people, "state.contributions")
+            ledger.record(members, codes, column, times, totals)
 
     def _read_badges(self, group: FanGroup, size: int) -> None:
         log = self.state["badges"]
@@ -335,7 +339,7 @@ class _StateReader:
         members = self.ints("member", None, 0, size - 1, log)
         m = len(members)
         rules = self.ints("rule", m, 0, len(badges.rules) - 1, log)
-        times = self.ints("at", m, -(2**62), 2**62, log)
+        times = self.ints("at", m, MIN_MICROS, MAX_MICROS, log)
         settled = self.bools("settled", m, log)
         if m:
             badges.log.append(member=members, rule=rules, at=times, settled=settled)
@@ -346,8 +350,10 @@ class _StateReader:
         ):
             raise InvalidInputError(f"state.awarded: expected {size} rows of {n_rules}")
         flat = [v for row in awarded for v in row]
-        if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**62 for v in flat):
-            raise InvalidInputError("state.awarded: expected counts >= 0")
+        if any(
+            isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_COUNT for v in flat
+        ):
+            raise InvalidInputError("state.awarded: expected counts from 0 to 2**53")
         badges.awarded[:size] = np.array(flat, np.int64).reshape(size, n_rules)
 
     def _read_requests(self, group: FanGroup) -> None:
@@ -362,7 +368,7 @@ class _StateReader:
             if len(answers) != len(group._enrollment.questions):
                 raise InvalidInputError(f"state.requests[{i}].answers: one per question")
             checked = tuple(check_text(a, f"state.requests[{i}].answers") for a in answers)
-            at = check_int(raw["at"], f"state.requests[{i}].at", low=-(2**62), high=2**62)
+            at = _moment(raw["at"], f"state.requests[{i}].at")
             paid = check_amount(raw["fee_paid"], f"state.requests[{i}].fee_paid")
             if member in requests:
                 raise InvalidInputError(f"state.requests[{i}]: duplicate request")
@@ -371,23 +377,30 @@ class _StateReader:
     def _read_invitations(self, group: FanGroup) -> None:
         fields = {"member", "by", "digest", "created_at", "expires_at", "used"}
         for i, raw in enumerate(self.list_of("invitations")):
+            where = f"state.invitations[{i}]"
             if not isinstance(raw, Mapping) or set(raw) != fields:
-                raise InvalidInputError(f"state.invitations[{i}]: expected {sorted(fields)}")
+                raise InvalidInputError(f"{where}: expected {sorted(fields)}")
             digest = raw["digest"]
-            if not isinstance(digest, str) or len(digest) != 64:
-                raise InvalidInputError(f"state.invitations[{i}].digest: expected 64 hex digits")
+            hex_digits = isinstance(digest, str) and digest.isascii() and len(digest) == 64
+            if not hex_digits or not all(c in "0123456789abcdefABCDEF" for c in digest):
+                raise InvalidInputError(f"{where}.digest: expected 64 hex digits")
             if not isinstance(raw["used"], bool):
-                raise InvalidInputError(f"state.invitations[{i}].used: expected a bool")
+                raise InvalidInputError(f"{where}.used: expected a bool")
             group._invitations.add(
                 Invitation(
-                    check_id(raw["member"], f"state.invitations[{i}].member"),
-                    check_id(raw["by"], f"state.invitations[{i}].by"),
+                    check_id(raw["member"], f"{where}.member"),
+                    check_id(raw["by"], f"{where}.by"),
                     bytes.fromhex(digest),
-                    check_int(raw["created_at"], "created_at", low=-(2**62), high=2**62),
-                    check_int(raw["expires_at"], "expires_at", low=-(2**62), high=2**62),
+                    _moment(raw["created_at"], f"{where}.created_at"),
+                    _moment(raw["expires_at"], f"{where}.expires_at"),
                     raw["used"],
                 )
             )
+
+
+def _moment(value: object, field: str) -> int:
+    """Microseconds since the epoch within the representable range."""
+    return check_int(value, field, low=MIN_MICROS, high=MAX_MICROS)
 
 
 def _rule_from_state(i: int, raw: object) -> BadgeRule:

@@ -25,6 +25,10 @@ MAX_ROLES: Final = 63
 NEVER: Final = np.iinfo(np.int64).min
 INT32_MAX: Final = np.iinfo(np.int32).max
 DAY_MICROS: Final = 86_400_000_000
+MAX_COUNT: Final = 2**53
+"""The range of every counter (reputation, counts, marks, awards): exact in int64 and float64."""
+MAX_AWARDS: Final = 1_000_000
+"""How many badge awards beyond one per person and rule a single call may make."""
 
 
 class Ability(enum.Flag):
@@ -60,6 +64,14 @@ def ability_names(ability: Ability) -> str:
     """``"INVITE|BAN"``: the flags of ``ability`` as a message shows them."""
     names = [member.name for member in ability if member.name]
     return "|".join(names) if names else "NONE"
+
+
+def check_ability(value: object) -> Ability:
+    """``value`` if it is an Ability; a flag of another enum (FriendRight) is refused, not read
+    by its bits."""
+    if type(value) is not Ability:
+        raise InvalidInputError(f"ability: expected an Ability, got {type(value).__name__}")
+    return value
 
 
 def check_amount(value: object, field: str) -> int | float:
@@ -156,7 +168,7 @@ def _to_tier(value: object) -> BadgeTier:
 
 
 def _validate_reward(instance: Reward, attribute: attrs.Attribute[Any], value: object) -> None:
-    if instance.kind not in REWARD_KINDS:
+    if not isinstance(instance.kind, str) or instance.kind not in REWARD_KINDS:
         raise InvalidInputError(
             f"reward.kind: expected one of {', '.join(REWARD_KINDS)}, got {instance.kind!r}"
         )
@@ -198,7 +210,7 @@ class Reward:
 
 
 def _validate_threshold(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    check_int(value, "at_least", low=1)
+    check_int(value, "at_least", low=1, high=MAX_COUNT)
 
 
 def _validate_kind(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -227,8 +239,8 @@ class BadgeRule:
     tier : BadgeTier or str
         "bronze", "silver" or "gold".
     at_least : int
-        The mark: a count of contributions of ``kind`` (weights included), or reputation when
-        ``kind`` is None.
+        The mark, from 1 to 2**53: a count of contributions of ``kind`` (weights included), or
+        reputation when ``kind`` is None.
     kind : str, optional
         The contribution kind counted; None means reputation.
     repeatable : bool, default False
@@ -346,7 +358,9 @@ class Hotspot:
 def _to_thresholds(value: object) -> tuple[int, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidInputError(f"thresholds: expected a sequence of ints, got {value!r}")
-    items = tuple(check_int(v, f"thresholds[{i}]", low=1) for i, v in enumerate(value))
+    items = tuple(
+        check_int(v, f"thresholds[{i}]", low=1, high=MAX_COUNT) for i, v in enumerate(value)
+    )
     if any(b <= a for a, b in itertools.pairwise(items)):
         raise InvalidInputError(f"thresholds: expected strictly increasing values, got {items}")
     return items
@@ -385,7 +399,7 @@ class TrustPolicy:
     Parameters
     ----------
     thresholds : sequence of int
-        Reputation needed for levels 1, 2, ...; strictly increasing.
+        Reputation needed for levels 1, 2, ...; strictly increasing, at most 2**53.
     low_water : float, default 0.8
         The fraction of a level's threshold below which the level is lost.
     unlocks : sequence of Ability

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from community_marketing import Ability, BadgeRule, BadgeTier, FanGroup, OptInRegistry
+from community_marketing import (
+    Ability,
+    BadgeRule,
+    BadgeTier,
+    FanGroup,
+    OptInRegistry,
+    Reward,
+    Role,
+    TrustPolicy,
+)
 
 from .._sweep_cases import T0, Builder, Call, Clock, FunctionCall
 
@@ -97,5 +106,47 @@ BUILDERS: dict[str, tuple[Builder, dict[str, Call]]] = {
     "FanGroup(closed)": (_closed_group, CLOSED_GROUP_CALLS),
 }
 
-FUNCTIONS: dict[str, FunctionCall] = {}
+
+def _state() -> dict[str, Any]:
+    group, _ = _group(Clock())
+    return group.to_state()
+
+
+FUNCTIONS: dict[str, FunctionCall] = {
+    "FanGroup": (
+        FanGroup,
+        ("espresso", "ann"),
+        {
+            "registry": OptInRegistry(clock=Clock()),
+            "purpose": "group:espresso",
+            "channels": ("in_app", "email"),
+            "open_enrollment": False,
+            "enrollment_fee": 5,
+            "creation_fee": 10.5,
+            "questions": ("Why?",),
+            "invite_daily_cap": 3,
+            "points": {"answer": 5, "post": 2},
+            "trust": TrustPolicy((10, 100), unlocks=(Ability.NONE, Ability.INVITE)),
+            "badge_rules": (BadgeRule("helper", BadgeTier.BRONZE, 2, kind="answer"),),
+            "clock": Clock(),
+        },
+    ),
+    "FanGroup.from_state": (
+        FanGroup.from_state,
+        (_state(),),
+        {"registry": OptInRegistry(clock=Clock()), "clock": Clock()},
+    ),
+    "BadgeRule": (
+        BadgeRule,
+        ("helper", "silver", 10),
+        {"kind": "answer", "repeatable": True, "reward": Reward("trial", "grinder")},
+    ),
+    "Reward": (Reward, ("discount", 15), {}),
+    "TrustPolicy": (
+        TrustPolicy,
+        ((10, 100),),
+        {"low_water": 0.5, "unlocks": (Ability.NONE, Ability.INVITE)},
+    ),
+    "Role": (Role, ("Greeter", Ability.INVITE), {"rank": 10}),
+}
 """Functions and constructors of this primitive's module, swept for library errors only."""
