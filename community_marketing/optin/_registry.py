@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -353,7 +352,7 @@ class OptInRegistry:
         'confirm'
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
-        with self._write():
+        with self._session.write():
             event = self._grant(REQUEST, (contact, purpose, channel), provenance, proof, None, at)
             deadline = later_micros(to_micros(event.at), self._policy.token_ttl_us)
             return self._tokens.issue(event.seq, deadline, self._store.log.n - 1)
@@ -378,8 +377,8 @@ class OptInRegistry:
         ...
         community_marketing.errors.InvalidTokenError: token: unknown or already used
         """
-        with self._write():
-            now = np.array([self._now_us(at)], np.int64)
+        with self._session.write():
+            now = np.array([self._session.micros(at)], np.int64)
             rows = _tokens.confirm(
                 self._store, self._tokens, self._policy, [token], now, _token_field
             )
@@ -410,7 +409,7 @@ class OptInRegistry:
         ['granted', 'pending']
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
-        with self._write():
+        with self._session.write():
             rows = self._many(REQUEST, contacts, purpose, channel, provenance, None, at)
             return issue_many(self._store, self._tokens, rows, self._policy.token_ttl_us)
 
@@ -446,7 +445,7 @@ class OptInRegistry:
         items = _tokens.token_list(tokens)
         if not items:
             return 0
-        with self._write():
+        with self._session.write():
             now = micros_array(
                 resolve_at(None, self._session.now) if at is None else at, len(items), "at"
             )
@@ -481,8 +480,8 @@ class OptInRegistry:
         >>> [(e.purpose, e.channel) for e in registry.withdraw("ann", source="preference_center")]
         [('news', 'email'), ('offers', 'sms')]
         """
-        with self._write():
-            now = self._now_us(at)
+        with self._session.write():
+            now = self._session.micros(at)
             rows = _record.withdraw(self._store, contact, purpose, channel, source, now)
             return [self._store.event(int(r)) for r in rows]
 
@@ -531,7 +530,7 @@ class OptInRegistry:
         >>> registry.is_suppressed("bob")
         True
         """
-        with self._write():
+        with self._session.write():
             return _record.suppress_many(
                 self._store, self._session.now, contacts, reason, source, at
             )
@@ -580,7 +579,7 @@ class OptInRegistry:
         >>> registry.is_suppressed("ann"), registry.is_suppressed("bob")
         (True, False)
         """
-        now = self._now_us(at)
+        now = self._session.micros(at)
         index = self._store.contacts.get(contact)
         if index < 0:
             return self._store.erasures.erased_unknown(contact, now)
@@ -607,8 +606,8 @@ class OptInRegistry:
         'suppressed'
         """
         check_id(contact, "contact")
-        with self._write():
-            now = self._now_us(at)
+        with self._session.write():
+            now = self._session.micros(at)
             return self._store.event(_erasure.erase(self._store, self._tokens, contact, now))
 
     def set_preferences(
@@ -648,7 +647,9 @@ class OptInRegistry:
         >>> OptInRegistry().preferences("ann").quiet_hours is None
         True
         """
-        return preferences_at(self._store, self._store.contacts.get(contact), self._now_us(at))
+        return preferences_at(
+            self._store, self._store.contacts.get(contact), self._session.micros(at)
+        )
 
     def record_sent(
         self,
@@ -685,8 +686,8 @@ class OptInRegistry:
         community_marketing.errors.ConsentRequiredError: contact: 'ann' may not be sent 'news' over 'email' at 2026-01-01T01:00:00+00:00: frequency_cap; only allowed sends are recorded
         """  # noqa: E501
         check_id(contact, "contact")
-        with self._write():
-            moment = from_micros(self._now_us(at))
+        with self._session.write():
+            moment = from_micros(self._session.micros(at))
             _, _, reasons, now = self._reasons([contact], purpose, channel, moment)
             _sends.require_allowed([contact], reasons, purpose, channel, now, "contact")
             return self._contact_event(
@@ -723,7 +724,7 @@ class OptInRegistry:
         ...
         community_marketing.errors.ConsentRequiredError: contacts[1]: 'zoe' may not be sent 'news' over 'email' at ...: no_consent; only allowed sends are recorded
         """  # noqa: E501
-        with self._write():
+        with self._session.write():
             items, _, reasons, now = self._reasons(contacts, purpose, channel, at)
             _sends.require_allowed(items, reasons, purpose, channel, now, "contacts")
             moments = (
@@ -791,11 +792,11 @@ class OptInRegistry:
         check_text(channel, "channel")
         kind, keyword = self._keywords.classify(text)
         source = f"keyword:{keyword}"
-        with self._write():
+        with self._session.write():
             if kind == "stop":
                 events = self.withdraw(contact, None, channel, source=source, at=at)
             elif kind == "start":
-                now = self._now_us(at)
+                now = self._session.micros(at)
                 index = self._store.contacts.get(contact)
                 purposes = stopped_purposes(self._store, self._policy, index, channel, now)
                 moment = from_micros(now)
@@ -1048,7 +1049,7 @@ class OptInRegistry:
         check_text(purpose, "purpose")
         check_text(channel, "channel")
         horizon = ensure_timedelta(within, "within") // timedelta(microseconds=1)
-        now = self._now_us(at)
+        now = self._session.micros(at)
         return expiring(self._store, self._policy, purpose, channel, now, horizon)
 
     def history(self, contact: Hashable) -> list[ConsentEvent]:
@@ -1085,7 +1086,7 @@ class OptInRegistry:
         >>> receipt["consents"][0]["status"], len(receipt["events"])
         ('granted', 1)
         """
-        now = self._now_us(at)
+        now = self._session.micros(at)
         with self._lock:
             return self._export(contact, now)
 
@@ -1296,16 +1297,10 @@ class OptInRegistry:
 
     # ------------------------------------------------------------------ private helpers
 
-    def _write(self) -> AbstractContextManager[None]:
-        return self._session.write()
-
-    def _now_us(self, at: object) -> int:
-        return self._session.micros(at)
-
     def _known(self, known_at: object) -> OptInRegistry:
         """The registry as it knew at ``known_at``: rebuilt from the rows recorded by then."""
-        known = to_micros(ensure_aware(known_at, "known_at"))
-        return type(self).from_state(_state.known_state(self.to_state(), known), clock=self._clock)
+        state = _state.known_state(self.to_state(), to_micros(ensure_aware(known_at, "known_at")))
+        return type(self).from_state(state, clock=self._clock)
 
     def _one(
         self, contact: Hashable, purpose: str, channel: str, at: datetime | None
@@ -1335,8 +1330,8 @@ class OptInRegistry:
         at: datetime | None,
     ) -> ConsentEvent:
         self._policy.check_basis(key[1], provenance.source, provenance.basis)
-        with self._write():
-            now = self._now_us(at)
+        with self._session.write():
+            now = self._session.micros(at)
             store = self._store
             row = _record.grant_one(
                 store, self._policy, action, key, provenance, proof, expires_at, now
@@ -1354,7 +1349,7 @@ class OptInRegistry:
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
     ) -> Int64Array:
         self._policy.check_basis(purpose, provenance.source, provenance.basis)
-        with self._write():
+        with self._session.write():
             return _record.record_many(
                 self._store,
                 self._policy,
@@ -1378,7 +1373,7 @@ class OptInRegistry:
         pair: tuple[str | None, str | None] = (None, None),
     ) -> ConsentEvent:
         check_id(contact, "contact")
-        with self._write():
-            now = self._now_us(at)
+        with self._session.write():
+            now = self._session.micros(at)
             row = _record.contact_event(self._store, action, contact, source, now, extra, pair)
             return self._store.event(row)

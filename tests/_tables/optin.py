@@ -32,6 +32,7 @@ REGISTRY_CALLS: dict[str, Call] = {
     "confirm_many": ((lambda c: c["tokens"],), {}),
     "erase": (("bob",), {}),
     "events": ((), {"since": 0}),
+    "event_columns": ((), {}),
     "expiring": (("news", "email"), {"within": timedelta(days=30)}),
     "export": (("ann",), {}),
     "grant": (("zed", "news", "email"), {"source": "form", "basis": "express"}),
@@ -94,5 +95,10 @@ FUNCTIONS: dict[str, FunctionCall] = {
         {"clock": Clock()},
     ),
     "OptInRegistry.from_events": (OptInRegistry.from_events, (_STATE_REGISTRY.events(),), {}),
+    "OptInRegistry.from_event_columns": (
+        OptInRegistry.from_event_columns,
+        (_STATE_REGISTRY.event_columns(),),
+        {},
+    ),
 }
 """Functions and constructors of this primitive's module, swept for library errors only."""
