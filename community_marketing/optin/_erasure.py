@@ -16,6 +16,7 @@ import numpy as np
 
 from .._ids import IdIndex, canonical_id
 from .._time import NEVER
+from .._types import Int64Array
 from ..errors import InvalidInputError
 from ._log import ERASE, TOMBSTONE
 
@@ -121,12 +122,28 @@ def check_not_before(store: Store, cidx: int, now: int) -> None:
         )
 
 
+def check_after_erasures(erasures: Erasures, cidx: Int64Array, ts: Int64Array) -> None:
+    """Nothing goes back past an erasure: refuse a live event of a once-erased contact
+    dated before its erasure (a replay in time order would erase it: the copies differ)."""
+    if not erasures.erased_at:
+        return
+    for position in np.flatnonzero(np.isin(cidx, list(erasures.erased_at))).tolist():
+        if int(ts[position]) < erasures.erased_at[int(cidx[position])]:
+            raise InvalidInputError(
+                "at: earlier than the contact's erasure; erasure cannot go back in time"
+            )
+
+
 def erase(store: Store, tokens: Tokens, contact: Hashable, now: int) -> int:
     """Record the ``ERASE`` event of ``contact`` and apply it; the row written."""
     fingerprint = store.erasures.fingerprint(contact)
     cidx = store.contacts.get(contact)
     if cidx >= 0:
         check_not_before(store, cidx, now)
+    if store.erasures.erased.get(fingerprint, now) > now:
+        raise InvalidInputError(
+            "at: earlier than the contact's latest erasure; erasure cannot go back in time"
+        )
     row = store.append(
         np.array([-1], np.int64),
         -1,
@@ -144,7 +161,8 @@ def apply_erasure(
 ) -> None:
     """Tombstone the contact's rows and forget the contact; keep only the fingerprint."""
     erasures = store.erasures
-    erasures.erased[fingerprint] = now
+    # An id erased again stays suppressed from its first erasure on.
+    erasures.erased[fingerprint] = min(now, erasures.erased.get(fingerprint, now))
     contacts = store.contacts
     if contact is None:
         contact = next(
