@@ -467,8 +467,7 @@ def load_state(store: Store, tokens: Tokens, state: Mapping[str, Any]) -> None:
     extras = _extras_from_state(state, n)
     _check_rows(arrays, pairs, metas, contacts, extras)
     for row in np.flatnonzero(arrays["action"] == ERASE).tolist():
-        proof, moment = extras[row]["proof"], int(arrays["ts"][row])
-        store.erasures.erased[proof] = min(moment, store.erasures.erased.get(proof, moment))
+        store.erasures.note_erasure(extras[row]["proof"], int(arrays["ts"][row]))
     for pair in pairs:
         store.pair_of(pair[0], pair[1], create=True)
     for meta in metas:
