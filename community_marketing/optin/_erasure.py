@@ -16,6 +16,7 @@ import numpy as np
 
 from .._ids import IdIndex, canonical_id
 from .._time import NEVER
+from .._types import Int64Array
 from ..errors import InvalidInputError
 from ._log import ERASE, TOMBSTONE
 
@@ -45,14 +46,18 @@ class Erasures:
         Key of the keyed hash (at least 16 bytes).
     """
 
-    __slots__ = ("erased", "erased_at", "key", "regrant_at")
+    __slots__ = ("erased", "erased_at", "key", "last", "last_at", "regrant_at")
 
     def __init__(self, key: bytes) -> None:
         self.key = key
         self.erased: dict[str, int] = {}
-        """Fingerprint -> moment of erasure."""
+        """Fingerprint -> moment of its first erasure (it suppresses from then on)."""
         self.erased_at: dict[int, int] = {}
-        """Contact index of a re-imported erased id -> moment of its erasure."""
+        """Contact index of a re-imported erased id -> moment of its first erasure."""
+        self.last: dict[str, int] = {}
+        """Fingerprint -> moment of its latest erasure: nothing may be dated before it."""
+        self.last_at: dict[int, int] = {}
+        """Contact index of a re-imported erased id -> moment of its latest erasure."""
         self.regrant_at: dict[int, int] = {}
         """Contact index -> moment of its first express grant after the erasure."""
 
@@ -92,11 +97,18 @@ class Erasures:
             erased = self.erased.get(self.fingerprint(contacts.id_at(index)))
             if erased is not None:
                 self.erased_at[index] = erased
+                self.last_at[index] = self.last[self.fingerprint(contacts.id_at(index))]
 
     def forget_new(self, before: int, size: int) -> None:
         """Undo ``note_new`` for contacts ``before:size`` (a refused write)."""
         for index in range(before, size):
             self.erased_at.pop(index, None)
+            self.last_at.pop(index, None)
+
+    def note_erasure(self, fingerprint: str, at: int) -> None:
+        """An erasure at ``at``: suppressed from the first, nothing dated before the last."""
+        self.erased[fingerprint] = min(at, self.erased.get(fingerprint, at))
+        self.last[fingerprint] = max(at, self.last.get(fingerprint, at))
 
     def note_grant(self, contact: int, at: int, reason: str | None) -> None:
         """A grant marked ``REGRANT`` after an erasure lifts its suppression from then on."""
@@ -121,12 +133,28 @@ def check_not_before(store: Store, cidx: int, now: int) -> None:
         )
 
 
+def check_after_erasures(erasures: Erasures, cidx: Int64Array, ts: Int64Array) -> None:
+    """Nothing goes back past an erasure: refuse a live event of a once-erased contact
+    dated before its erasure (a replay in time order would erase it: the copies differ)."""
+    if not erasures.last_at:
+        return
+    for position in np.flatnonzero(np.isin(cidx, list(erasures.last_at))).tolist():
+        if int(ts[position]) < erasures.last_at[int(cidx[position])]:
+            raise InvalidInputError(
+                "at: earlier than the contact's erasure; erasure cannot go back in time"
+            )
+
+
 def erase(store: Store, tokens: Tokens, contact: Hashable, now: int) -> int:
     """Record the ``ERASE`` event of ``contact`` and apply it; the row written."""
     fingerprint = store.erasures.fingerprint(contact)
     cidx = store.contacts.get(contact)
     if cidx >= 0:
         check_not_before(store, cidx, now)
+    if store.erasures.last.get(fingerprint, now) > now:
+        raise InvalidInputError(
+            "at: earlier than the contact's latest erasure; erasure cannot go back in time"
+        )
     row = store.append(
         np.array([-1], np.int64),
         -1,
@@ -144,7 +172,7 @@ def apply_erasure(
 ) -> None:
     """Tombstone the contact's rows and forget the contact; keep only the fingerprint."""
     erasures = store.erasures
-    erasures.erased[fingerprint] = now
+    erasures.note_erasure(fingerprint, now)
     contacts = store.contacts
     if contact is None:
         contact = next(
@@ -171,5 +199,6 @@ def apply_erasure(
     for heads in store.key_heads.values():
         heads[contact] = -1
     erasures.erased_at.pop(contact, None)
+    erasures.last_at.pop(contact, None)
     erasures.regrant_at.pop(contact, None)
     contacts.remove(contacts.id_at(contact))

@@ -223,10 +223,14 @@ def to_state(store: Store, tokens: Tokens, config: dict[str, Any]) -> dict[str, 
     """The store as plain data and numpy arrays, with a ``"schema"`` key (the caller locks)."""
     log = store.log
     rows = np.flatnonzero(log.action[: log.n] != TOMBSTONE)
+    # In replay order (time, then seq), the order from_state keeps: a round trip is exact.
+    rows = rows[np.lexsort((log.seq(rows), log.ts[rows]))]
     live_contacts = np.unique(log.contact[rows][log.contact[rows] >= 0])
     remap = np.full(len(store.contacts) + 1, -1, np.int32)
     remap[live_contacts] = np.arange(len(live_contacts), dtype=np.int32)
     contact_col = remap[log.contact[rows]]  # -1 (erase rows) reads the last slot: -1
+    ts = log.ts[rows]
+    recorded = log.recorded(rows)
     position = {int(r): i for i, r in enumerate(rows.tolist()) if int(r) in store.extras}
     extras = []
     for row, index in position.items():
@@ -245,10 +249,11 @@ def to_state(store: Store, tokens: Tokens, config: dict[str, Any]) -> dict[str, 
             "contact": contact_col,
             "pair": log.pair[rows],
             "action": log.action[rows],
-            "ts": log.ts[rows].copy(),
+            "ts": ts,
             "expires": log.expires(rows),
             "meta": log.meta[rows],
-            **({"recorded": log.recorded(rows)} if log.has_recorded else {}),
+            # Only when some row kept was recorded at another moment (not for erased ones).
+            **({"recorded": recorded} if (recorded != ts).any() else {}),
         },
         "extras": extras,
         "tokens": [
@@ -480,7 +485,7 @@ def load_state(store: Store, tokens: Tokens, state: Mapping[str, Any]) -> None:
     extras = _extras_from_state(state, n)
     _check_rows(arrays, pairs, metas, contacts, extras)
     for row in np.flatnonzero(arrays["action"] == ERASE).tolist():
-        store.erasures.erased[extras[row]["proof"]] = int(arrays["ts"][row])
+        store.erasures.note_erasure(extras[row]["proof"], int(arrays["ts"][row]))
     for pair in pairs:
         store.pair_of(pair[0], pair[1], create=True)
     for meta in metas:

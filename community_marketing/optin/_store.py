@@ -13,7 +13,7 @@ from .._ids import IdIndex
 from .._time import NEVER, from_micros
 from .._types import BoolArray, Int8Array, Int32Array, Int64Array
 from ..errors import InvalidInputError
-from ._erasure import Erasures
+from ._erasure import Erasures, check_after_erasures
 from ._log import ACTIONS, IS_GRANT, IS_KEY, IS_MARK, PREFERENCES, SENT, SUPPRESS, Log, gather
 from ._values import ConsentEvent
 
@@ -214,6 +214,7 @@ class Store:
         chains = self._chains(cidx, pairs, actions)
         if live:
             self._check_in_order(chains, ts)
+            check_after_erasures(self.erasures, cidx, ts)
         if seq is None:
             self._check_seqs_left(n)
         log.reserve(n)

@@ -203,3 +203,58 @@ def test_concurrent_writers_with_the_clock_are_not_refused() -> None:
         thread.join()
     assert errors == []
     assert len(registry.history("ann")) == 1 + 8 * 200
+
+
+def _copies(registry: OptInRegistry) -> list[OptInRegistry]:
+    wire = json.loads(json.dumps([e.to_dict() for e in registry.events()]))
+    return [
+        OptInRegistry.from_state(registry.to_state()),
+        OptInRegistry.from_events(
+            [ConsentEvent.from_dict(e) for e in wire], erasure_key=registry.erasure_key
+        ),
+    ]
+
+
+def test_a_second_erasure_cannot_go_back_before_the_first(registry: OptInRegistry) -> None:
+    # Found by tests/optin/test_machine.py: the earlier second erasure moved the start of
+    # the suppression back live, while a replay in time order kept the later moment.
+    registry.erase("ann", at=T0 + DAY)
+    before = snapshot(registry)
+    with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
+        registry.erase("ann", at=T0)
+    assert snapshot(registry) == before
+    registry.erase("ann", at=T0 + 2 * DAY)
+    for copy in [registry, *_copies(registry)]:
+        assert not copy.is_suppressed("ann", at=T0 + HOUR)
+        assert copy.is_suppressed("ann", at=T0 + DAY)
+
+
+def test_no_write_of_an_erased_contact_goes_back_before_its_erasure(
+    registry: OptInRegistry,
+) -> None:
+    # Found by the machine: a grant dated before the erasure was kept live, but erased by
+    # every replay in time order, so the copies lost it.
+    registry.erase(1, at=T0 + DAY)
+    before = snapshot(registry)
+    with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
+        registry.grant_many([np.int64(1)], "news", "email", source="crm", at=T0)
+    with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
+        registry.grant(1.0, "news", "email", source="form", at=T0)
+    assert snapshot(registry) == before
+    registry.grant(1, "news", "email", source="form", at=T0 + DAY)
+    for copy in _copies(registry):
+        assert copy.events() == registry.events()
+        assert copy.may_contact(1, "news", "email", at=T0 + 2 * DAY)
+
+
+def test_no_write_goes_back_before_the_latest_erasure(registry: OptInRegistry) -> None:
+    # Found by the machine: erased twice, the id took a grant dated between the two
+    # erasures; the replay in time order erased it with the second one.
+    registry.erase("ann", at=T0)
+    registry.erase("ann", at=T0 + DAY)
+    with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
+        registry.grant_many(["ann"], "news", "email", source="crm", at=T0 + HOUR)
+    registry.grant_many(["ann"], "news", "email", source="crm", at=T0 + DAY)
+    for copy in _copies(registry):
+        assert copy.events() == registry.events()
+        assert copy.is_suppressed("ann", at=T0 + HOUR)

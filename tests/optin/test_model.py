@@ -208,7 +208,8 @@ class RegistryMachine(RuleBasedStateMachine):
     def erase(self, contact: object) -> None:
         self.registry.erase(contact)
         self.model.events.pop(contact, None)
-        self.model.erased_at[contact] = self.now
+        # Erased again, an id stays suppressed from its first erasure on.
+        self.model.erased_at.setdefault(contact, self.now)
         self.model.regrant_at.pop(contact, None)
         self.tokens = [
             (t[0], object(), *t[2:]) if t[1] == contact else t  # type: ignore[misc]
