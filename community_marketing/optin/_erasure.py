@@ -29,7 +29,9 @@ REGRANT: Final = "express opt-in after erasure"
 """The ``reason`` of the one kind of event that lifts an erasure's suppression: the
 contact's own express opt-in (a scalar ``grant`` with basis "express", or a confirmed
 double opt-in) recorded after the erasure. Imports never carry it, so no import lifts
-an erasure; the mark makes the lift visible in the history and survive every rebuild."""
+an erasure, and neither does an SMS keyword reply (START or YES re-grants what a STOP
+ended, which after an erasure was only an import); the mark makes the lift visible in the
+history and survive every rebuild."""
 
 
 def erasure_key_id(key: bytes) -> str:

@@ -50,6 +50,11 @@ class Provenance:
         return store.meta_of(self.source, self.basis, self.notice_version, self.jurisdiction)
 
 
+def is_keyword(source: str) -> bool:
+    """Whether ``source`` names an SMS keyword (``apply_keyword`` writes "keyword:<WORD>")."""
+    return source.startswith("keyword:")
+
+
 def channels_of(value: object) -> tuple[str, ...]:
     """One channel, or a non-empty sequence of distinct channels."""
     if isinstance(value, str):
@@ -94,7 +99,8 @@ def grant_one(
     meta = provenance.meta(store)
     cidx = store.add_contacts([contact], "contact")
     extra: dict[str, Any] = {} if proof is None else {"proof": proof}
-    if action == GRANT and provenance.basis == "express":
+    # A keyword reply re-grants what a STOP ended; it is no fresh opt-in after an erasure.
+    if action == GRANT and provenance.basis == "express" and not is_keyword(provenance.source):
         extra.update(store.erasures.regrant_extra(int(cidx[0]), now))
     extras = {0: extra} if extra else None
     rows = store.append(cidx, pair, action, np.array([now], np.int64), meta, expiry, extras=extras)

@@ -237,7 +237,7 @@ def test_no_write_of_an_erased_contact_goes_back_before_its_erasure(
     registry.erase(1, at=T0 + DAY)
     before = snapshot(registry)
     with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
-        registry.grant_many([np.int64(1)], "news", "email", source="crm", at=T0)
+        registry.grant_many([np.int64(1)], "news", "email", basis="express", source="crm", at=T0)
     with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
         registry.grant(1.0, "news", "email", source="form", at=T0)
     assert snapshot(registry) == before
@@ -253,8 +253,8 @@ def test_no_write_goes_back_before_the_latest_erasure(registry: OptInRegistry) -
     registry.erase("ann", at=T0)
     registry.erase("ann", at=T0 + DAY)
     with pytest.raises(InvalidInputError, match="erasure cannot go back in time"):
-        registry.grant_many(["ann"], "news", "email", source="crm", at=T0 + HOUR)
-    registry.grant_many(["ann"], "news", "email", source="crm", at=T0 + DAY)
+        registry.grant_many(["ann"], "news", "email", basis="express", source="crm", at=T0 + HOUR)
+    registry.grant_many(["ann"], "news", "email", basis="express", source="crm", at=T0 + DAY)
     for copy in _copies(registry):
         assert copy.events() == registry.events()
         assert copy.is_suppressed("ann", at=T0 + HOUR)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from community_marketing import InvalidInputError, OptInRegistry
+from community_marketing import ConsentStatus, InvalidInputError, OptInRegistry
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -158,3 +158,18 @@ def test_start_undoes_a_stop_from_before_a_round_trip(registry: OptInRegistry) -
     copy = OptInRegistry.from_events(registry.events())
     start = copy.apply_keyword("+1555", "sms", "START", at=T0 + 2 * HOUR)
     assert [e.purpose for e in start.events] == ["alerts"]
+
+
+def test_a_keyword_reply_never_lifts_an_erasure() -> None:
+    """An import of an erased number, a STOP, then "yes": the number stays suppressed."""
+    registry = OptInRegistry()
+    registry.erase("+1555", at=T0)
+    registry.grant_many(
+        ["+1555"], "promos", "sms", basis="implied_business", source="crm", at=T0 + HOUR
+    )
+    registry.apply_keyword("+1555", "sms", "STOP", at=T0 + 2 * HOUR)
+    result = registry.apply_keyword("+1555", "sms", "yes", at=T0 + 3 * HOUR)
+    assert all(event.reason is None for event in result.events)
+    assert registry.status("+1555", "promos", "sms", at=T0 + 4 * HOUR) is ConsentStatus.SUPPRESSED
+    registry.grant("+1555", "promos", "sms", source="web_form", at=T0 + 5 * HOUR)
+    assert registry.may_contact("+1555", "promos", "sms", at=T0 + 6 * HOUR)

@@ -391,7 +391,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for event in result.events if result.kind == "start" else ():
             assert event.basis == "express"
             assert event.channel == "sms"
-            self.note_express(contact, event.at, event)
+            assert event.reason is None, "a keyword reply lifted an erasure"
 
     @rule(contact=contacts, on=st.booleans(), back=backs)
     def suppress(self, contact: Hashable, on: bool, back: int) -> None:
