@@ -16,12 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .._checks import check_bool, check_int, check_text
+from .._erased import Removed
 from .._ids import as_id_list, check_id
 from .._time import Clock, ensure_aware, from_micros, micros_array, resolve_at, to_micros, utc_now
 from .._types import Int64Array
 from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
-from .._erased import Removed
 from . import _erasure, _rewards, _state
 from ._badges import Badges, check_rules, labelled
 from ._ledger import Ledger, check_points, check_weights, distinct
@@ -1431,14 +1431,8 @@ class FanGroup:
         ...
         community_marketing.errors.ConsentRequiredError: members: 'bob' was erased; readmit them (a fresh express opt-in recorded after the erasure) before adding them again
         """  # noqa: E501
-        check_id(member, "member")
         with self._lock:
-            return _erasure.plan(self, member, self._now(at)).apply()
-
-    @property
-    def erasure_key(self) -> bytes:
-        """The secret key of the erased ids' fingerprints (kept in :meth:`to_state`)."""
-        return self._membership.erased.key
+            return _erasure.plan(self, check_id(member, "member"), self._now(at)).apply()
 
     # ---------------------------------------------------------------- state
 

@@ -17,8 +17,8 @@ import numpy.typing as npt
 from .._checks import RandomState, check_bool, check_float, check_int, check_random_state
 from .._erased import ErasedIds, Removed
 from .._ids import as_id_list, check_id
-from .._time import resolve_at, to_micros, utc_now
 from .._progress import ShowProgress, check_show_progress
+from .._time import resolve_at, to_micros, utc_now
 from .._types import Float32Array
 from ..errors import InvalidInputError, NotFittedError
 from . import _answers, _erasure

@@ -51,8 +51,9 @@ def _cut(state: dict[str, Any], index: int) -> tuple[tuple[str, int], ...]:
     state["told"] = np.delete(state["told"], index)
     low, high = state["friend_low"], state["friend_high"]
     friends = (low != index) & (high != index)
-    state["friend_low"], state["friend_high"] = _shift(low[friends], index), _shift(
-        high[friends], index
+    state["friend_low"], state["friend_high"] = (
+        _shift(low[friends], index),
+        _shift(high[friends], index),
     )
     pairs = {}
     for key in ("requests", "rights"):

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._checks import check_float, check_int, check_optional_text, check_probability, generator
+from .._erased import Removed
 from .._ids import as_id_list, check_id
 from .._progress import Progress, ShowProgress, check_show_progress
 from .._time import (
@@ -32,8 +33,7 @@ from .._time import (
 )
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
-from .._erased import Removed
-from . import _centrality, _erasure, _communities, _fraud, _growth, _reach, _state
+from . import _centrality, _communities, _erasure, _fraud, _growth, _reach, _state
 from ._cascades import MAX_RUNS, cascade_weights, check_model, run_cascades
 from ._edges import Friendships, check_right, split_pairs
 from ._influence import cascade_seeds, top_ranked
