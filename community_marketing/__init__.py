@@ -78,6 +78,7 @@ from .referrals import (
     ViralCoefficient,
     project_growth,
 )
+from .rights import ErasureReceipt, forget, readmit, subject_access
 
 __version__ = "0.1.0.dev0"
 
@@ -96,6 +97,7 @@ __all__ = [
     "ConsentRequiredError",
     "ConsentStatus",
     "ControlGroup",
+    "ErasureReceipt",
     "Explanation",
     "FanGroup",
     "FriendGraph",
@@ -133,10 +135,13 @@ __all__ = [
     "UnknownIdError",
     "ViralCoefficient",
     "__version__",
+    "forget",
     "holdout_size",
     "measure_campaign",
     "offer_on_presence",
     "offers_on_presence",
     "plan_campaign",
     "project_growth",
+    "readmit",
+    "subject_access",
 ]

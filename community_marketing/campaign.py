@@ -18,10 +18,19 @@ import attrs
 import numpy as np
 
 from ._checks import check_int, check_probability
+from ._erased import ErasedIds, Removed, plain_state_ids
 from ._frames import frame, html_table
 from ._ids import as_id_list, check_id
 from ._progress import Progress, ShowProgress, check_show_progress
-from ._time import Clock, ensure_aware, ensure_timedelta, from_micros, to_micros
+from ._time import (
+    Clock,
+    ensure_aware,
+    ensure_timedelta,
+    from_micros,
+    resolve_at,
+    to_micros,
+    utc_now,
+)
 from .errors import InvalidInputError
 from .groups import FanGroup
 from .measurement import (
@@ -547,6 +556,7 @@ class PresenceLog:
     _offers: list[tuple[Hashable, int, tuple[Hashable, ...]]] = attrs.field(
         factory=list, alias="offers"
     )
+    _erased: ErasedIds = attrs.field(factory=ErasedIds, init=False, eq=False)
 
     def __len__(self) -> int:
         return len(self._offers)
@@ -566,7 +576,25 @@ class PresenceLog:
     def _latest(self) -> int | None:
         return self._offers[-1][1] if self._offers else None
 
+    def erase(self, customer: Hashable, *, at: datetime | None = None) -> Removed:
+        """Erase the offers made to ``customer`` (GDPR Art. 17); later offers are refused.
+
+        Examples
+        --------
+        >>> from community_marketing import PresenceLog
+        >>> PresenceLog().erase("ann").to_dict()
+        {'primitive': 'presence_log', 'removed': {'offers': 0}}
+        """
+        check_id(customer, "customer")
+        kept = [o for o in self._offers if not plain_state_ids(o[0], customer)]
+        removed = Removed("presence_log", (("offers", len(self._offers) - len(kept)),))
+        self._offers = kept
+        self._last.pop(customer, None)
+        self._erased.note(customer, to_micros(resolve_at(at, utc_now)))
+        return removed
+
     def _record(self, customer: Hashable, at: int, items: tuple[Hashable, ...]) -> None:
+        self._erased.refuse([customer], "customer")
         self._last[customer] = at
         self._offers.append((customer, at, items))
 
@@ -575,6 +603,7 @@ class PresenceLog:
         return {
             "schema": 1,
             "offers": [[c, t, list(items)] for c, t, items in self._offers],
+            "erasure": self._erased.to_state(),
         }
 
     @classmethod
@@ -586,6 +615,7 @@ class PresenceLog:
         if not isinstance(offers, list):
             raise InvalidInputError("state.offers: expected a list")
         log = cls()
+        log._erased = ErasedIds.from_state(state.get("erasure"))
         previous = None
         for i, entry in enumerate(offers):
             if (

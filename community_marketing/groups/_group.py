@@ -16,12 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from .._checks import check_bool, check_int, check_text
+from .._erased import Removed
 from .._ids import as_id_list, check_id
 from .._time import Clock, ensure_aware, from_micros, micros_array, resolve_at, to_micros, utc_now
 from .._types import Int64Array
 from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
-from . import _rewards, _state
+from . import _erasure, _rewards, _state
 from ._badges import Badges, check_rules, labelled
 from ._ledger import Ledger, check_points, check_weights, distinct
 from ._membership import (
@@ -1401,6 +1402,37 @@ class FanGroup:
         when = resolve_at(at, self._clock)
         actor = self._actor(by, Ability.SEND_NOTICES)
         return self._consent.audience(self._membership.others(actor), channel, when)
+
+    # ---------------------------------------------------------------- erasure
+
+    def erase(self, member: Hashable, *, at: datetime | None = None) -> Removed:
+        """Erase ``member``'s data from the group (GDPR Art. 17); a receipt of what went.
+
+        Membership, nickname and attributes, contributions, badges (so rewards due), join
+        requests and invitations sent or received go; others' totals stay. A keyed fingerprint
+        of the id stays (in :meth:`to_state` too), so joining, asking or being invited again is
+        refused until :func:`community_marketing.readmit`. An id the group never saw gives an
+        empty receipt and is suppressed all the same.
+
+        Raises
+        ------
+        PermissionDeniedError
+            ``member`` founded the group, or is its last owner.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob", consent=True)
+        >>> group.erase("bob").to_dict()["removed"]["memberships"]
+        1
+        >>> group.join("bob", consent=True)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.ConsentRequiredError: members: 'bob' was erased; readmit them (a fresh express opt-in recorded after the erasure) before adding them again
+        """  # noqa: E501
+        with self._lock:
+            return _erasure.plan(self, check_id(member, "member"), self._now(at)).apply()
 
     # ---------------------------------------------------------------- state
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from .._checks import check_bool, check_text
 from .._columns import grown
+from .._erased import ErasedIds
 from .._ids import IdIndex, check_id
 from .._time import check_micros, from_micros
 from .._types import BoolArray, Int64Array
@@ -171,10 +172,11 @@ class Membership:
     A person stays in the index after leaving: reputation and badges are kept for a return.
     """
 
-    __slots__ = ("banned", "int_table", "joined", "member", "people", "requests")
+    __slots__ = ("banned", "erased", "int_table", "joined", "member", "people", "requests")
 
     def __init__(self) -> None:
         self.people = IdIndex(kind="member")
+        self.erased = ErasedIds()
         self.member: BoolArray = np.zeros(0, np.bool_)
         self.banned: BoolArray = np.zeros(0, np.bool_)
         self.joined: Int64Array = np.zeros(0, np.int64)
@@ -247,6 +249,7 @@ class Membership:
 
     def check_newcomer(self, member: Hashable, group: str) -> None:
         """Someone who may be invited or ask to join: neither banned nor a member."""
+        self.erased.refuse([member], "member")
         if self.is_banned(member):
             raise PermissionDeniedError(f"{member!r} is banned from {group!r}")
         if self.is_member(member):
@@ -333,6 +336,7 @@ class Membership:
             )
         already = np.zeros(len(items), np.bool_)
         already[seen] = self.member[known[seen]]
+        self.erased.refuse(items, "members")
         fresh = list(
             dict.fromkeys(
                 item for item, old in zip(items, already.tolist(), strict=True) if not old

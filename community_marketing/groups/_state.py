@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from .._checks import check_int, check_text
+from .._erased import ErasedIds
 from .._ids import IdIndex, check_id
 from .._time import MAX_MICROS, MIN_MICROS, Clock
 from .._types import BoolArray, Int64Array
@@ -47,6 +48,7 @@ _STATE_KEYS: Final = frozenset(
         "attributes", "contributions", "badges", "awarded", "requests", "invitations",
     }
 )  # fmt: skip
+_OPTIONAL_KEYS: Final = frozenset({"erasure"})
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -56,6 +58,7 @@ def to_state(group: FanGroup) -> dict[str, Any]:
     """The group as plain data; the caller holds the group's lock."""
     return {
         "schema": SCHEMA,
+        "erasure": group._membership.erased.to_state(),
         **_settings_state(group),
         **_people_state(group),
         **_ledgers_state(group),
@@ -176,7 +179,7 @@ class _StateReader:
         missing = _STATE_KEYS - set(state)
         if missing:
             raise InvalidInputError(f"state: missing fields {sorted(missing)}")
-        extra = set(state) - _STATE_KEYS
+        extra = set(state) - _STATE_KEYS - _OPTIONAL_KEYS
         if extra:
             raise InvalidInputError(f"state: unexpected fields {sorted(extra, key=repr)}")
         self.state = state
@@ -211,6 +214,7 @@ class _StateReader:
     ) -> FanGroup:
         """Settings first (through the constructor's own checks), then every column and log."""
         group = self._configured(cls, registry, clock)
+        group._membership.erased = ErasedIds.from_state(self.state.get("erasure"))
         self._read_roles(group)
         size = self._read_people(group)
         self._read_attributes(group, size)

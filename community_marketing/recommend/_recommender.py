@@ -8,17 +8,20 @@ whole by every write, so a fitted ``Recommender`` is safe for concurrent reads;
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
 import numpy.typing as npt
 
 from .._checks import RandomState, check_bool, check_float, check_int, check_random_state
-from .._ids import as_id_list
+from .._erased import ErasedIds, Removed
+from .._ids import as_id_list, check_id
 from .._progress import ShowProgress, check_show_progress
+from .._time import resolve_at, to_micros, utc_now
 from .._types import Float32Array
 from ..errors import InvalidInputError, NotFittedError
-from . import _answers
+from . import _answers, _erasure
 from ._fit import (
     MAX_CONFIDENCE,
     Fitted,
@@ -110,6 +113,7 @@ class Recommender:
     random_state: RandomState = None
     show_progress: ShowProgress = False
     _fitted: Fitted | None = attrs.field(default=None, init=False, repr=False)
+    _erased: ErasedIds = attrs.field(factory=ErasedIds, init=False, repr=False, eq=False)
 
     # ------------------------------------------------------------------ learned state
 
@@ -217,7 +221,7 @@ class Recommender:
         community_marketing.errors.InvalidInputError: weights[1]: expected a finite non-negative weight, got nan
         """  # noqa: E501
         params = self._check_params()
-        data = interactions_from(users, items, weights)
+        data = interactions_from(*_erasure.filtered(self._erased, users, items, weights))
         self._fitted = fit_als(params, data, self.weighting, self.show_progress)
         return self
 
@@ -703,10 +707,40 @@ class Recommender:
         'als'
         """
         state = self._state()
+        self._erased.refuse(as_id_list(users, "users"), "users")
         data = Interactions.from_triples(users, items, weights)
         random_state = self._check_params()["random_state"]
         self._fitted = fold_in(state, data, weighting=self.weighting, random_state=random_state)
         return self
+
+    def erase(self, user: Hashable, *, at: datetime | None = None) -> Removed:
+        """Erase ``user``'s interaction row and factors (GDPR Art. 17); a receipt of what went.
+
+        ``holders_of``, ``audience_for``, ``similar_users`` and social scores never list the
+        user again. Item factors and popularity learned with their data stay until the next
+        :meth:`fit` (retrain to drop them). A keyed fingerprint stays (in :meth:`to_state`):
+        ``fit`` drops the user's rows, ``update_users`` raises ``ConsentRequiredError``,
+        until :func:`community_marketing.readmit`. An unknown user (or an unfitted model)
+        gives an empty receipt and is suppressed all the same. Needs the caller's lock.
+
+        Examples
+        --------
+        >>> model = Recommender(factors=2, iterations=2, random_state=0, num_threads=1)
+        >>> model = model.fit(["ann", "bob", "bob", "cid"], ["tea", "tea", "jam", "jam"])
+        >>> model.erase("bob").to_dict()["removed"]["interactions"]
+        2
+        >>> model.holders_of("tea")
+        ['ann']
+        >>> model.fit(["ann", "bob", "cid"], ["tea", "tea", "jam"]).user_ids_
+        ['ann', 'cid']
+        """
+        check_id(user, "user")
+        return _erasure.plan(self, user, to_micros(resolve_at(at, utc_now))).apply()
+
+    @property
+    def erasure_key(self) -> bytes:
+        """The secret key of the erased ids' fingerprints (kept in :meth:`to_state`)."""
+        return self._erased.key
 
     # ------------------------------------------------------------------ state
 
@@ -737,7 +771,7 @@ class Recommender:
             "random_state": random_state,
             "show_progress": self.show_progress is True,
         }
-        return write_state(params, state)
+        return {**write_state(params, state), "erasure": self._erased.to_state()}
 
     @classmethod
     def from_state(cls, state: object) -> Recommender:
@@ -770,6 +804,7 @@ class Recommender:
                 f"params.show_progress: expected a bool, got {type(model.show_progress).__name__}"
             )
         model._fitted = read_fitted(fields, checked, model.weighting)
+        model._erased = ErasedIds.from_state(fields.get("erasure"), "erasure")
         return model
 
 

@@ -88,7 +88,7 @@ def read_params(state: object) -> tuple[dict[str, Any], dict[str, Any]]:
     schema = state.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool) or schema != STATE_SCHEMA:
         raise InvalidInputError(f"schema: expected {STATE_SCHEMA}, got {state.get('schema')!r}")
-    if set(state) != _KEYS:
+    if set(state) - {"erasure"} != _KEYS:
         raise InvalidInputError(
             f"state: expected the keys {sorted(_KEYS)}, got {sorted(map(str, state))}"
         )

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._checks import check_float, check_int, check_optional_text, check_probability, generator
+from .._erased import Removed
 from .._ids import as_id_list, check_id
 from .._progress import Progress, ShowProgress, check_show_progress
 from .._time import (
@@ -32,7 +33,7 @@ from .._time import (
 )
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
-from . import _centrality, _communities, _fraud, _growth, _reach, _state
+from . import _centrality, _communities, _erasure, _fraud, _growth, _reach, _state
 from ._cascades import MAX_RUNS, cascade_weights, check_model, run_cascades
 from ._edges import Friendships, check_right, split_pairs
 from ._influence import cascade_seeds, top_ranked
@@ -1117,6 +1118,35 @@ class ReferralGraph:
         )
 
     # ---------------------------------------------------------------- state
+
+    def erase(self, id: Hashable, *, at: datetime | None = None) -> Removed:
+        """Erase ``id`` from the graph (GDPR Art. 17); a receipt of what went.
+
+        Its row, friendships, pending requests, rights and referrals (given or received) and
+        their codes go; a referrer's count loses that referral. A keyed fingerprint of the
+        id stays (in :meth:`to_state` too): adding it again, one by one or in a bulk import,
+        raises ``ConsentRequiredError`` until :func:`community_marketing.readmit`. An
+        unknown id gives an empty receipt and is suppressed all the same. Writes need the
+        caller's lock.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> graph.add_friendships([("ann", "bob"), ("bob", "cid")])
+        2
+        >>> graph.erase("bob").to_dict()["removed"]["friendships"]
+        2
+        >>> graph.ids()
+        ['ann', 'cid']
+        """
+        check_id(id, "id")
+        return _erasure.plan(self, id, to_micros(resolve_at(at, self._clock))).apply()
+
+    @property
+    def erasure_key(self) -> bytes:
+        """The secret key of the erased ids' fingerprints (kept in :meth:`to_state`)."""
+        return self._members.erased.key
 
     def to_state(self) -> dict[str, Any]:
         """The whole graph as plain data and numpy arrays, with a ``"schema"`` key.

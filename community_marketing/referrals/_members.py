@@ -13,6 +13,7 @@ import attrs
 import numpy as np
 import scipy.sparse as sp
 
+from .._erased import ErasedIds
 from .._ids import IdIndex, as_id_list, check_id
 from .._types import BoolArray, Int64Array
 from ._edges import Column, Friendships, compile_csr, map_pairs
@@ -31,6 +32,7 @@ class Members:
     told: BoolArray = attrs.field(factory=lambda: np.empty(0, np.bool_))
     csr: sp.csr_matrix | None = None
     transpose: Int64Array | None = None
+    erased: ErasedIds = attrs.field(factory=ErasedIds)
 
     def grow(self, when: int) -> None:
         """Give every id added since the last call its columns, known since ``when``."""
@@ -57,6 +59,7 @@ class Members:
         return self.ids.index(id)
 
     def add_one(self, id: object, field: str, when: int) -> int:
+        self.erased.refuse([check_id(id, field)], field)
         index = self.ids.add(check_id(id, field), field)
         self.grow(when)
         return index
@@ -64,6 +67,7 @@ class Members:
     def declare(self, items: list[Hashable], when: int) -> int:
         """Mark ``items`` as members since ``when`` (an earlier known time is kept); new ones."""
         before = len(self.ids)
+        self.erased.refuse(items, "ids")
         indices = self.ids.add_many(items, "ids")
         self.grow(when)
         self.since[indices] = np.minimum(self.since[indices], when)
@@ -73,6 +77,8 @@ class Members:
     def add_pairs(self, left: Column, right: Column, when: int) -> tuple[Int64Array, Int64Array]:
         """Row indices of both ends of each link; all or nothing (new ids undone on error)."""
         size = len(self.ids)
+        if self.erased.erased:
+            self.erased.refuse([*as_id_list(left, "ids"), *as_id_list(right, "ids")], "ids")
         try:
             i, j = map_pairs(self.ids, left, right)
         except BaseException:

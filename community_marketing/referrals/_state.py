@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._checks import check_int, check_optional_text
+from .._erased import ErasedIds
 from .._ids import IdIndex
 from .._time import MAX_MICROS, MIN_MICROS
 from ..errors import InvalidInputError
@@ -30,6 +31,7 @@ def dump(members: Members, edges: Friendships, log: ReferralLog) -> dict[str, An
     keys = edges.merged_keys()
     return {
         "schema": SCHEMA,
+        "erasure": members.erased.to_state(),
         "attribution": log.attribution,
         "window_us": log.window_us,
         "ids": members.ids.ids(),
@@ -69,6 +71,7 @@ def load(state: Mapping[str, Any], log: ReferralLog) -> tuple[Members, Friendshi
     ``InvalidInputError`` names the first bad field.
     """
     members = _load_members(state)
+    members.erased = ErasedIds.from_state(state.get("erasure"))
     edges = _load_friendships(state, len(members.ids))
     _load_referrals(log, state, len(members.ids))
     return members, edges

@@ -1,0 +1,100 @@
+"""Erasure of one person from a group (GDPR Art. 17): a rebuild without them, checked first.
+
+The group is written out with :func:`_state.to_state`, the person's slot and every row that
+names them are cut (index columns shift down), and the group is read back through
+:func:`_state.from_state`, whose checks run before anything changes. The founder cannot be
+erased (the group's record names them for good), nor the last owner. Contribution and badge
+rows of the person go with them; totals of the others are untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._erased import ErasedIds, Plan, Removed, plain_state_ids
+from ..errors import PermissionDeniedError
+from . import _state
+from ._values import OWNER_BIT
+
+if TYPE_CHECKING:
+    from ._group import FanGroup
+
+KEEP = ("_lock", "_clock")
+
+
+def erased_of(group: FanGroup) -> ErasedIds:
+    """The fingerprints a group keeps."""
+    return group._membership.erased
+
+
+def plan(group: FanGroup, member: Hashable, micros: int) -> Plan:
+    """The erasure of ``member`` checked and prepared; the group is not changed yet."""
+    if plain_state_ids(group._founder, member):
+        raise PermissionDeniedError(
+            f"{member!r} founded {group._name!r} and cannot be erased from it"
+        )
+    index = group._membership.people.get(member)
+    if index < 0:
+        return Plan(group, None, erased_of, member, micros, Removed("group", ()), KEEP)
+    state = _state.to_state(group)
+    held = np.asarray(state["roles_held"], np.int64)
+    member_now = np.asarray(state["member"], np.bool_)
+    owners = np.flatnonzero(member_now & ((held & OWNER_BIT) != 0))
+    if owners.tolist() == [index]:
+        raise PermissionDeniedError(
+            f"{member!r} is the last owner of {group._name!r}: transfer ownership first"
+        )
+    counts = _cut(state, member, index)
+    rebuilt = _state.from_state(type(group), state, group._consent.registry, group._clock)
+    return Plan(group, rebuilt, erased_of, member, micros, Removed("group", counts), KEEP)
+
+
+def _cut(state: dict[str, Any], member: Hashable, index: int) -> tuple[tuple[str, int], ...]:
+    """Cut slot ``index`` and the rows naming ``member`` from ``state``; the counts by kind."""
+    was_member = int(state["member"][index])
+    for key in ("people", "member", "banned", "joined_at", "roles_held", "trust_level", "awarded"):
+        del state[key][index]
+    attributes = sum(_cut_attribute(column, index) for column in state["attributes"].values())
+    contributions = _cut_log(state["contributions"], index)
+    badges = _cut_log(state["badges"], index)
+    requests = [r for r in state["requests"] if not plain_state_ids(r["member"], member)]
+    invitations = [
+        i
+        for i in state["invitations"]
+        if not (plain_state_ids(i["member"], member) or plain_state_ids(i["by"], member))
+    ]
+    counts = (
+        ("memberships", was_member),
+        ("people", 1),
+        ("attributes", attributes),
+        ("contributions", contributions),
+        ("badges", badges),
+        ("join_requests", len(state["requests"]) - len(requests)),
+        ("invitations", len(state["invitations"]) - len(invitations)),
+    )
+    state["requests"], state["invitations"] = requests, invitations
+    return counts
+
+
+def _cut_log(log: dict[str, list[Any]], index: int) -> int:
+    """Drop the rows of ``index`` from a columnar log and shift later indices; rows dropped."""
+    owner = np.asarray(log["member"], np.int64)
+    keep = owner != index
+    for name, column in log.items():
+        log[name] = [value for value, kept in zip(column, keep.tolist(), strict=True) if kept]
+    log["member"] = [m - 1 if m > index else m for m in log["member"]]
+    return int((~keep).sum())
+
+
+def _cut_attribute(column: dict[str, list[Any]], index: int) -> int:
+    """Cut slot ``index`` of one attribute column, and the values nobody else holds."""
+    codes = column["codes"]
+    had = int(codes.pop(index) >= 0)
+    used = sorted({c for c in codes if c >= 0})
+    renumber = {old: new for new, old in enumerate(used)}
+    column["values"] = [column["values"][old] for old in used]
+    column["codes"] = [renumber.get(c, -1) for c in codes]
+    return had

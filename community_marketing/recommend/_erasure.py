@@ -1,0 +1,81 @@
+"""Erasure of one user from a recommender (GDPR Art. 17): a rebuild without them, checked first.
+
+The user's row of interactions and their factors are cut from :func:`write_state`'s output and
+the model is read back. Item factors and popularity were learned with the user's data and stay
+until the next ``fit``; ``fit`` drops the rows of erased users (a filter), ``update_users``
+refuses them (``ConsentRequiredError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from .._erased import ErasedIds, Plan, Removed
+from .._ids import as_id_list
+from ._interactions import Interactions
+
+if TYPE_CHECKING:
+    from ._recommender import Recommender
+
+
+def erased_of(model: Recommender) -> ErasedIds:
+    """The fingerprints a recommender keeps."""
+    return model._erased
+
+
+def plan(model: Recommender, user: Hashable, micros: int) -> Plan:
+    """The erasure of ``user`` checked and prepared; the model is not changed yet."""
+    fitted = model._fitted
+    index = -1 if fitted is None else fitted.users.get(user)
+    if index < 0:
+        return Plan(model, None, erased_of, user, micros, Removed("recommender", ()))
+    state = model.to_state()
+    del state["user_ids"][index]
+    state["user_factors"] = np.delete(state["user_factors"], index, axis=0)
+    interactions = 0
+    if state["user_items"] is not None:
+        parts = state["user_items"]
+        matrix = sp.csr_matrix(
+            (parts["data"], parts["indices"], parts["indptr"]),
+            shape=(len(state["user_ids"]) + 1, len(state["item_ids"])),
+        )
+        interactions = int(matrix.indptr[index + 1] - matrix.indptr[index])
+        rows = np.delete(np.arange(matrix.shape[0]), index)
+        kept = matrix[rows]
+        parts.update(data=kept.data, indices=kept.indices, indptr=kept.indptr)
+    rebuilt = type(model).from_state(state)
+    counts = (("users", 1), ("factors", 1), ("interactions", interactions))
+    return Plan(model, rebuilt, erased_of, user, micros, Removed("recommender", counts))
+
+
+def filtered(
+    erased: ErasedIds,
+    users: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+    items: Sequence[Hashable] | npt.NDArray[Any] | None,
+    weights: Sequence[float] | npt.NDArray[Any] | None,
+) -> tuple[Any, Any, Any]:
+    """``fit``'s input without the rows of erased users (an ``Interactions`` value stays one)."""
+    if not erased.erased:
+        return users, items, weights
+    if isinstance(users, Interactions):
+        keep = np.array(erased.keep(users.user_ids), np.bool_)
+        if keep.all():
+            return users, items, weights
+        ids = [u for u, k in zip(users.user_ids, keep.tolist(), strict=True) if k]
+        return Interactions.from_csr(users.matrix[keep], ids, users.item_ids), items, weights
+    user_list = as_id_list(users, "users")
+    keep = np.array(erased.keep(user_list), np.bool_)
+    if keep.all() or items is None:
+        return users, items, weights
+    pick = np.flatnonzero(keep).tolist()
+    item_list = as_id_list(items, "items")
+    return (
+        [user_list[i] for i in pick],
+        [item_list[i] for i in pick] if len(item_list) == len(user_list) else items,
+        None if weights is None else np.asarray(weights, np.float64)[pick],
+    )

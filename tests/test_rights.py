@@ -1,0 +1,157 @@
+"""forget, readmit and subject_access across the primitives."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from community_marketing import (
+    ConsentRequiredError,
+    FanGroup,
+    OptInRegistry,
+    PermissionDeniedError,
+    PresenceLog,
+    Recommender,
+    ReferralGraph,
+    forget,
+    readmit,
+    subject_access,
+)
+from community_marketing._erased import fingerprint
+from community_marketing.rights import _presence_erased
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _community(n: int, seed: int = 0) -> dict[str, object]:
+    registry = OptInRegistry(clock=lambda: T0)
+    group = FanGroup("espresso", "owner", registry=registry, clock=lambda: T0)
+    people = [f"p{i}" for i in range(n)]
+    group.join_many(people)
+    group.set_attributes("p0", {"nickname": "Zanzibar", "city": "Lyon"})
+    group.record_contribution("p0", "post")
+    graph = ReferralGraph()
+    graph.add_friendships([(people[i], people[(i + 1) % n]) for i in range(n)])
+    graph.record_referral("p1", "p0")
+    model = Recommender(factors=2, iterations=2, random_state=seed, num_threads=1)
+    model.fit(people * 2, ["tea", "jam"] * n)
+    log = PresenceLog()
+    log._record("p0", 1, ("tea",))
+    return {
+        "registry": registry,
+        "group": group,
+        "graph": graph,
+        "recommender": model,
+        "presence_log": log,
+    }
+
+
+def _listings(parts: dict[str, object]) -> str:
+    group, graph, model = parts["group"], parts["graph"], parts["recommender"]
+    assert isinstance(group, FanGroup)
+    assert isinstance(graph, ReferralGraph)
+    assert isinstance(model, Recommender)
+    out = [
+        group.members(),
+        group.leaderboard(100),
+        group.rewards_due(),
+        group.hotspots("city"),
+        graph.ids(),
+        graph.referral_history(),
+        graph.referral_counts(),
+        [graph.friends(i) for i in graph.ids()],
+        [graph.friends_of_friends(i) for i in graph.ids()],
+        model.holders_of("tea"),
+        model.audience_for("tea", n=100),
+        model.user_ids_,
+        [model.similar_users(u, n=100) for u in model.user_ids_],
+        parts["presence_log"].offers(),  # type: ignore[attr-defined]
+        [e.contact for e in parts["registry"].events()],  # type: ignore[attr-defined]
+    ]
+    states = [repr(p.to_state()) for p in parts.values()]  # type: ignore[attr-defined]
+    return repr(out) + "".join(states)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=3, max_value=8), st.integers(0, 2**16))
+def test_forget_leaves_no_id_and_no_name(n: int, seed: int) -> None:
+    parts = _community(n, seed)
+    receipt = forget("p0", **parts)  # type: ignore[arg-type]
+    text = _listings(parts)
+    assert "'p0'" not in text
+    assert "Zanzibar" not in text
+    assert json.loads(json.dumps(receipt.to_dict())) == receipt.to_dict()
+    registry = parts["registry"]
+    assert isinstance(registry, OptInRegistry)
+    assert receipt.fingerprint == fingerprint(registry.erasure_key, "p0")
+
+
+def test_erasure_survives_state_and_refuses_readding() -> None:
+    parts = _community(4)
+    forget("p0", **parts)  # type: ignore[arg-type]
+    group = FanGroup.from_state(parts["group"].to_state())  # type: ignore[attr-defined]
+    graph = ReferralGraph.from_state(parts["graph"].to_state())  # type: ignore[attr-defined]
+    model = Recommender.from_state(parts["recommender"].to_state())  # type: ignore[attr-defined]
+    log = PresenceLog.from_state(parts["presence_log"].to_state())  # type: ignore[attr-defined]
+    with pytest.raises(ConsentRequiredError):
+        group.join("p0", consent=True)
+    with pytest.raises(ConsentRequiredError):
+        graph.add_friendships([("p0", "p1")])
+    with pytest.raises(ConsentRequiredError):
+        model.update_users(["p0"], ["tea"])
+    with pytest.raises(ConsentRequiredError):
+        log._record("p0", 5, ())
+    assert "p0" not in model.fit(["p0", "p1", "p2"], ["tea", "jam", "tea"]).user_ids_
+
+
+def test_readmit_needs_a_fresh_express_opt_in() -> None:
+    parts = _community(4)
+    forget("p0", **parts)  # type: ignore[arg-type]
+    registry = parts["registry"]
+    assert isinstance(registry, OptInRegistry)
+    with pytest.raises(ConsentRequiredError):
+        readmit("p0", **parts)  # type: ignore[arg-type]
+    registry.grant("p0", "news", "email", source="form", basis="express")
+    assert readmit("p0", **parts) == ["group", "graph", "recommender", "presence_log"]  # type: ignore[arg-type]
+    parts["graph"].add_friendships([("p0", "p1")])  # type: ignore[attr-defined]
+
+
+def test_a_refusal_anywhere_changes_nothing_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    parts = _community(4)
+    before = {k: repr(v.to_state()) for k, v in parts.items()}  # type: ignore[attr-defined]
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ConsentRequiredError("injected")
+
+    monkeypatch.setattr("community_marketing.rights._presence_plan", refuse)
+    with pytest.raises(ConsentRequiredError):
+        forget("p0", **parts)  # type: ignore[arg-type]
+    assert {k: repr(v.to_state()) for k, v in parts.items()} == before  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    monkeypatch.setattr(OptInRegistry, "erase", refuse)
+    with pytest.raises(ConsentRequiredError):
+        forget("p0", **parts)  # type: ignore[arg-type]
+    assert {k: repr(v.to_state()) for k, v in parts.items()} == before  # type: ignore[attr-defined]
+    assert not _presence_erased(parts["presence_log"]).erased  # type: ignore[arg-type]
+
+
+def test_founder_is_refused_and_nothing_changes() -> None:
+    parts = _community(3)
+    with pytest.raises(PermissionDeniedError):
+        forget("owner", **parts)  # type: ignore[arg-type]
+    assert not parts["registry"].is_suppressed("owner")  # type: ignore[attr-defined]
+
+
+def test_subject_access_round_trips_through_json() -> None:
+    parts = _community(4)
+    document = subject_access("p0", **parts)  # type: ignore[arg-type]
+    assert json.loads(json.dumps(document)) == document
+    assert document["schema"] == 1
+    assert document["group"]["display_name"].startswith("Zanzibar")
+    assert {i["item"] for i in document["recommender"]["interactions"]} == {"tea"}
+    assert document["graph"]["referred_by"] == "p1"
+    assert len(document["offers"]) == 1
