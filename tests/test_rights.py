@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from community_marketing import (
+    BadgeRule,
+    BadgeTier,
     ConsentRequiredError,
     FanGroup,
     OptInRegistry,
@@ -29,7 +31,13 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def _community(n: int, seed: int = 0) -> dict[str, object]:
     registry = OptInRegistry(clock=lambda: T0)
-    group = FanGroup("espresso", "owner", registry=registry, clock=lambda: T0)
+    group = FanGroup(
+        "espresso",
+        "owner",
+        registry=registry,
+        clock=lambda: T0,
+        badge_rules=(BadgeRule("poster", BadgeTier.BRONZE, 1, kind="post"),),
+    )
     people = [f"p{i}" for i in range(n)]
     group.join_many(people)
     group.set_attributes("p0", {"nickname": "Zanzibar", "city": "Lyon"})
@@ -37,6 +45,7 @@ def _community(n: int, seed: int = 0) -> dict[str, object]:
     graph = ReferralGraph()
     graph.add_friendships([(people[i], people[(i + 1) % n]) for i in range(n)])
     graph.record_referral("p1", "p0")
+    graph.request_friendship("p0", people[2 % n] if n > 3 else people[-1])
     model = Recommender(factors=2, iterations=2, random_state=seed, num_threads=1)
     model.fit(people * 2, ["tea", "jam"] * n)
     log = PresenceLog()
@@ -60,19 +69,30 @@ def _listings(parts: dict[str, object]) -> str:
         group.leaderboard(100),
         group.rewards_due(),
         group.hotspots("city"),
+        [group.badges(m) for m in group.members()],
+        [group.display_name(m) for m in group.members()],
+        [group.roles_of(m) for m in group.members()],
+        group.pending_requests("owner"),
         graph.ids(),
         graph.referral_history(),
         graph.referral_counts(),
         [graph.friends(i) for i in graph.ids()],
         [graph.friends_of_friends(i) for i in graph.ids()],
+        [graph.pending_requests(i) for i in graph.ids()],
+        [graph.referrals_of(i) for i in graph.ids()],
         model.holders_of("tea"),
         model.audience_for("tea", n=100),
         model.user_ids_,
         [model.similar_users(u, n=100) for u in model.user_ids_],
+        model.recommend_many(model.user_ids_, n=2),
         parts["presence_log"].offers(),  # type: ignore[attr-defined]
         [e.contact for e in parts["registry"].events()],  # type: ignore[attr-defined]
     ]
+    registry = parts["registry"]
+    assert isinstance(registry, OptInRegistry)
+    out.append(registry.audience([*group.members(), "p0"], "group:espresso", "in_app"))
     states = [repr(p.to_state()) for p in parts.values()]  # type: ignore[attr-defined]
+    states.append(json.dumps([e.to_dict() for e in registry.events()]))
     return repr(out) + "".join(states)
 
 
