@@ -10,6 +10,7 @@ separate, explicit step.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from ._checks import check_int, check_probability
 from ._erased import ErasedIds, Removed, plain_state_ids
 from ._frames import frame, html_table
 from ._ids import as_id_list, check_id
+from ._persist import pickle_reduce, state_from_bytes, state_to_bytes
 from ._progress import Progress, ShowProgress, check_show_progress
 from ._time import (
     Clock,
@@ -637,6 +639,44 @@ class PresenceLog:
             previous = entry[1]
             log._record(entry[0], entry[1], items)
         return log
+
+    def to_bytes(self) -> bytes:
+        """The log as one compact blob, built from :meth:`to_state` (JSON inside; no files).
+
+        Examples
+        --------
+        >>> from community_marketing import PresenceLog
+        >>> log = PresenceLog()
+        >>> PresenceLog.from_bytes(log.to_bytes()) == log
+        True
+        """
+        return state_to_bytes(self.to_state())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> PresenceLog:
+        """Rebuild a log from :meth:`to_bytes`; ``InvalidInputError`` for anything else.
+
+        Examples
+        --------
+        >>> from community_marketing import PresenceLog
+        >>> PresenceLog.from_bytes(b"nope")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: data: expected the bytes of to_bytes()
+        """
+        return cls.from_state(state_from_bytes(data))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as ``from_state(to_state())``."""
+        return pickle_reduce(type(self).from_state, self.to_state())
+
+    def __copy__(self) -> PresenceLog:
+        """An independent log with the same offers."""
+        return self.from_state(copy.deepcopy(self.to_state()))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PresenceLog:
+        """As ``copy.copy``."""
+        return self.from_state(copy.deepcopy(self.to_state(), memo))
 
 
 def offer_on_presence(

@@ -1,0 +1,41 @@
+"""Recording contributions (``contribute``, ``record_contributions``): check, then write."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._ids import as_id_list
+from .._time import micros_array
+from ._ledger import check_weights
+from ._values import Badge
+
+if TYPE_CHECKING:
+    from ._group import FanGroup, Ids, Moments
+
+__all__ = ["record"]
+
+
+def record(
+    group: FanGroup, members: Ids, kinds: object, at: Moments, weights: object, field: str
+) -> list[Badge]:
+    """Check every row, then what the totals and badges become, then write them all."""
+    if not isinstance(members, np.ndarray):
+        members = as_id_list(members, "members")
+    n = len(members)
+    codes = group._ledger.kind_codes(kinds, n)
+    weight_column = check_weights(weights, n)
+    micros = np.full(n, group._now(None), np.int64) if at is None else micros_array(at, n, "at")
+    if n == 0:
+        return []
+    with group._lock:
+        people = group._membership.people
+        indices = group._membership.indices_of_members(members, "members")
+        totals = group._ledger.totals_after(indices, codes, weight_column, people, field)
+        plans = group._badges.planned(group._badges.rules, 0, totals, group._ledger, field)
+        group._ledger.record(indices, codes, weight_column, micros, totals)
+        moved = group._trust.update(totals.touched, totals.reputation)
+        group._roles.refresh(moved, group._trust)
+        start = group._badges.award(plans, int(micros.max()))
+        return group._badges.since(start, people)
