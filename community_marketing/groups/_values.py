@@ -42,6 +42,8 @@ class Ability(enum.Flag):
     (True, False)
     >>> Ability.BAN in Ability.ALL
     True
+    >>> print(moderation)
+    remove|moderate
     """
 
     NONE = 0
@@ -58,6 +60,14 @@ class Ability(enum.Flag):
     AWARD_BADGES = 1 << 10
     CHANGE_SETTINGS = 1 << 11
     ALL = (1 << 12) - 1
+
+    def __str__(self) -> str:
+        """The lowercase names joined by ``|``: ``remove|moderate``."""
+        return (self.name or "none").lower()
+
+    def __format__(self, spec: str) -> str:
+        """The lowercase names, formatted as a str."""
+        return format(str(self), spec)
 
 
 def ability_names(ability: Ability) -> str:

@@ -36,7 +36,18 @@ class ConsentStatus(enum.Enum):
     >>> from community_marketing import ConsentStatus
     >>> ConsentStatus.GRANTED.value
     'granted'
+    >>> print(ConsentStatus.GRANTED), f"{ConsentStatus.PENDING:>9}"
+    granted
+    (None, '  pending')
     """
+
+    def __str__(self) -> str:
+        """The value: ``granted``."""
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        """The value, formatted as a str."""
+        return format(str(self), spec)
 
     NONE = "none"
     PENDING = "pending"
@@ -54,7 +65,17 @@ class ConsentAction(enum.Enum):
     >>> from community_marketing import ConsentAction
     >>> ConsentAction("withdraw") is ConsentAction.WITHDRAW
     True
+    >>> str(ConsentAction.WITHDRAW)
+    'withdraw'
     """
+
+    def __str__(self) -> str:
+        """The value: ``withdraw``."""
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        """The value, formatted as a str."""
+        return format(str(self), spec)
 
     GRANT = "grant"
     REQUEST = "request"
@@ -80,6 +101,9 @@ class Reason(enum.IntEnum):
     >>> from community_marketing import Reason
     >>> [reason.name for reason in Reason][:3]
     ['ALLOWED', 'NO_CONSENT', 'PENDING']
+    >>> print(Reason.QUIET_HOURS), int(Reason.QUIET_HOURS), f"{Reason.ALLOWED:d}"
+    quiet_hours
+    (None, 7, '0')
     """
 
     ALLOWED = 0
@@ -92,6 +116,16 @@ class Reason(enum.IntEnum):
     QUIET_HOURS = 7
     FREQUENCY_CAP = 8
     OUTSIDE_SEND_WINDOW = 9
+
+    def __str__(self) -> str:
+        """The lowercase name, as ``CampaignPlan.excluded`` keys it: ``quiet_hours``."""
+        return self.name.lower()
+
+    def __format__(self, spec: str) -> str:
+        """The lowercase name; an integer format (``d``, ``x``...) gives the code."""
+        if spec and spec[-1] in "bcdoxXn":
+            return format(int(self), spec)
+        return format(str(self), spec)
 
 
 TIME_REASONS: Final = frozenset(
@@ -404,9 +438,23 @@ class ConsentChecks:
         return list(compress(self.contacts, self.allowed.tolist()))
 
     def counts(self) -> dict[Reason, int]:
-        """How many contacts got each reason."""
+        """How many contacts got each reason, keyed by ``Reason``; see :meth:`counts_by_name`."""
         tally = np.bincount(self.codes, minlength=len(_REASONS))
         return {reason: int(tally[reason]) for reason in _REASONS}
+
+    def counts_by_name(self) -> dict[str, int]:
+        """How many contacts got each reason, keyed by lowercase name as ``CampaignPlan.excluded``.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> _ = registry.grant("ann", "news", "email", source="form")
+        >>> counts = registry.check_many(["ann", "bob"], "news", "email").counts_by_name()
+        >>> counts["allowed"], counts["no_consent"]
+        (1, 1)
+        """
+        return {str(reason): count for reason, count in self.counts().items()}
 
     def next_allowed_at(self) -> Int64Array:
         """When each contact may be contacted, as UTC microseconds since the epoch (int64).

@@ -51,6 +51,8 @@ class FriendRight(enum.Flag):
     >>> rights = FriendRight.SEE_ONLINE | FriendRight.SEE_ON_MAP
     >>> FriendRight.SEE_ON_MAP in rights, FriendRight.MODIFY_OBJECTS in rights
     (True, False)
+    >>> print(rights)
+    see_online|see_on_map
     """
 
     NONE = 0
@@ -58,6 +60,14 @@ class FriendRight(enum.Flag):
     SEE_ON_MAP = 1 << 1
     MODIFY_OBJECTS = 1 << 2
     ALL = (1 << 3) - 1
+
+    def __str__(self) -> str:
+        """The lowercase names joined by ``|``: ``remove|moderate``."""
+        return (self.name or "none").lower()
+
+    def __format__(self, spec: str) -> str:
+        """The lowercase names, formatted as a str."""
+        return format(str(self), spec)
 
 
 @attrs.frozen(slots=True)
