@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 
 from ._checks import check_int, check_probability
+from ._display import short
 from ._erased import ErasedIds, Removed, plain_state_ids
 from ._frames import frame, html_table
 from ._ids import as_id_list, check_id
@@ -497,7 +498,7 @@ class PresenceOffer:
 
     customer: Hashable
     at: datetime
-    items: tuple[tuple[Hashable, float], ...]
+    items: tuple[tuple[Hashable, float], ...] = attrs.field(repr=short)
     purpose: str
     channel: str
 

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._checks import check_bool, check_int, generator
+from ._display import short
 from ._frames import frame, html_table
 from ._ids import as_id_list, check_id
 from ._types import BoolArray, Float64Array, Int64Array
@@ -525,10 +526,10 @@ class PopularityBaseline:
     [['y'], ['x']]
     """
 
-    _items: tuple[Hashable, ...] | None = attrs.field(default=None, init=False)
-    _counts: Float64Array | None = attrs.field(default=None, init=False)
+    _items: tuple[Hashable, ...] | None = attrs.field(repr=short, default=None, init=False)
+    _counts: Float64Array | None = attrs.field(repr=short, default=None, init=False)
     _seen: sp.csr_matrix | None = attrs.field(default=None, init=False)
-    _users: dict[Hashable, int] = attrs.field(factory=dict, init=False)
+    _users: dict[Hashable, int] = attrs.field(repr=short, factory=dict, init=False)
 
     def fit(self, interactions: Interactions) -> PopularityBaseline:
         """Count the users of each item; forget any earlier fit.

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import attrs
 
+from ._display import short
 from ._erased import ErasedIds, Plan, Removed, fingerprint
 from ._ids import check_id
 from ._time import from_micros, resolve_at, to_micros
@@ -53,7 +54,7 @@ class ErasureReceipt:
     at: datetime
     fingerprint: str
     key_id: str
-    removed: tuple[Removed, ...]
+    removed: tuple[Removed, ...] = attrs.field(repr=short)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible data."""

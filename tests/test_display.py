@@ -44,3 +44,33 @@ def test_counts_by_name_uses_the_plan_vocabulary() -> None:
     assert by_name["no_consent"] == 2
     assert set(by_name) == {str(reason) for reason in Reason}
     assert checks.counts()[Reason.NO_CONSENT] == 2
+
+
+def test_long_value_reprs_are_one_short_line() -> None:
+    from community_marketing import ReferralGraph
+
+    graph = ReferralGraph()
+    graph.add_friendships([(f"m{i}", f"m{i + 1}") for i in range(300)])
+    result = graph.simulate_cascade(["m0"], probability=0.9, runs=50, random_state=0)
+    text = repr(result)
+    assert "\n" not in text
+    assert len(text) < 400
+    assert "… 301 items" in text
+    assert "… 50 values" in text
+
+
+def test_html_tables_show_head_tail_and_how_many_more() -> None:
+    from community_marketing.referrals import ReferralGraph
+
+    graph = ReferralGraph()
+    graph.add_friendships([(f"m{i}", f"m{i + 1}") for i in range(40)])
+    result = graph.simulate_cascade(["m0"], probability=1.0, runs=2, random_state=0)
+    assert "… 33 more" in result._repr_html_()
+
+    from community_marketing._frames import html_table
+
+    table = html_table("t", ["n"], [[i] for i in range(100)])
+    assert "<td>0</td>" in table
+    assert "<td>99</td>" in table
+    assert "<td>50</td>" not in table
+    assert '<td colspan="1">… 85 more</td>' in table

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._display import short
 from .._time import MAX_MICROS, MIN_MICROS, NEVER, ensure_aware, ensure_timedelta
 from .._types import BoolArray, Int8Array, Int64Array
 from ..errors import InvalidInputError
@@ -525,4 +526,4 @@ class KeywordResult:
 
     kind: str
     keyword: str
-    events: tuple[ConsentEvent, ...]
+    events: tuple[ConsentEvent, ...] = attrs.field(repr=short)

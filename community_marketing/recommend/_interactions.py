@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .._display import short
 from .._ids import IdIndex, as_id_list
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
@@ -95,8 +96,8 @@ class Interactions:
     """
 
     matrix: sp.csr_matrix = attrs.field(repr=False)
-    user_ids: tuple[Hashable, ...]
-    item_ids: tuple[Hashable, ...]
+    user_ids: tuple[Hashable, ...] = attrs.field(repr=short)
+    item_ids: tuple[Hashable, ...] = attrs.field(repr=short)
     _user_index: IdIndex = attrs.field(init=False, repr=False)
     _item_index: IdIndex = attrs.field(init=False, repr=False)
 

@@ -8,6 +8,7 @@ from typing import Literal, overload
 import attrs
 import numpy as np
 
+from .._display import short
 from .._types import Float32Array, ObjectArray
 
 __all__ = [
@@ -57,8 +58,8 @@ class Recommendations(Sequence[tuple[Hashable, float]]):
     """
 
     user: Hashable
-    items: tuple[Hashable, ...]
-    scores: tuple[float, ...]
+    items: tuple[Hashable, ...] = attrs.field(repr=short)
+    scores: tuple[float, ...] = attrs.field(repr=short)
     source: Source
 
     @overload
@@ -109,10 +110,10 @@ class RecommendationBatch(Sequence[Recommendations]):
     Recommendations(user='ann', items=('tea',), scores=(0.5,), source='als')
     """
 
-    users: tuple[Hashable, ...]
+    users: tuple[Hashable, ...] = attrs.field(repr=short)
     items: ObjectArray = attrs.field(repr=False)
     scores: Float32Array = attrs.field(repr=False)
-    sources: tuple[Source, ...]
+    sources: tuple[Source, ...] = attrs.field(repr=short)
 
     @overload
     def __getitem__(self, index: int) -> Recommendations: ...
@@ -163,4 +164,4 @@ class Explanation:
     user: Hashable
     item: Hashable
     score: float
-    contributions: tuple[tuple[Hashable, float], ...]
+    contributions: tuple[tuple[Hashable, float], ...] = attrs.field(repr=short)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from .._display import short
 from .._frames import frame, html_table
 from .._types import Float64Array, Int64Array
 from ..errors import UnknownIdError
@@ -126,9 +127,9 @@ class ReferralTree:
     """
 
     root: Hashable
-    members: tuple[Hashable, ...]
-    referrers: tuple[Hashable, ...]
-    depths: tuple[int, ...]
+    members: tuple[Hashable, ...] = attrs.field(repr=short)
+    referrers: tuple[Hashable, ...] = attrs.field(repr=short)
+    depths: tuple[int, ...] = attrs.field(repr=short)
 
     @property
     def size(self) -> int:
@@ -230,7 +231,7 @@ class GrowthProjection:
 
     k: float
     initial: float
-    users: Float64Array
+    users: Float64Array = attrs.field(repr=short)
     limit: float
 
 
@@ -269,15 +270,15 @@ class CascadeResult:
     1.0
     """
 
-    seeds: tuple[Hashable, ...]
+    seeds: tuple[Hashable, ...] = attrs.field(repr=short)
     model: str
     runs: int
     mean: float
     std: float
-    reach: Int64Array
-    activation_probability: Float64Array
-    steps: Float64Array
-    ids: tuple[Hashable, ...]
+    reach: Int64Array = attrs.field(repr=short)
+    activation_probability: Float64Array = attrs.field(repr=short)
+    steps: Float64Array = attrs.field(repr=short)
+    ids: tuple[Hashable, ...] = attrs.field(repr=short)
 
     def to_frame(self) -> pandas.DataFrame:
         """Each member's activation probability as a pandas DataFrame (needs pandas)."""
@@ -295,7 +296,8 @@ class CascadeResult:
                     f"{self.std:.1f}",
                     int(self.reach.min()) if self.reach.size else 0,
                     int(self.reach.max()) if self.reach.size else 0,
-                    ", ".join(f"{x:.0f}" for x in self.steps[:8]),
+                    ", ".join(f"{x:.0f}" for x in self.steps[:8])
+                    + (f", … {self.steps.size - 8} more" if self.steps.size > 8 else ""),
                 ]
             ],
         )
@@ -335,8 +337,8 @@ class Influencers:
     ('hub',)
     """
 
-    ids: tuple[Hashable, ...]
-    scores: Float64Array
+    ids: tuple[Hashable, ...] = attrs.field(repr=short)
+    scores: Float64Array = attrs.field(repr=short)
     method: str
     expected_spread: float | None = None
     samples: int = 0
