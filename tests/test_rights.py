@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import attrs
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +61,21 @@ def _community(n: int, seed: int = 0) -> dict[str, object]:
     }
 
 
+def _plain(value: object) -> object:
+    """``value`` with every attrs value object turned into its fields, all the way down."""
+    if attrs.has(type(value)):
+        return {
+            field.name: _plain(getattr(value, field.name)) for field in attrs.fields(type(value))
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {repr(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
 def _listings(parts: dict[str, object]) -> str:
     group, graph, model = parts["group"], parts["graph"], parts["recommender"]
     assert isinstance(group, FanGroup)
@@ -91,6 +108,8 @@ def _listings(parts: dict[str, object]) -> str:
     registry = parts["registry"]
     assert isinstance(registry, OptInRegistry)
     out.append(registry.audience([*group.members(), "p0"], "group:espresso", "in_app"))
+    # Value reprs summarize long fields; the fields themselves must not hold the person.
+    out = [_plain(item) for item in out]
     states = [repr(p.to_state()) for p in parts.values()]  # type: ignore[attr-defined]
     states.append(json.dumps([e.to_dict() for e in registry.events()]))
     return repr(out) + "".join(states)
