@@ -77,3 +77,30 @@ def test_referrals_from_a_table() -> None:
     assert [r.at for r in done] == [datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2)]
     assert [r.code for r in done] == ["X1", None]
     assert graph.referral_chain("cid") == ["cid", "bob", "ann"]
+
+
+def test_memberships_and_contributions_from_table_columns() -> None:
+    from community_marketing import FanGroup
+
+    table = pd.DataFrame({"userID": [2, 3, 4], "kind": ["post", "post", "answer"]})
+    group = FanGroup("fans", 1)
+    assert group.join_many(table["userID"]) == 3
+    group.record_contributions(table["userID"], table["kind"])
+    assert [s.member for s in group.leaderboard(3)] == [4, 2, 3]
+    assert all(type(s.member) is int for s in group.leaderboard(3))
+    with pytest.raises(InvalidInputError, match=r"members: .*got a table.*table\['id'\]"):
+        group.join_many(table)
+    assert sorted(group.members()) == [1, 2, 3, 4]
+
+
+def test_consent_events_round_trip_through_a_frame() -> None:
+    from community_marketing import OptInRegistry
+
+    registry = OptInRegistry()
+    registry.grant_many(["ann", "bob"], "news", "email", source="form", basis="express")
+    registry.withdraw("bob", "news", "email", source="form")
+    table = pd.DataFrame(registry.event_columns())
+    copy = OptInRegistry.from_event_columns(table)
+    assert copy.events() == registry.events()
+    with pytest.raises(InvalidInputError, match="seq"):
+        OptInRegistry.from_event_columns(table.drop(columns="seq"))

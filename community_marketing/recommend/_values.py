@@ -169,6 +169,7 @@ class RecommendationBatch(Sequence[Recommendations]):
 
         Examples
         --------
+        >>> import numpy as np
         >>> batch = RecommendationBatch(
         ...     ("ann", "bob"), np.array([["tea", "jam"], ["jam", None]], dtype=object),
         ...     np.array([[0.5, 0.2], [0.4, -np.inf]], dtype=np.float32), ("als", "als"))
@@ -190,6 +191,7 @@ class RecommendationBatch(Sequence[Recommendations]):
 
         Examples
         --------
+        >>> import numpy as np
         >>> batch = RecommendationBatch(("ann",), np.array([["tea"]], dtype=object),
         ...     np.array([[0.5]], dtype=np.float32), ("als",))
         >>> batch.to_frame(labels={"tea": "Earl Grey"}).columns.tolist()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
-from .._frames import frame, html_table
+from .._frames import frame, html_table, labelled
 from .._types import Float64Array, Int64Array
 from ..errors import UnknownIdError
 
@@ -269,11 +271,26 @@ class CascadeResult:
     steps: Float64Array
     ids: tuple[Hashable, ...]
 
-    def to_frame(self) -> pandas.DataFrame:
-        """Each member's activation probability as a pandas DataFrame (needs pandas)."""
-        return frame(
-            {"member": list(self.ids), "activation_probability": self.activation_probability}
-        )
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Each member's activation probability: ``member``, ``activation_probability``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b")])
+        >>> result = graph.simulate_cascade(["a"], probability=1.0, runs=2, random_state=0)
+        >>> result.to_columns()["activation_probability"].tolist()
+        [1.0, 1.0]
+        """
+        return {
+            "member": np.fromiter(self.ids, object, len(self.ids)),
+            "activation_probability": np.asarray(self.activation_probability, np.float64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the members."""
+        return frame(labelled(self.to_columns(), labels))
 
     def _repr_html_(self) -> str:
         return html_table(
@@ -330,3 +347,34 @@ class Influencers:
     method: str
     expected_spread: float | None = None
     samples: int = 0
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The seeds best first: ``member``, ``rank`` (from 1), ``score``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("hub", x) for x in "abcd"])
+        >>> graph.influencers(1).to_columns()
+        {'member': array(['hub'], dtype=object), 'rank': array([1]), 'score': array([4.])}
+        """
+        n = len(self.ids)
+        return {
+            "member": np.fromiter(self.ids, object, n),
+            "rank": np.arange(1, n + 1, dtype=np.int64),
+            "score": np.asarray(self.scores, np.float64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the members.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("hub", x) for x in "abcd"])
+        >>> graph.influencers(1).to_frame(labels={"hub": "Ann"})["member_name"].tolist()
+        ['Ann']
+        """
+        return frame(labelled(self.to_columns(), labels))
