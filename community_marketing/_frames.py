@@ -84,7 +84,7 @@ def frame(columns: Mapping[str, Sequence[Any] | Any]) -> Any:
     """
     try:
         import pandas
-    except ImportError:  # pragma: no cover - depends on the environment
+    except ImportError:
         raise ImportError(
             "to_frame() needs pandas: pip install 'community-marketing[frames]'"
         ) from None

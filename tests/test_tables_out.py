@@ -167,3 +167,23 @@ def test_a_plan_shows_names_when_given_labels() -> None:
     assert labelled == plan
     assert labelled.to_frame()["member_name"].tolist() == ["Ann Lee"]
     assert "Campaign plan for 67</caption>" in plan._repr_html_()
+
+
+def test_trees_and_growth_are_tables() -> None:
+    from community_marketing import project_growth
+
+    graph = ReferralGraph(clock=lambda: T0)
+    graph.record_referrals(["ann", "bob"], ["bob", "cid"])
+    table = graph.referral_tree("ann").to_frame(labels=NAMES)
+    assert table["depth"].tolist() == [0, 1, 2]
+    assert table["member_name"].tolist()[:2] == ["Ann Lee", "Bob Ray"]
+    assert project_growth(0.5, 2, 100).to_frame()["users"].tolist() == [100.0, 150.0, 175.0]
+
+
+def test_without_pandas_the_error_names_the_frames_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"community-marketing\[frames\]"):
+        frame_of(_listings()["leaderboard"])
+    assert columns_of(_listings()["leaderboard"])["member"].tolist() == ["bob", "cid", "ann"]

@@ -131,6 +131,26 @@ class ReferralTree:
         """The people ``id`` referred directly, in breadth-first order."""
         return [m for m, r in zip(self.members, self.referrers, strict=True) if r == id]
 
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per person, breadth first: ``member``, ``referrer``, ``depth``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralTree
+        >>> ReferralTree("ann", ("ann", "bob"), (None, "ann"), (0, 1)).to_columns()["depth"]
+        array([0, 1])
+        """
+        n = len(self.members)
+        return {
+            "member": np.fromiter(self.members, object, n),
+            "referrer": np.fromiter(self.referrers, object, n),
+            "depth": np.array(self.depths, dtype=np.int64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the people."""
+        return frame(labelled(self.to_columns(), labels))
+
 
 @attrs.frozen(slots=True)
 class ReferralFlag:
@@ -224,6 +244,24 @@ class GrowthProjection:
     initial: float
     users: Float64Array
     limit: float
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per cycle: ``cycle`` (0 is the start) and expected ``users``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import project_growth
+        >>> project_growth(0.5, 2, 100).to_columns()["cycle"]
+        array([0, 1, 2])
+        """
+        return {
+            "cycle": np.arange(len(self.users), dtype=np.int64),
+            "users": np.asarray(self.users, np.float64),
+        }
+
+    def to_frame(self) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas)."""
+        return frame(self.to_columns())
 
 
 @attrs.frozen(slots=True, eq=False)
