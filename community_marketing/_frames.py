@@ -105,19 +105,32 @@ def html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object
     return f"<table><caption>{html.escape(title)}</caption><tr>{head}</tr>{body}</table>"
 
 
+def _plain(value: object) -> object:
+    """An enum member as its text (its str value, else its lower-case name)."""
+    if not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value.value, str):
+        return value.value
+    return (value.name or str(value)).lower()
+
+
 def _array(values: list[Any]) -> npt.NDArray[Any]:
     """One typed column: bool, int64, float64, datetime64[us] (UTC) or object."""
+    values = [_plain(v) for v in values]
     if values and all(isinstance(v, bool) for v in values):
         return np.array(values, dtype=np.bool_)
     if values and all(isinstance(v, int) and not isinstance(v, (bool, enum.Enum)) for v in values):
-        return np.array(values, dtype=np.int64)
+        if all(-(2**63) <= v < 2**63 for v in values):
+            return np.array(values, dtype=np.int64)
+        return np.fromiter(values, object, len(values))
     if values and all(
         isinstance(v, (int, float)) and not isinstance(v, (bool, enum.Enum)) for v in values
     ):
         return np.array(values, dtype=np.float64)
-    if values and all(isinstance(v, datetime) and v.tzinfo is not None for v in values):
-        naive = [v.astimezone(UTC).replace(tzinfo=None) for v in values]
-        return np.array(naive, dtype="datetime64[us]")
+    times = [v for v in values if v is not None]
+    if times and all(isinstance(v, datetime) and v.tzinfo is not None for v in times):
+        naive = [None if v is None else v.astimezone(UTC).replace(tzinfo=None) for v in values]
+        return np.array(naive, dtype="datetime64[us]")  # None becomes NaT
     return np.fromiter(values, object, len(values))
 
 
@@ -173,7 +186,23 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
         for field in attrs.fields(type(row)):
             if not field.name.startswith("_"):
                 names.setdefault(field.name, None)
-    return {name: _array([getattr(row, name, None) for row in rows]) for name in names}
+    return _flattened({name: [getattr(row, name, None) for row in rows] for name in names})
+
+
+def _flattened(raw: dict[str, list[Any]]) -> dict[str, npt.NDArray[Any]]:
+    """Typed columns; a field holding value objects (a badge's reward) spreads into
+    ``<field>_<subfield>`` columns, None where a row has none."""
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in raw.items():
+        present = [v for v in values if v is not None]
+        if present and all(attrs.has(type(v)) for v in present):
+            kinds = {type(v) for v in present}
+            fields = [f.name for k in kinds for f in attrs.fields(k) if not f.name.startswith("_")]
+            for field in dict.fromkeys(fields):
+                out[f"{name}_{field}"] = _array([getattr(v, field, None) for v in values])
+        else:
+            out[name] = _array(values)
+    return out
 
 
 def labelled(

@@ -89,6 +89,12 @@ def test_columns_are_typed_and_times_are_utc() -> None:
     assert columns["seq"].dtype == np.int64
     assert columns["at"].dtype == np.dtype("datetime64[us]")
     assert str(frame_of(_listings()["history"])["at"].dt.tz) == "UTC"
+    assert columns["action"].tolist() == ["grant"]
+    assert columns["expires_at"].tolist() == [None]
+    badges = columns_of(_listings()["badges"])
+    assert badges["tier"].tolist() == ["bronze"]
+    assert badges["reward_kind"].tolist() == ["discount"]
+    assert badges["reward_value"].tolist() == [5.0]
 
 
 def test_mixed_values_take_the_union_of_fields() -> None:
@@ -187,3 +193,17 @@ def test_without_pandas_the_error_names_the_frames_extra(monkeypatch: pytest.Mon
     with pytest.raises(ImportError, match=r"community-marketing\[frames\]"):
         frame_of(_listings()["leaderboard"])
     assert columns_of(_listings()["leaderboard"])["member"].tolist() == ["bob", "cid", "ann"]
+
+
+def test_missing_times_are_nat_and_huge_ints_stay_objects() -> None:
+    import attrs
+
+    @attrs.frozen
+    class Row:
+        at: datetime | None
+        big: int
+
+    columns = columns_of([Row(T0, 1), Row(None, 2**70)])
+    assert columns["at"].dtype == np.dtype("datetime64[us]")
+    assert np.isnat(columns["at"]).tolist() == [False, True]
+    assert columns["big"].dtype == object
