@@ -104,3 +104,39 @@ def test_consent_events_round_trip_through_a_frame() -> None:
     assert copy.events() == registry.events()
     with pytest.raises(InvalidInputError, match="seq"):
         OptInRegistry.from_event_columns(table.drop(columns="seq"))
+
+
+class _ArrowLikeColumn:
+    """What pyarrow and polars hand back for a column: to_numpy(), iteration gives scalars."""
+
+    def __init__(self, values: list[object]) -> None:
+        self._values = values
+
+    def to_numpy(self) -> np.ndarray:
+        return np.array(self._values)
+
+    def __iter__(self) -> object:
+        return iter([object() for _ in self._values])  # never read: scalars, not ids
+
+
+class _ArrowLikeTable:
+    """A pyarrow Table's surface as read here: column_names and table[name]."""
+
+    def __init__(self, columns: dict[str, list[object]]) -> None:
+        self.column_names = list(columns)
+        self._columns = columns
+
+    def __getitem__(self, name: str) -> _ArrowLikeColumn:
+        return _ArrowLikeColumn(self._columns[name])
+
+
+def test_arrow_like_tables_and_columns_are_read_through_numpy() -> None:
+    table = _ArrowLikeTable({"u": [2, 3], "i": ["x", "y"]})
+    data = Interactions.from_frame(table, user="u", item="i")
+    assert data.user_ids == (2, 3)
+    assert data.item_ids == ("x", "y")
+    graph = ReferralGraph()
+    assert graph.add_friendships_from(table, first="u", second="i") == 2
+    assert sorted(graph.friends(2)) == ["x"]
+    with pytest.raises(InvalidInputError, match="got a table"):
+        graph.add_friendships(table)
