@@ -8,6 +8,7 @@ an implicit-feedback recommender (``Recommender``).
 
 from __future__ import annotations
 
+from ._frames import columns_of, frame_of
 from .campaign import (
     CampaignPlan,
     NoOffer,
@@ -135,7 +136,9 @@ __all__ = [
     "UnknownIdError",
     "ViralCoefficient",
     "__version__",
+    "columns_of",
     "forget",
+    "frame_of",
     "holdout_size",
     "measure_campaign",
     "offer_on_presence",

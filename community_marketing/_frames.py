@@ -1,23 +1,99 @@
-"""Notebook views of result values: pandas frames (optional) and small HTML tables."""
+"""Tables in and out: named columns read from any table, frames and HTML for results.
+
+Tables (pandas, polars, pyarrow, a dict of arrays) are read by column name and turned
+into numpy arrays; none of those libraries is imported here, and pandas only inside
+``frame`` when a caller asks for a DataFrame.
+"""
 
 from __future__ import annotations
 
+import enum
 import html
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
 
-__all__ = ["HTML_ROWS", "frame", "html_table"]
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidInputError
+
+__all__ = [
+    "HTML_ROWS",
+    "ID_COLUMNS",
+    "column",
+    "columns_of",
+    "frame",
+    "frame_of",
+    "html_table",
+    "labelled",
+    "text_column",
+    "with_label",
+]
+
+ID_COLUMNS: Final = frozenset(
+    {"contact", "member", "user", "item", "referrer", "referee", "customer", "root", "seed"}
+)
+"""Column names holding the application's ids: ``labels=`` adds a name beside each."""
+
+
+def _column_names(table: object) -> list[str] | None:
+    names = getattr(table, "column_names", None)  # pyarrow
+    if names is None:
+        names = getattr(table, "columns", None)  # pandas, polars
+    if names is None and isinstance(table, Mapping):
+        names = list(table.keys())
+    if names is None or isinstance(table, (str, bytes)) or not hasattr(table, "__getitem__"):
+        return None
+    return [str(name) for name in names]
+
+
+def column(table: object, name: object, field: str) -> npt.NDArray[Any]:
+    """Column ``name`` of ``table`` as a 1-d numpy array; ``field`` names it in errors."""
+    if not isinstance(name, str):
+        raise InvalidInputError(f"{field}: expected a column name (str), got {name!r}")
+    names = _column_names(table)
+    if names is None:
+        raise InvalidInputError(
+            f"{field}: expected a table with named columns (pandas, polars, pyarrow or a "
+            f"dict of arrays), got {type(table).__name__}"
+        )
+    if name not in names:
+        raise InvalidInputError(
+            f"{field}: no column {name!r} in the table; its columns are {names[:10]}"
+        )
+    values: Any = table[name]  # type: ignore[index]
+    array = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if array.ndim != 1:
+        raise InvalidInputError(f"{field}: expected a 1-d column {name!r}, got {array.shape}")
+    return array
+
+
+def text_column(table: object, name: object, field: str) -> list[Any]:
+    """A text column as a list, with pandas' missing values (NaN, NA) read as None."""
+    return [
+        None if value is None or value != value else value
+        for value in column(table, name, field).tolist()
+    ]
 
 
 def frame(columns: Mapping[str, Sequence[Any] | Any]) -> Any:
-    """A pandas DataFrame of ``columns``; a clear ImportError when pandas is missing."""
+    """A pandas DataFrame of ``columns``; a clear ImportError when pandas is missing.
+
+    A ``datetime64`` column (UTC by the library's convention) comes out aware in UTC.
+    """
     try:
         import pandas
-    except ImportError:  # pragma: no cover - depends on the environment
+    except ImportError:
         raise ImportError(
             "to_frame() needs pandas: pip install 'community-marketing[frames]'"
         ) from None
-    return pandas.DataFrame(dict(columns))
+    table = pandas.DataFrame(dict(columns))
+    for name, values in columns.items():
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            table[name] = table[name].dt.tz_localize("UTC")
+    return table
 
 
 HTML_ROWS = 20
@@ -49,3 +125,159 @@ def html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join(cells)
     return f"<table><caption>{html.escape(title)}</caption><tr>{head}</tr>{body}</table>"
+
+
+def _plain(value: object) -> object:
+    """An enum member as its text (its str value, else its lower-case name)."""
+    if not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value.value, str):
+        return value.value
+    return (value.name or str(value)).lower()
+
+
+def _array(values: list[Any]) -> npt.NDArray[Any]:
+    """One typed column: bool, int64, float64, datetime64[us] (UTC) or object."""
+    values = [_plain(v) for v in values]
+    if values and all(isinstance(v, bool) for v in values):
+        return np.array(values, dtype=np.bool_)
+    if values and all(isinstance(v, int) and not isinstance(v, (bool, enum.Enum)) for v in values):
+        if all(-(2**63) <= v < 2**63 for v in values):
+            return np.array(values, dtype=np.int64)
+        return np.fromiter(values, object, len(values))
+    if values and all(
+        isinstance(v, (int, float)) and not isinstance(v, (bool, enum.Enum)) for v in values
+    ):
+        return np.array(values, dtype=np.float64)
+    times = [v for v in values if v is not None]
+    if times and all(isinstance(v, datetime) and v.tzinfo is not None for v in times):
+        naive = [None if v is None else v.astimezone(UTC).replace(tzinfo=None) for v in values]
+        return np.array(naive, dtype="datetime64[us]")  # None becomes NaT
+    return np.fromiter(values, object, len(values))
+
+
+def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
+    """Named numpy columns of a result or of a list of value objects.
+
+    A value with its own ``to_columns`` gives those; a list of attrs value objects gives
+    one row per value and one column per public field (the union over mixed types, None
+    where a type lacks a field). Datetimes become ``datetime64[us]`` in UTC.
+
+    Parameters
+    ----------
+    values : result or sequence of value objects
+        A listing (``group.leaderboard(5)``, ``registry.history(c)``, badges, referrals,
+        offers...) or a result with ``to_columns``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+
+    Raises
+    ------
+    InvalidInputError
+        Something that is neither a list of attrs value objects nor has ``to_columns``.
+
+    Examples
+    --------
+    >>> from community_marketing import FanGroup, columns_of
+    >>> group = FanGroup("espresso", 1)
+    >>> _ = group.join_many([2, 3])
+    >>> _ = group.record_contributions([2, 3, 2], "post")
+    >>> columns_of(group.leaderboard(2))
+    {'member': array([2, 3]), 'reputation': array([4, 2])}
+    """
+    own = getattr(values, "to_columns", None)
+    if callable(own):
+        result: dict[str, npt.NDArray[Any]] = own()
+        return result
+    if attrs.has(type(values)):
+        values = [values]
+    if not isinstance(values, Iterable) or isinstance(values, (str, bytes, Mapping)):
+        raise InvalidInputError(
+            f"values: expected a list of result values or a result with to_columns(), "
+            f"got {type(values).__name__}"
+        )
+    rows = list(values)
+    names: dict[str, None] = {}
+    for row in rows:
+        if not attrs.has(type(row)):
+            raise InvalidInputError(
+                f"values: expected attrs value objects, got {type(row).__name__}"
+            )
+        for field in attrs.fields(type(row)):
+            if not field.name.startswith("_"):
+                names.setdefault(field.name, None)
+    return _flattened({name: [getattr(row, name, None) for row in rows] for name in names})
+
+
+def _flattened(raw: dict[str, list[Any]]) -> dict[str, npt.NDArray[Any]]:
+    """Typed columns; a field holding value objects (a badge's reward) spreads into
+    ``<field>_<subfield>`` columns, None where a row has none."""
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in raw.items():
+        present = [v for v in values if v is not None]
+        if present and all(attrs.has(type(v)) for v in present):
+            kinds = {type(v) for v in present}
+            fields = [f.name for k in kinds for f in attrs.fields(k) if not f.name.startswith("_")]
+            for field in dict.fromkeys(fields):
+                out[f"{name}_{field}"] = _array([getattr(v, field, None) for v in values])
+        else:
+            out[name] = _array(values)
+    return out
+
+
+def labelled(
+    columns: Mapping[str, npt.NDArray[Any]], labels: Mapping[Hashable, object] | None
+) -> dict[str, npt.NDArray[Any]]:
+    """``columns`` with ``<id column>_name`` beside each id column, from ``labels``."""
+    out = dict(columns)
+    if labels is None:
+        return out
+    if not isinstance(labels, Mapping):
+        raise InvalidInputError(
+            f"labels: expected a mapping of id to name, got {type(labels).__name__}"
+        )
+    out = {}
+    for name, values in columns.items():
+        out[name] = values
+        if name in ID_COLUMNS:
+            names = [labels.get(value) for value in values.tolist()]
+            out[f"{name}_name"] = np.fromiter(names, object, len(names))
+    return out
+
+
+def frame_of(values: object, labels: Mapping[Hashable, object] | None = None) -> Any:
+    """A pandas DataFrame of a result or of a list of value objects (needs pandas).
+
+    Parameters
+    ----------
+    values : result or sequence of value objects
+        As for :func:`columns_of`.
+    labels : mapping of id to name, optional
+        Adds ``<column>_name`` beside each id column (``member``, ``contact``, ``item``,
+        ``user``, ``referrer``, ``referee``, ``customer``...); None for an id not in it.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from community_marketing import FanGroup, frame_of
+    >>> group = FanGroup("espresso", 1)
+    >>> _ = group.join_many([2, 3])
+    >>> _ = group.record_contributions([2, 3, 2], "post")
+    >>> frame_of(group.leaderboard(2), labels={2: "Ann", 3: "Bob"})
+       member member_name  reputation
+    0       2         Ann           4
+    1       3         Bob           2
+    """
+    return frame(labelled(columns_of(values), labels))
+
+
+def with_label(id: Hashable, labels: Mapping[Hashable, object] | None) -> str:
+    """``67 (Radiohead)`` when ``labels`` names ``id``, else ``67``."""
+    if labels is None or id not in labels:
+        return str(id)
+    return f"{id} ({labels[id]})"

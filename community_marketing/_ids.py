@@ -39,7 +39,18 @@ _REMOVED: Any = _Removed()
 
 
 def as_id_list(ids: Iterable[Hashable] | npt.NDArray[Any], field: str) -> list[Hashable]:
-    """Return ``ids`` as a list of plain Python ids (numpy scalars become Python scalars)."""
+    """Return ``ids`` as a list of plain Python ids (numpy scalars become Python scalars).
+
+    A table column (pandas, polars or pyarrow) is read through numpy; a whole table is
+    refused, since iterating one gives its column names.
+    """
+    if hasattr(ids, "columns") or hasattr(ids, "column_names"):
+        raise InvalidInputError(
+            f"{field}: expected a sequence of ids, got a table ({type(ids).__name__}); "
+            "pass one of its columns, e.g. table['id']"
+        )
+    if not isinstance(ids, np.ndarray) and hasattr(ids, "to_numpy"):
+        ids = np.asarray(ids.to_numpy())
     if isinstance(ids, np.ndarray):
         if ids.ndim != 1:
             raise InvalidInputError(

@@ -21,7 +21,7 @@ import numpy as np
 from ._checks import check_int, check_probability
 from ._display import short
 from ._erased import ErasedIds, Removed, plain_state_ids
-from ._frames import frame, html_table
+from ._frames import frame, html_table, labelled, with_label
 from ._ids import as_id_list, check_id
 from ._persist import pickle_reduce, state_from_bytes, state_to_bytes
 from ._progress import Progress, ShowProgress, check_show_progress
@@ -104,6 +104,9 @@ class CampaignPlan:
     control : tuple of hashable
         The held-out members (``holdout`` and ``control_group``), in rank order:
         allowed and eligible like the targets, never contacted, never in ``targets``.
+    labels : mapping of id to name, optional
+        Names shown beside the item and the members in the repr, the HTML and
+        :meth:`to_frame`; set with :meth:`with_labels`. Not part of equality.
 
     Examples
     --------
@@ -137,6 +140,9 @@ class CampaignPlan:
     considered: int
     parameters: Mapping[str, object]
     control: tuple[Hashable, ...] = ()
+    labels: Mapping[Hashable, object] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False
+    )
 
     @property
     def target_ids(self) -> list[Hashable]:
@@ -149,8 +155,9 @@ class CampaignPlan:
             if self.expected_reach is None
             else f"expected_reach={self.expected_reach:.1f}±{self.reach_std or 0:.1f}"
         )
+        item = repr(self.item) if self.labels is None else with_label(self.item, self.labels)
         return (
-            f"CampaignPlan(item={self.item!r}, targets={len(self.targets)}, "
+            f"CampaignPlan(item={item}, targets={len(self.targets)}, "
             f"seeds={len(self.seeds)}, control={len(self.control)}, {reach}, "
             f"excluded={sum(self.excluded.values())})"
         )
@@ -211,20 +218,50 @@ class CampaignPlan:
             self.target_ids, self.purpose, self.channel, at=self.at if at is None else at
         )
 
-    def to_frame(self) -> pandas.DataFrame:
-        """The targets as a pandas DataFrame (member, score, seed); needs pandas."""
+    def with_labels(self, labels: Mapping[Hashable, object] | None) -> CampaignPlan:
+        """This plan showing names from ``labels`` (id to name) in its repr, HTML and frame.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> at = datetime(2026, 5, 1, tzinfo=UTC)
+        >>> plan = CampaignPlan(67, "launches", "email", at, (("ann", 1.0),), (),
+        ...     "score", None, None, None, 0.05, 1, {}, 3, {})
+        >>> plan.with_labels({67: "Radiohead"})
+        CampaignPlan(item=67 (Radiohead), targets=1, seeds=0, control=0, no graph, excluded=0)
+        """
+        return attrs.evolve(self, labels=labels)
+
+    def to_columns(self) -> dict[str, np.ndarray[Any, Any]]:
+        """The targets, best first: ``member``, ``score``, ``seed`` (bool).
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> at = datetime(2026, 5, 1, tzinfo=UTC)
+        >>> plan = CampaignPlan("tea", "launches", "email", at, (("ann", 1.0),), ("ann",),
+        ...     "score", None, None, None, 0.05, 1, {}, 3, {})
+        >>> plan.to_columns()["seed"]
+        array([ True])
+        """
         seeds = set(self.seeds)
-        return frame(
-            {
-                "member": self.target_ids,
-                "score": [score for _, score in self.targets],
-                "seed": [member in seeds for member in self.target_ids],
-            }
-        )
+        n = len(self.targets)
+        return {
+            "member": np.fromiter(self.target_ids, object, n),
+            "score": np.fromiter((score for _, score in self.targets), np.float64, n),
+            "seed": np.fromiter((m in seeds for m in self.target_ids), np.bool_, n),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas), with ``member_name`` from labels.
+
+        ``labels`` defaults to the plan's own (see :meth:`with_labels`).
+        """
+        return frame(labelled(self.to_columns(), self.labels if labels is None else labels))
 
     def _repr_html_(self) -> str:
         summary = html_table(
-            f"Campaign plan for {self.item!r}",
+            f"Campaign plan for {with_label(self.item, self.labels)}",
             ["targets", "seeds", "expected reach", "model", "p", "excluded"],
             [
                 [
@@ -243,7 +280,10 @@ class CampaignPlan:
         top = html_table(
             "Top targets",
             ["member", "score", "seed"],
-            [[m, f"{s:.3f}", "★" if m in seeds else ""] for m, s in self.targets[:10]],
+            [
+                [with_label(m, self.labels), f"{s:.3f}", "★" if m in seeds else ""]
+                for m, s in self.targets[:10]
+            ],
         )
         return summary + top
 

@@ -26,6 +26,8 @@ EXPECTED = {
     "ControlGroup",
     "GroupCounts",
     "holdout_size",
+    "columns_of",
+    "frame_of",
     "measure_campaign",
     "CascadeResult",
     "FriendRight",

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._display import short
+from .._frames import frame, labelled
 from .._time import MAX_MICROS, MIN_MICROS, NEVER, ensure_aware, ensure_timedelta
 from .._types import BoolArray, Int8Array, Int64Array
 from ..errors import InvalidInputError
@@ -511,6 +512,19 @@ class ConsentChecks:
             "allowed": self.allowed,
             "next_allowed_at": self.next_allowed_at(),
         }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> Any:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the contacts.
+
+        Examples
+        --------
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> checks = registry.check_many(["ann"], "news", "email")
+        >>> checks.to_frame(labels={"ann": "Ann Lee"}).columns.tolist()
+        ['contact', 'contact_name', 'reason', 'allowed', 'next_allowed_at']
+        """
+        return frame(labelled(self.to_columns(), labels))
 
 
 @attrs.frozen

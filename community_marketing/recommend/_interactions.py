@@ -15,6 +15,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._display import short
+from .._frames import column
 from .._ids import IdIndex, as_id_list
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
@@ -199,6 +200,47 @@ class Interactions:
         return cls(matrix, tuple(user_ids), tuple(item_ids))
 
     @classmethod
+    def from_frame(
+        cls, table: object, *, user: str, item: str, weight: str | None = None
+    ) -> Interactions:
+        """Interactions from named columns of a table, as :meth:`from_triples` reads them.
+
+        Parameters
+        ----------
+        table : DataFrame or mapping of str to array
+            A pandas, polars or pyarrow table, or a dict of arrays; read by column name
+            (none of those libraries is imported).
+        user, item : str
+            The columns holding the user and the item of each interaction.
+        weight : str, optional
+            The column of weights; 1 for each row when omitted.
+
+        Returns
+        -------
+        Interactions
+
+        Raises
+        ------
+        InvalidInputError
+            A missing column (named), or what :meth:`from_triples` refuses.
+
+        Examples
+        --------
+        >>> table = {"userID": [2, 2, 3], "artistID": [51, 52, 51], "weight": [13, 2, 7]}
+        >>> data = Interactions.from_frame(table, user="userID", item="artistID", weight="weight")
+        >>> data.n_users, data.n_items, data.nnz
+        (2, 2, 3)
+        >>> Interactions.from_frame(table, user="user", item="artistID")
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: user: no column 'user' in the table; ...
+        """
+        users = column(table, user, "user")
+        items = column(table, item, "item")
+        weights = None if weight is None else column(table, weight, "weight")
+        return cls.from_triples(users, items, weights)
+
+    @classmethod
     def from_csr(
         cls,
         matrix: Any,
@@ -317,5 +359,10 @@ def interactions_from(
             )
         return users
     if items is None:
+        if hasattr(users, "columns") or hasattr(users, "column_names"):
+            raise InvalidInputError(
+                "users: got a table; read its columns by name with "
+                "fit(Interactions.from_frame(table, user=..., item=..., weight=...))"
+            )
         raise InvalidInputError("items: expected a sequence of item ids, got None")
     return Interactions.from_triples(users, items, weights)

@@ -192,7 +192,9 @@ class Recommender:
         Parameters
         ----------
         users : Interactions or sequence of hashable
-            An :class:`Interactions` value, or the user of each interaction.
+            An :class:`Interactions` value, or the user of each interaction. A table
+            (pandas, polars, pyarrow) goes through :meth:`Interactions.from_frame`:
+            ``fit(Interactions.from_frame(df, user="userID", item="artistID"))``.
         items : sequence of hashable, optional
             The item of each interaction (with ``users`` as a sequence).
         weights : sequence of float, optional
@@ -215,6 +217,9 @@ class Recommender:
         --------
         >>> model = Recommender(factors=2, iterations=2, random_state=0, num_threads=1)
         >>> model.fit(["a", "b"], ["x", "y"]) is model
+        True
+        >>> table = {"userID": ["a", "b"], "artistID": ["x", "y"]}
+        >>> model.fit(Interactions.from_frame(table, user="userID", item="artistID")) is model
         True
         >>> model.fit(["a", "b"], ["x", "y"], [1.0, float("nan")])
         Traceback (most recent call last):

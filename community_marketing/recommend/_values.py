@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
-from typing import Literal, overload
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from typing import Any, Literal, overload
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .._display import short
+from .._frames import frame, labelled
 from .._types import Float32Array, ObjectArray
 
 __all__ = [
@@ -81,6 +83,33 @@ class Recommendations(Sequence[tuple[Hashable, float]]):
     def __iter__(self) -> Iterator[tuple[Hashable, float]]:
         return zip(self.items, self.scores, strict=True)
 
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per item: ``user``, ``rank`` (from 1), ``item``, ``score``.
+
+        Examples
+        --------
+        >>> Recommendations("ann", ("tea", "jam"), (0.9, 0.5), "als").to_columns()["rank"]
+        array([1, 2])
+        """
+        n = len(self.items)
+        return {
+            "user": np.full(n, self.user, dtype=object) if n else np.empty(0, object),
+            "rank": np.arange(1, n + 1, dtype=np.int64),
+            "item": np.fromiter(self.items, object, n),
+            "score": np.array(self.scores, dtype=np.float64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> Any:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the ids.
+
+        Examples
+        --------
+        >>> recs = Recommendations("ann", ("tea",), (0.9,), "als")
+        >>> recs.to_frame(labels={"tea": "Earl Grey"})["item_name"].tolist()
+        ['Earl Grey']
+        """
+        return frame(labelled(self.to_columns(), labels))
+
 
 @attrs.frozen(eq=False)
 class RecommendationBatch(Sequence[Recommendations]):
@@ -136,6 +165,41 @@ class RecommendationBatch(Sequence[Recommendations]):
     def __len__(self) -> int:
         return len(self.users)
 
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per recommended item: ``user``, ``rank`` (from 1), ``item``, ``score``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> batch = RecommendationBatch(
+        ...     ("ann", "bob"), np.array([["tea", "jam"], ["jam", None]], dtype=object),
+        ...     np.array([[0.5, 0.2], [0.4, -np.inf]], dtype=np.float32), ("als", "als"))
+        >>> batch.to_columns()["user"].tolist(), batch.to_columns()["rank"].tolist()
+        (['ann', 'ann', 'bob'], [1, 2, 1])
+        """
+        keep = np.isfinite(self.scores)
+        rows, ranks = np.nonzero(keep)
+        users = np.fromiter(self.users, object, len(self.users))
+        return {
+            "user": users[rows],
+            "rank": (ranks + 1).astype(np.int64),
+            "item": self.items[keep],
+            "score": self.scores[keep].astype(np.float64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> Any:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the ids.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> batch = RecommendationBatch(("ann",), np.array([["tea"]], dtype=object),
+        ...     np.array([[0.5]], dtype=np.float32), ("als",))
+        >>> batch.to_frame(labels={"tea": "Earl Grey"}).columns.tolist()
+        ['user', 'user_name', 'rank', 'item', 'item_name', 'score']
+        """
+        return frame(labelled(self.to_columns(), labels))
+
     def __iter__(self) -> Iterator[Recommendations]:
         return (self[i] for i in range(len(self.users)))
 
@@ -165,3 +229,31 @@ class Explanation:
     item: Hashable
     score: float
     contributions: tuple[tuple[Hashable, float], ...] = attrs.field(repr=short)
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per contribution: ``user``, ``item``, ``because`` (the user's item), ``weight``.
+
+        Examples
+        --------
+        >>> why = Explanation("ann", "jam", 0.8, (("tea", 0.6), ("scone", 0.2)))
+        >>> why.to_columns()["because"].tolist()
+        ['tea', 'scone']
+        """
+        n = len(self.contributions)
+        return {
+            "user": np.full(n, self.user, dtype=object) if n else np.empty(0, object),
+            "item": np.full(n, self.item, dtype=object) if n else np.empty(0, object),
+            "because": np.fromiter((c for c, _ in self.contributions), object, n),
+            "weight": np.fromiter((w for _, w in self.contributions), np.float64, n),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> Any:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the ids.
+
+        Examples
+        --------
+        >>> why = Explanation("ann", "jam", 0.8, (("tea", 0.6),))
+        >>> why.to_frame()["weight"].tolist()
+        [0.6]
+        """
+        return frame(labelled(self.to_columns(), labels))

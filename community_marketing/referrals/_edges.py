@@ -7,7 +7,7 @@ after a change compiles them into the symmetric CSR matrix every algorithm runs 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -195,11 +195,19 @@ def split_pairs(
         if first.ndim != 2 or first.shape[1] != 2:
             raise InvalidInputError(f"first: expected an (m, 2) array, got {first.shape}")
         return first[:, 0], first[:, 1]
+    if hasattr(first, "columns") or hasattr(first, "column_names") or isinstance(first, Mapping):
+        raise InvalidInputError(
+            "first: got a table; read its two columns by name with "
+            "graph.add_friendships_from(table, first='userID', second='friendID')"
+        )
     pairs = as_id_list(first, "first")
     left, right = [], []
     for row, pair in enumerate(pairs):
         if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
-            raise InvalidInputError(f"first[{row}]: expected a pair (a, b), got {pair!r}")
+            raise InvalidInputError(
+                f"first[{row}]: expected a pair (a, b), got {pair!r} (for a table, use "
+                "graph.add_friendships_from(table, first=..., second=...))"
+            )
         left.append(pair[0])
         right.append(pair[1])
     return left, right

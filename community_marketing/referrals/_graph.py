@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from .._checks import check_float, check_int, check_optional_text, check_probability, generator
 from .._erased import Removed
+from .._frames import column, text_column
 from .._ids import as_id_list, check_id
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
 from .._progress import Progress, ShowProgress, check_show_progress
@@ -386,6 +387,39 @@ class ReferralGraph:
         self._members.changed()
         return added
 
+    def add_friendships_from(
+        self, table: object, *, first: str, second: str, at: datetime | None = None
+    ) -> int:
+        """Bulk-load friendships from two named columns of a table (``add_friendships``).
+
+        Parameters
+        ----------
+        table : DataFrame or mapping of str to array
+            A pandas, polars or pyarrow table, or a dict of arrays, read by column name.
+        first, second : str
+            The columns holding the two ends of each link.
+        at : datetime, optional
+            When new members joined (the clock's now by default).
+
+        Returns
+        -------
+        int
+            How many friendships were new.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> table = {"userID": [2, 2, 3], "friendID": [3, 4, 4]}
+        >>> ReferralGraph().add_friendships_from(table, first="userID", second="friendID")
+        3
+        >>> ReferralGraph().add_friendships(table)
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: first: got a table; read its two ...
+        """
+        left, right = column(table, first, "first"), column(table, second, "second")
+        return self.add_friendships(left, right, at=at)
+
     def adjacency(self) -> tuple[sp.csr_matrix, list[Hashable]]:
         """The symmetric friend adjacency (float64 ones, read-only) and the ids of its rows.
 
@@ -637,6 +671,50 @@ class ReferralGraph:
             moments = check_moments(at, count)
         rows = zip(sources, targets, moments, code_column, channel_column, strict=True)
         return record(self._referrals, self._members, rows)
+
+    def record_referrals_from(
+        self,
+        table: object,
+        *,
+        referrer: str,
+        referee: str,
+        at: str | None = None,
+        code: str | None = None,
+        channel: str | None = None,
+    ) -> list[Referral]:
+        """Record referrals from named columns of a table (``record_referrals``).
+
+        Parameters
+        ----------
+        table : DataFrame or mapping of str to array
+            A pandas, polars or pyarrow table, or a dict of arrays, read by column name.
+        referrer, referee : str
+            The columns of who referred whom.
+        at, code, channel : str, optional
+            The columns of times (aware datetimes or ``datetime64``, read as UTC), codes
+            and channels; the clock's now and no code or channel when omitted.
+
+        Returns
+        -------
+        list of Referral
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> table = {"from": ["ann", "bob"], "to": ["bob", "cid"]}
+        >>> len(graph.record_referrals_from(table, referrer="from", referee="to"))
+        2
+        >>> graph.referral_chain("cid")
+        ['cid', 'bob', 'ann']
+        """
+        return self.record_referrals(
+            column(table, referrer, "referrer"),
+            column(table, referee, "referee"),
+            at=None if at is None else column(table, at, "at"),
+            codes=None if code is None else text_column(table, code, "code"),
+            channels=None if channel is None else text_column(table, channel, "channel"),
+        )
 
     def referrer_of(self, id: Hashable) -> Hashable | None:
         """Who holds the credit for bringing ``id`` (``None`` if nobody).

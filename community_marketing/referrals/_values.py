@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from .._display import short
-from .._frames import frame, html_table
+from .._frames import frame, html_table, labelled
 from .._types import Float64Array, Int64Array
 from ..errors import UnknownIdError
 
@@ -140,6 +142,26 @@ class ReferralTree:
         """The people ``id`` referred directly, in breadth-first order."""
         return [m for m, r in zip(self.members, self.referrers, strict=True) if r == id]
 
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per person, breadth first: ``member``, ``referrer``, ``depth``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralTree
+        >>> ReferralTree("ann", ("ann", "bob"), (None, "ann"), (0, 1)).to_columns()["depth"]
+        array([0, 1])
+        """
+        n = len(self.members)
+        return {
+            "member": np.fromiter(self.members, object, n),
+            "referrer": np.fromiter(self.referrers, object, n),
+            "depth": np.array(self.depths, dtype=np.int64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the people."""
+        return frame(labelled(self.to_columns(), labels))
+
 
 @attrs.frozen(slots=True)
 class ReferralFlag:
@@ -234,6 +256,24 @@ class GrowthProjection:
     users: Float64Array = attrs.field(repr=short)
     limit: float
 
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per cycle: ``cycle`` (0 is the start) and expected ``users``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import project_growth
+        >>> project_growth(0.5, 2, 100).to_columns()["cycle"]
+        array([0, 1, 2])
+        """
+        return {
+            "cycle": np.arange(len(self.users), dtype=np.int64),
+            "users": np.asarray(self.users, np.float64),
+        }
+
+    def to_frame(self) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas)."""
+        return frame(self.to_columns())
+
 
 @attrs.frozen(slots=True, eq=False)
 class CascadeResult:
@@ -280,11 +320,26 @@ class CascadeResult:
     steps: Float64Array = attrs.field(repr=short)
     ids: tuple[Hashable, ...] = attrs.field(repr=short)
 
-    def to_frame(self) -> pandas.DataFrame:
-        """Each member's activation probability as a pandas DataFrame (needs pandas)."""
-        return frame(
-            {"member": list(self.ids), "activation_probability": self.activation_probability}
-        )
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Each member's activation probability: ``member``, ``activation_probability``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b")])
+        >>> result = graph.simulate_cascade(["a"], probability=1.0, runs=2, random_state=0)
+        >>> result.to_columns()["activation_probability"].tolist()
+        [1.0, 1.0]
+        """
+        return {
+            "member": np.fromiter(self.ids, object, len(self.ids)),
+            "activation_probability": np.asarray(self.activation_probability, np.float64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the members."""
+        return frame(labelled(self.to_columns(), labels))
 
     def _repr_html_(self) -> str:
         return html_table(
@@ -342,3 +397,34 @@ class Influencers:
     method: str
     expected_spread: float | None = None
     samples: int = 0
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The seeds best first: ``member``, ``rank`` (from 1), ``score``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("hub", x) for x in "abcd"])
+        >>> graph.influencers(1).to_columns()
+        {'member': array(['hub'], dtype=object), 'rank': array([1]), 'score': array([4.])}
+        """
+        n = len(self.ids)
+        return {
+            "member": np.fromiter(self.ids, object, n),
+            "rank": np.arange(1, n + 1, dtype=np.int64),
+            "score": np.asarray(self.scores, np.float64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the members.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("hub", x) for x in "abcd"])
+        >>> graph.influencers(1).to_frame(labels={"hub": "Ann"})["member_name"].tolist()
+        ['Ann']
+        """
+        return frame(labelled(self.to_columns(), labels))
