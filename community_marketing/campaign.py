@@ -42,7 +42,7 @@ from .measurement import (
 )
 from .optin import ConsentChecks, OptInRegistry, Reason
 from .recommend import Recommender
-from .referrals import ReferralGraph
+from .referrals import DEFAULT_PROBABILITY, ReferralGraph
 
 if TYPE_CHECKING:
     import pandas
@@ -256,7 +256,7 @@ def plan_campaign(
     group: FanGroup | None = None,
     budget: int = 1000,
     seeds: int = 10,
-    probability: float = 0.05,
+    probability: float = DEFAULT_PROBABILITY,
     runs: int = 200,
     at: datetime | None = None,
     clock: Clock | None = None,
@@ -287,8 +287,9 @@ def plan_campaign(
         At most this many targets.
     seeds : int, default 10
         How many seeds to choose among the targets.
-    probability : float, default 0.05
-        Per-link probability of the independent-cascade model behind seeds and reach.
+    probability : float, default ``DEFAULT_PROBABILITY`` (0.05)
+        Per-link probability of the independent-cascade model behind seeds and reach: the
+        same default as ``ReferralGraph.simulate_cascade`` and ``influencers``.
     runs : int, default 200
         Simulated cascades for ``expected_reach``.
     at : datetime, optional

@@ -856,6 +856,8 @@ class ReferralGraph:
     def reach(self, seeds: Iterable[Hashable] | Hashable, *, hops: int = 2) -> int:
         """How many distinct people are within ``hops`` friendships of ``seeds`` (seeds included).
 
+        ``seeds`` is an id, an iterable of ids, or an :meth:`influencers` result.
+
         Examples
         --------
         >>> from community_marketing.referrals import ReferralGraph
@@ -863,6 +865,8 @@ class ReferralGraph:
         >>> _ = graph.add_friendships([("a", "b"), ("b", "c"), ("c", "d")])
         >>> graph.reach(["a"], hops=1), graph.reach(["a"], hops=2), graph.reach(["a", "d"], hops=1)
         (2, 3, 4)
+        >>> graph.reach(graph.influencers(1), hops=1)
+        3
         """
         hops = check_int(hops, "hops", low=0)
         return _reach.reach(self._matrix(), self._members.seeds(seeds), hops)
@@ -964,7 +968,8 @@ class ReferralGraph:
             from ``epsilon``, with the usual ``1 - 1/e - epsilon`` guarantee).
         probability : float or array, optional
             For ``"cascade"``, as in :meth:`simulate_cascade`: under the independent cascade
-            the activation probability per friendship (0.1 when omitted); under linear
+            the activation probability per friendship (``DEFAULT_PROBABILITY``, 0.05, when
+            omitted); under linear
             threshold the influence weights (``1 / degree`` of the influenced member when
             omitted). Scalar or per edge in the order of ``adjacency()`` entries (row
             activates column).
@@ -1053,13 +1058,15 @@ class ReferralGraph:
 
         Parameters
         ----------
-        seeds : id or iterable of ids
-            Who starts talking.
-        probability : float or array
+        seeds : id, iterable of ids, or Influencers
+            Who starts talking (an :meth:`influencers` result is read as its ``ids``).
+        probability : float or array, optional
             Independent cascade: the chance that an activated member convinces each friend
             (scalar, or per edge in the order of ``adjacency()`` entries, row activates
-            column). Linear threshold: the weight of each friend's influence; ``None`` means
-            ``1 / degree`` of the influenced member; incoming weights must sum to at most 1.
+            column); ``DEFAULT_PROBABILITY`` (0.05) when omitted, as in :meth:`influencers`
+            and ``plan_campaign``. Linear threshold: the weight of each friend's influence;
+            ``None`` means ``1 / degree`` of the influenced member; incoming weights must sum
+            to at most 1.
         runs : int, default 100
             Number of simulated runs (all advanced together, step by step), at most
             10,000,000.
@@ -1086,6 +1093,8 @@ class ReferralGraph:
         >>> b = graph.simulate_cascade([0], probability=0.2, runs=500, random_state=7)
         >>> bool((a.reach == b.reach).all()), 9.0 < a.mean < 12.0
         (True, True)
+        >>> graph.simulate_cascade(graph.influencers(1), runs=10, random_state=0).seeds
+        (0,)
         >>> # Each leaf's only friend is the hub, so under linear threshold all follow it.
         >>> graph.simulate_cascade([0], model="linear_threshold", runs=10, random_state=0).mean
         50.0
