@@ -49,3 +49,33 @@ class TestInfluencersAsSeeds:
         assert a.seeds == b.seeds == best.ids
         assert np.array_equal(a.reach, b.reach)
         assert graph.reach(best, hops=1) == graph.reach(list(best.ids), hops=1) == 60
+
+
+class TestEvaluationTakesWhatFitTakes:
+    def test_columns_split_like_the_value(self) -> None:
+        from community_marketing.evaluation import hide_users, train_test_split
+        from community_marketing.recommend import Interactions
+
+        users = ["a"] * 4 + ["b"] * 3 + ["c"] * 2
+        items = list("vwxy") + list("vwx") + list("vw")
+        weights = [1.0, 2.0, 3.0, 4.0, 1.0, 1.0, 5.0, 2.0, 2.0]
+        value = Interactions.from_triples(users, items, weights)
+        for split in (train_test_split, hide_users):
+            by_value = split(value, random_state=0)
+            by_columns = split(np.array(users), items, weights, random_state=0)
+            for a, b in zip(by_value, by_columns, strict=True):
+                assert a.user_ids == b.user_ids
+                assert (a.matrix != b.matrix).nnz == 0
+
+    def test_columns_need_items_and_a_value_takes_none(self) -> None:
+        import pytest
+
+        from community_marketing.errors import InvalidInputError
+        from community_marketing.evaluation import train_test_split
+        from community_marketing.recommend import Interactions
+
+        with pytest.raises(InvalidInputError, match="interactions: expected Interactions"):
+            train_test_split(["a", "b"])
+        value = Interactions.from_triples(["a", "b"], ["x", "y"])
+        with pytest.raises(InvalidInputError, match="items, weights"):
+            train_test_split(value, ["x", "y"])
