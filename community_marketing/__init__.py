@@ -8,6 +8,8 @@ an implicit-feedback recommender (``Recommender``).
 
 from __future__ import annotations
 
+from ._imports import ImportReport
+from ._public import publish
 from .campaign import (
     CampaignPlan,
     NoOffer,
@@ -105,6 +107,7 @@ __all__ = [
     "GroupCounts",
     "GrowthProjection",
     "Hotspot",
+    "ImportReport",
     "Influencers",
     "Interactions",
     "InvalidInputError",
@@ -145,3 +148,5 @@ __all__ = [
     "readmit",
     "subject_access",
 ]
+
+publish(__name__, ImportReport)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import numpy as np
@@ -204,8 +204,10 @@ class CampaignPlan:
         ...               channel="email", at=at).excluded["frequency_cap"]
         1
         """
-        return registry.record_sent_many(
-            self.target_ids, self.purpose, self.channel, at=self.at if at is None else at
+        moment = self.at if at is None else at
+        # With on_error="raise" (the default) the answer is the count, never a report.
+        return cast(
+            int, registry.record_sent_many(self.target_ids, self.purpose, self.channel, at=moment)
         )
 
     def to_frame(self) -> pandas.DataFrame:

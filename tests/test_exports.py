@@ -43,6 +43,7 @@ EXPECTED = {
     "BadgeTier",
     "FanGroup",
     "Hotspot",
+    "ImportReport",
     "JoinRequest",
     "Reward",
     "RewardDue",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy.typing as npt
 
 from .._checks import check_int, check_text
 from .._ids import check_id
+from .._imports import ImportReport, OnError, imported
 from .._time import (
     NEVER,
     Clock,
@@ -28,6 +30,7 @@ from .._types import Int8Array, Int64Array
 from ..errors import InvalidInputError
 from . import _erasure, _event_columns, _record, _sends, _state, _tokens
 from ._erasure import Erasures
+from ._export import export
 from ._keywords import DEFAULT_HELP, DEFAULT_START, DEFAULT_STOP, Keywords, stopped_purposes
 from ._log import (
     GRANT,
@@ -44,7 +47,6 @@ from ._next_allowed import next_allowed_many
 from ._preferences import preferences_at
 from ._record import Provenance
 from ._session import Session
-from ._state import SCHEMA
 from ._status import (
     REASONS,
     STATUSES,
@@ -269,7 +271,8 @@ class OptInRegistry:
         jurisdiction: str | None = None,
         expires_at: datetime | None = None,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Record many grants for one purpose and channel at once (imports, bulk loads).
 
         An import names its legal basis (there is no default), and no import lifts
@@ -290,11 +293,17 @@ class OptInRegistry:
             As for ``grant``, shared by every row.
         at : datetime, sequence of datetimes or numpy datetime64 array, optional
             One moment for all, or one per contact (datetime64 is read as UTC).
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing, the first refused row named. ``"skip"``: record
+            the good rows and report the refused ones (a bad id, a moment before the
+            contact's latest event).
 
         Returns
         -------
-        int
-            The number of events recorded.
+        int or ImportReport
+            The number of events recorded; with ``on_error="skip"`` an
+            :class:`~community_marketing.ImportReport` (``written``: that number; each
+            refused row's position, contact and reason).
 
         Examples
         --------
@@ -313,7 +322,8 @@ class OptInRegistry:
         TypeError: OptInRegistry.grant_many() missing 1 required keyword-only argument: 'basis'
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
-        return len(self._many(GRANT, contacts, purpose, channel, provenance, expires_at, at))
+        write = partial(self._many, GRANT, purpose, channel, provenance, expires_at)
+        return imported(on_error, contacts, at, write, len)
 
     def request(
         self,
@@ -410,7 +420,7 @@ class OptInRegistry:
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
         with self._session.write():
-            rows = self._many(REQUEST, contacts, purpose, channel, provenance, None, at)
+            rows = self._many(REQUEST, purpose, channel, provenance, None, contacts, at)
             return issue_many(self._store, self._tokens, rows, self._policy.token_ttl_us)
 
     def confirm_many(
@@ -493,10 +503,13 @@ class OptInRegistry:
         *,
         source: str,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Withdraw one purpose on one channel, or on several, for many contacts at once.
 
         With several channels every withdrawal is recorded in one block, or none is.
+        ``on_error="skip"`` records the good rows and returns an
+        :class:`~community_marketing.ImportReport` of the refused ones instead of the count.
 
         Examples
         --------
@@ -509,7 +522,8 @@ class OptInRegistry:
         >>> registry.audience(["ann", "bob"], "news", "email")
         ['ann']
         """
-        return len(self._many(WITHDRAW, contacts, purpose, channel, Provenance(source), None, at))
+        write = partial(self._many, WITHDRAW, purpose, channel, Provenance(source), None)
+        return imported(on_error, contacts, at, write, len)
 
     def suppress_many(
         self,
@@ -518,8 +532,13 @@ class OptInRegistry:
         reason: str,
         source: str = "api",
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Put many contacts on the do-not-contact list (a complaint feed, a bounce report).
+
+        ``on_error="skip"`` records the good rows and returns an
+        :class:`~community_marketing.ImportReport` of the refused ones (a bad id, a bad
+        moment) instead of the count.
 
         Examples
         --------
@@ -530,6 +549,9 @@ class OptInRegistry:
         >>> registry.is_suppressed("bob")
         True
         """
+        return imported(on_error, contacts, at, partial(self._suppress_many, reason, source), int)
+
+    def _suppress_many(self, reason: str, source: str, contacts: Any, at: Any) -> int:
         with self._session.write():
             return _record.suppress_many(
                 self._store, self._session.now, contacts, reason, source, at
@@ -701,11 +723,14 @@ class OptInRegistry:
         channel: str,
         *,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Record one send per contact (a campaign's delivery report).
 
         All or nothing: if any contact was not allowed at its moment, nothing is
-        recorded (see :meth:`record_sent`).
+        recorded (see :meth:`record_sent`). With ``on_error="skip"`` the allowed sends
+        are recorded and an :class:`~community_marketing.ImportReport` names each refused
+        contact and why, instead of the count.
 
         Raises
         ------
@@ -724,13 +749,16 @@ class OptInRegistry:
         ...
         community_marketing.errors.ConsentRequiredError: contacts[1]: 'zoe' may not be sent 'news' over 'email' at ...: no_consent; only allowed sends are recorded
         """  # noqa: E501
+        return imported(on_error, contacts, at, partial(self._sent_many, purpose, channel), int)
+
+    def _sent_many(self, purpose: str, channel: str, contacts: Any, at: Any) -> int:
         with self._session.write():
             items, _, reasons, now = self._reasons(contacts, purpose, channel, at)
             _sends.require_allowed(items, reasons, purpose, channel, now, "contacts")
             moments = (
                 now.astype("datetime64[us]") if isinstance(now, np.ndarray) else from_micros(now)
             )
-            sent = self._many(SENT, items, purpose, channel, Provenance("send"), None, moments)
+            sent = self._many(SENT, purpose, channel, Provenance("send"), None, items, moments)
             return len(sent)
 
     def apply_keyword(
@@ -1088,29 +1116,7 @@ class OptInRegistry:
         """
         now = self._session.micros(at)
         with self._lock:
-            return self._export(contact, now)
-
-    def _export(self, contact: Hashable, now: int) -> dict[str, Any]:
-        """``export`` under the lock: one consistent snapshot of the contact."""
-        store = self._store
-        cidx = store.contacts.get(contact)
-        consents = []
-        for pair in sorted(store.key_heads):
-            purpose, channel = store.key_pair(pair)
-            if 0 <= cidx < len(store.key_heads[pair]) and store.key_heads[pair][cidx] >= 0:
-                status = status_one(store, self._policy, cidx, purpose, channel, now)
-                consents.append(
-                    {"purpose": purpose, "channel": channel, "status": STATUSES[status].value}
-                )
-        return {
-            "schema": SCHEMA,
-            "contact": contact if isinstance(contact, (str, int, float)) else repr(contact),
-            "as_of": from_micros(now).isoformat(),
-            "suppressed": self.is_suppressed(contact, at=from_micros(now)),
-            "preferences": self.preferences(contact, at=from_micros(now)).to_dict(),
-            "consents": consents,
-            "events": [event.to_dict() for event in self.history(contact)],
-        }
+            return export(self, self._store, self._policy, contact, now)
 
     def events(self, since: int = 0) -> list[ConsentEvent]:
         """The events with ``seq >= since``, in sequence order (store them incrementally).
@@ -1341,11 +1347,11 @@ class OptInRegistry:
     def _many(
         self,
         action: np.int8,
-        contacts: Sequence[Hashable] | npt.NDArray[Any],
         purpose: str,
         channel: str | Sequence[str],
         provenance: Provenance,
         expires_at: datetime | None,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
     ) -> Int64Array:
         self._policy.check_basis(purpose, provenance.source, provenance.basis)

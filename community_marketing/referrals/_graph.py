@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from .._checks import check_float, check_int, check_optional_text, check_probability, generator
 from .._erased import Removed
 from .._ids import as_id_list, check_id
+from .._imports import ImportReport, OnError, check_on_error
 from .._progress import Progress, ShowProgress, check_show_progress
 from .._time import (
     MAX_MICROS,
@@ -35,7 +36,7 @@ from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _centrality, _communities, _erasure, _fraud, _growth, _reach, _state
 from ._cascades import MAX_RUNS, cascade_weights, check_model, run_cascades
-from ._edges import Friendships, check_right, split_pairs
+from ._edges import Friendships, check_right, import_friendships, split_pairs
 from ._influence import cascade_seeds, top_ranked
 from ._members import Members
 from ._referral_log import (
@@ -44,6 +45,7 @@ from ._referral_log import (
     check_qualified,
     check_rows,
     check_texts,
+    import_referrals,
     record,
 )
 from ._values import (
@@ -341,7 +343,8 @@ class ReferralGraph:
         second: Iterable[Hashable] | npt.NDArray[Any] | None = None,
         *,
         at: datetime | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Bulk-load friendships already accepted elsewhere (an import).
 
         Parameters
@@ -352,11 +355,16 @@ class ReferralGraph:
             The other end of each link, as long as ``first``.
         at : datetime, optional
             When new members joined (the clock's now by default).
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing. ``"skip"``: add the good links and report the
+            refused ones (a self-loop, a bad id, a row that is no pair).
 
         Returns
         -------
-        int
-            How many friendships were new.
+        int or ImportReport
+            How many friendships were new; with ``on_error="skip"`` an
+            :class:`~community_marketing.ImportReport` (``written``: that number; each
+            refused row's position, pair and reason).
 
         Notes
         -----
@@ -377,7 +385,11 @@ class ReferralGraph:
         Traceback (most recent call last):
         ...
         community_marketing.errors.InvalidInputError: second[0]: self-loop on 5 ...
+        >>> graph.add_friendships([(5, 6), (7, 7), "userID"], on_error="skip").refused
+        [(1, (7, 7), 'self-loop on 7 ...'), (2, 'userID', "expected a pair (a, b), got 'userID'")]
         """
+        if check_on_error(on_error) == "skip":
+            return import_friendships(self.add_friendships, first, second, at)
         when = self._now(at)
         left, right = split_pairs(first, second)
         i, j = self._members.add_pairs(left, right, when)
@@ -588,7 +600,8 @@ class ReferralGraph:
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | np.datetime64 | None = None,
         codes: Sequence[str | None] | None = None,
         channels: Sequence[str | None] | None = None,
-    ) -> list[Referral]:
+        on_error: OnError = "raise",
+    ) -> list[Referral] | ImportReport:
         """Record many referrals in order, all or nothing (the bulk form of ``record_referral``).
 
         Parameters
@@ -600,11 +613,16 @@ class ReferralGraph:
             ``datetime64`` is read as UTC.
         codes, channels : sequences of str or None, optional
             One per row (a single str is refused, not split into letters).
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing. ``"skip"``: record the good rows in order and
+            report the rejected ones.
 
         Returns
         -------
-        list of Referral
-            One per row, in order.
+        list of Referral or ImportReport
+            One per row, in order; with ``on_error="skip"`` an
+            :class:`~community_marketing.ImportReport` whose ``values`` are the referrals
+            recorded and whose ``refused`` name each rejected ``(referrer, referee)``.
 
         Raises
         ------
@@ -624,7 +642,12 @@ class ReferralGraph:
         community_marketing.errors.ReferralRejectedError: row 1: 'dan' cannot refer 'ann': ...
         >>> "eve" in graph
         False
+        >>> report = graph.record_referrals(["eve", "dan"], ["fay", "ann"], on_error="skip")
+        >>> report.written, report.refused[0][:2]
+        (1, (1, ('dan', 'ann')))
         """
+        if check_on_error(on_error) == "skip":
+            return import_referrals(self.record_referrals, referrers, referees, at, codes, channels)
         sources = as_id_list(referrers, "referrers")
         targets = as_id_list(referees, "referees")
         count = check_rows(sources, targets)
