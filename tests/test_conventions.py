@@ -79,3 +79,61 @@ class TestEvaluationTakesWhatFitTakes:
         value = Interactions.from_triples(["a", "b"], ["x", "y"])
         with pytest.raises(InvalidInputError, match="items, weights"):
             train_test_split(value, ["x", "y"])
+
+
+class TestDeclaredVocabularies:
+    def registry(self) -> community_marketing.OptInRegistry:
+        return community_marketing.OptInRegistry(
+            purposes=["newsletter", "offers"], channels=["email", "sms"]
+        )
+
+    def test_a_typo_raises_naming_the_field_and_the_known_names(self) -> None:
+        import pytest
+
+        from community_marketing.errors import InvalidInputError
+
+        registry = self.registry()
+        registry.grant_many(["ann"], "newsletter", "email", source="form", basis="express")
+        calls = [
+            lambda: registry.audience(["ann"], "Newsletter", "email"),
+            lambda: registry.check("ann", "Newsletter", "email"),
+            lambda: registry.may_contact("ann", "newsletter", "Email"),
+            lambda: registry.check_many(["ann"], "newsletter", "fax"),
+            lambda: registry.grant("bob", "Newsletter", "email", source="form"),
+            lambda: registry.grant_many(["bob"], "newsletter", ["email", "fax"], source="f",
+                                        basis="express"),
+            lambda: registry.withdraw("ann", "Newsletter", source="link"),
+            lambda: registry.record_sent_many(["ann"], "newsletter", "mail"),
+        ]  # fmt: skip
+        for call in calls:
+            with pytest.raises(
+                InvalidInputError, match=r"^(purpose|channel): '.*' is not a declared"
+            ):
+                call()
+        with pytest.raises(InvalidInputError, match=r"\['newsletter', 'offers'\]"):
+            registry.audience(["ann"], "Newsletter", "email")
+        assert registry.audience(["ann"], "newsletter", "email") == ["ann"]
+        assert len(registry.events()) == 1
+
+    def test_none_by_default_and_kept_in_state(self) -> None:
+        import pytest
+
+        from community_marketing import OptInRegistry
+        from community_marketing.errors import InvalidInputError
+
+        assert OptInRegistry().audience(["ann"], "Anything", "goes") == []
+        state = self.registry().to_state()
+        assert state["config"]["purposes"] == ["newsletter", "offers"]
+        assert state["config"]["channels"] == ["email", "sms"]
+        restored = OptInRegistry.from_state(state)
+        assert restored.to_state()["config"] == state["config"]
+        with pytest.raises(InvalidInputError, match="purpose"):
+            restored.audience(["ann"], "Newsletter", "email")
+        older = OptInRegistry().to_state()
+        del older["config"]["purposes"], older["config"]["channels"]
+        assert OptInRegistry.from_state(older).audience(["ann"], "x", "y") == []
+        state["config"]["purposes"] = "newsletter"
+        with pytest.raises(InvalidInputError, match="purposes"):
+            OptInRegistry.from_state(state)
+        with pytest.raises(InvalidInputError, match="purposes"):
+            OptInRegistry(purposes=[])

@@ -115,6 +115,11 @@ class OptInRegistry:
     erasure_key : bytes, optional
         Key of the keyed hash kept for erased contacts; random by default (kept in
         ``to_state``).
+    purposes, channels : iterable of str, optional
+        Declared vocabularies: a purpose or channel outside them, written or asked
+        about, raises ``InvalidInputError`` naming the field and listing the known
+        names, so a typo (``"Newsletter"``) is caught instead of answering an empty
+        audience. None (default): any name goes. Kept in ``to_state``.
 
     Notes
     -----
@@ -137,7 +142,12 @@ class OptInRegistry:
     <ConsentStatus.WITHDRAWN: 'withdrawn'>
     >>> registry.status("ann@example.com", "newsletter", "email", at=t0 + timedelta(days=1))
     <ConsentStatus.GRANTED: 'granted'>
-    """
+    >>> declared = OptInRegistry(purposes=["newsletter", "offers"], channels=["email"])
+    >>> declared.audience(["ann"], "Newsletter", "email")
+    Traceback (most recent call last):
+    ...
+    community_marketing.errors.InvalidInputError: purpose: 'Newsletter' is not a declared purpose; expected one of ['newsletter', 'offers']
+    """  # noqa: E501
 
     def __init__(
         self,
@@ -154,6 +164,8 @@ class OptInRegistry:
         default_timezone: str = "UTC",
         soft_opt_in_purposes: Iterable[str] = (),
         erasure_key: bytes | None = None,
+        purposes: Iterable[str] | None = None,
+        channels: Iterable[str] | None = None,
     ) -> None:
         if clock is not None and not callable(clock):
             raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
@@ -166,6 +178,8 @@ class OptInRegistry:
             send_window=send_window,
             default_timezone=default_timezone,
             soft_opt_in_purposes=soft_opt_in_purposes,
+            purposes=purposes,
+            channels=channels,
         )
         self._keywords = Keywords.checked(stop_keywords, start_keywords, help_keywords)
         if erasure_key is not None and (
@@ -492,6 +506,7 @@ class OptInRegistry:
         """
         with self._session.write():
             now = self._session.micros(at)
+            self._policy.check_names(purpose, channel)
             rows = _record.withdraw(self._store, contact, purpose, channel, source, now)
             return [self._store.event(int(r)) for r in rows]
 
@@ -1312,6 +1327,7 @@ class OptInRegistry:
         self, contact: Hashable, purpose: str, channel: str, at: datetime | None
     ) -> tuple[int | None, int]:
         """Validated (contact index, moment) of a scalar question; None: an erased id."""
+        self._policy.check_names(purpose, channel)
         return _sends.one(self._store, self._session, contact, purpose, channel, at)
 
     def _reasons(

@@ -53,6 +53,7 @@ def question(
     """Checked (contacts, their indices, their reason codes, the moments) of a question."""
     check_text(purpose, "purpose")
     check_text(channel, "channel")
+    policy.check_names(purpose, channel)
     items = as_id_list(contacts, "contacts")
     cidx = store.contacts.lookup(items, "contacts")
     now: Moments
