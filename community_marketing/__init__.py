@@ -9,6 +9,8 @@ an implicit-feedback recommender (``Recommender``).
 from __future__ import annotations
 
 from ._frames import columns_of, frame_of
+from ._imports import ImportReport
+from ._public import publish
 from .campaign import (
     CampaignPlan,
     NoOffer,
@@ -106,6 +108,7 @@ __all__ = [
     "GroupCounts",
     "GrowthProjection",
     "Hotspot",
+    "ImportReport",
     "Influencers",
     "Interactions",
     "InvalidInputError",
@@ -148,3 +151,5 @@ __all__ = [
     "readmit",
     "subject_access",
 ]
+
+publish(__name__, ImportReport)

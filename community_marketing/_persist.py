@@ -24,7 +24,15 @@ import numpy as np
 
 from .errors import InvalidInputError
 
-__all__ = ["copied", "pickle_reduce", "state_from_bytes", "state_to_bytes"]
+__all__ = [
+    "copied",
+    "copy_with_clock",
+    "deepcopy_with_clock",
+    "pickle_reduce",
+    "reduce_with_clock",
+    "state_from_bytes",
+    "state_to_bytes",
+]
 
 _MAGIC = b"CMSTATE1"
 _TREE = "tree"
@@ -180,3 +188,18 @@ def _decode(tree: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
         return array.reshape(tree["s"])
     array = arrays[tree["a"]]
     return array[()] if tree["g"] else array
+
+
+def reduce_with_clock(self: Any) -> tuple[Any, ...]:
+    """``__reduce__`` of a primitive with ``_clock``: ``from_state(to_state(), clock=...)``."""
+    return pickle_reduce(type(self).from_state, self.to_state(), clock=self._clock)
+
+
+def copy_with_clock(self: Any) -> Any:
+    """``__copy__`` of a primitive with ``_clock``: the state copied, the clock shared."""
+    return copied(type(self).from_state, self.to_state(), None, clock=self._clock)
+
+
+def deepcopy_with_clock(self: Any, memo: dict[int, Any]) -> Any:
+    """``__deepcopy__`` of a primitive with ``_clock``: as ``copy.copy``."""
+    return copied(type(self).from_state, self.to_state(), memo, clock=self._clock)

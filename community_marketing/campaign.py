@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import numpy as np
@@ -45,7 +45,7 @@ from .measurement import (
 )
 from .optin import ConsentChecks, OptInRegistry, Reason
 from .recommend import Recommender
-from .referrals import ReferralGraph
+from .referrals import DEFAULT_PROBABILITY, ReferralGraph
 
 if TYPE_CHECKING:
     import pandas
@@ -214,8 +214,10 @@ class CampaignPlan:
         ...               channel="email", at=at).excluded["frequency_cap"]
         1
         """
-        return registry.record_sent_many(
-            self.target_ids, self.purpose, self.channel, at=self.at if at is None else at
+        moment = self.at if at is None else at
+        # With on_error="raise" (the default) the answer is the count, never a report.
+        return cast(
+            int, registry.record_sent_many(self.target_ids, self.purpose, self.channel, at=moment)
         )
 
     def with_labels(self, labels: Mapping[Hashable, object] | None) -> CampaignPlan:
@@ -299,7 +301,7 @@ def plan_campaign(
     group: FanGroup | None = None,
     budget: int = 1000,
     seeds: int = 10,
-    probability: float = 0.05,
+    probability: float = DEFAULT_PROBABILITY,
     runs: int = 200,
     at: datetime | None = None,
     clock: Clock | None = None,
@@ -330,8 +332,9 @@ def plan_campaign(
         At most this many targets.
     seeds : int, default 10
         How many seeds to choose among the targets.
-    probability : float, default 0.05
-        Per-link probability of the independent-cascade model behind seeds and reach.
+    probability : float, default ``DEFAULT_PROBABILITY`` (0.05)
+        Per-link probability of the independent-cascade model behind seeds and reach: the
+        same default as ``ReferralGraph.simulate_cascade`` and ``influencers``.
     runs : int, default 200
         Simulated cascades for ``expected_reach``.
     at : datetime, optional

@@ -73,6 +73,26 @@ def _check_k(k: object) -> int:
     return check_int(k, "k", low=1, high=_MAX_K)
 
 
+def _interactions_of(
+    interactions: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+    items: Sequence[Hashable] | npt.NDArray[Any] | None,
+    weights: Sequence[float] | npt.NDArray[Any] | None,
+) -> Interactions:
+    """What ``Recommender.fit`` takes: an ``Interactions`` value, or users, items and weights."""
+    if isinstance(interactions, Interactions):
+        if items is not None or weights is not None:
+            raise InvalidInputError(
+                "items, weights: expected None when passing an Interactions value"
+            )
+        return interactions
+    if items is None:
+        raise InvalidInputError(
+            f"interactions: expected Interactions, or user ids with items, "
+            f"got {type(interactions).__name__} without items"
+        )
+    return Interactions.from_triples(interactions, items, weights)
+
+
 def _check_interactions(value: object, field: str) -> Interactions:
     if not isinstance(value, Interactions):
         raise InvalidInputError(f"{field}: expected Interactions, got {type(value).__name__}")
@@ -110,7 +130,9 @@ def _split_rows(data: Interactions, held: BoolArray) -> tuple[Interactions, Inte
 
 
 def train_test_split(
-    interactions: Interactions,
+    interactions: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+    items: Sequence[Hashable] | npt.NDArray[Any] | None = None,
+    weights: Sequence[float] | npt.NDArray[Any] | None = None,
     *,
     test_fraction: float = 0.2,
     leave_out: int | None = None,
@@ -124,8 +146,13 @@ def train_test_split(
 
     Parameters
     ----------
-    interactions : Interactions
-        Everything observed.
+    interactions : Interactions or sequence of hashable
+        Everything observed: what ``Recommender.fit`` takes, an :class:`Interactions`
+        value or the user of each interaction (then with ``items`` and ``weights``).
+    items : sequence of hashable, optional
+        The item of each interaction, with ``interactions`` as user ids.
+    weights : sequence of float, optional
+        How much of each interaction; 1 when omitted.
     test_fraction : float, default 0.2
         Share of each user's interactions to hold out (rounded, at most all but one).
     leave_out : int, optional
@@ -148,8 +175,11 @@ def train_test_split(
     (5, 2)
     >>> sorted(test.items_of("a")) == sorted(set(data.items_of("a")) - set(train.items_of("a")))
     True
+    >>> train, test = train_test_split(["a", "a", "b"], ["v", "w", "v"], [3, 1, 2], leave_out=1)
+    >>> train.nnz, test.nnz
+    (2, 1)
     """
-    _check_interactions(interactions, "interactions")
+    interactions = _interactions_of(interactions, items, weights)
     rng = generator(random_state)
     counts = np.diff(interactions.matrix.indptr)
     if leave_out is None:
@@ -179,7 +209,9 @@ def train_test_split(
 
 
 def hide_users(
-    interactions: Interactions,
+    interactions: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+    items: Sequence[Hashable] | npt.NDArray[Any] | None = None,
+    weights: Sequence[float] | npt.NDArray[Any] | None = None,
     *,
     fraction: float = 0.2,
     random_state: int | np.random.Generator | None = None,
@@ -188,8 +220,11 @@ def hide_users(
 
     Parameters
     ----------
-    interactions : Interactions
-        Everything observed.
+    interactions : Interactions or sequence of hashable
+        Everything observed: an :class:`Interactions` value, or the user of each
+        interaction (with ``items`` and ``weights``), as ``Recommender.fit`` takes.
+    items, weights : sequences, optional
+        The item and the weight of each interaction.
     fraction : float, default 0.2
         Share of the users to hide.
     random_state : int, numpy.random.Generator or None
@@ -209,10 +244,7 @@ def hide_users(
     >>> train.n_users, test.n_users, set(train.user_ids) & set(test.user_ids)
     (3, 2, set())
     """
-    if not isinstance(interactions, Interactions):
-        raise InvalidInputError(
-            f"interactions: expected Interactions, got {type(interactions).__name__}"
-        )
+    interactions = _interactions_of(interactions, items, weights)
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
         raise InvalidInputError(
             f"fraction: expected a number strictly between 0 and 1, got {fraction!r}"

@@ -45,6 +45,7 @@ EXPECTED = {
     "BadgeTier",
     "FanGroup",
     "Hotspot",
+    "ImportReport",
     "JoinRequest",
     "Reward",
     "RewardDue",

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from .._checks import check_bool, check_int, check_text
 from .._erased import Removed
 from .._ids import as_id_list, check_id
+from .._imports import ImportReport, OnError
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
 from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros, utc_now
 from .._types import Int64Array
@@ -31,6 +32,7 @@ from ._membership import (
     Enrollment,
     Invitations,
     Membership,
+    admit_rows,
     check_answers,
     invitation_expiry,
 )
@@ -445,11 +447,16 @@ class FanGroup:
         by: Hashable | None = None,
         at: datetime | None = None,
         source: str = "group:import",
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Join many people at once (imports); returns how many were not members before.
 
         Existing members are skipped. With a registry, consent is granted in bulk. In a closed
         group an import needs ``by``, a member with APPROVE.
+
+        All or nothing by default: one refused person (banned, suppressed in the registry)
+        raises, naming them, and nobody joins. With ``on_error="skip"`` everyone else joins
+        and an :class:`~community_marketing.ImportReport` names each refused row and why.
 
         Parameters
         ----------
@@ -467,6 +474,14 @@ class FanGroup:
             When; the clock's now by default.
         source : str, default "group:import"
             Recorded in the registry.
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing. ``"skip"``: admit the good rows, report the others.
+
+        Returns
+        -------
+        int or ImportReport
+            How many were not members before; with ``on_error="skip"``, an ``ImportReport``
+            whose ``written`` is that number.
 
         Examples
         --------
@@ -474,12 +489,16 @@ class FanGroup:
         >>> group = FanGroup("espresso", "ann")
         >>> group.join_many(["bob", "cid", "bob"], attributes={"city": ["Lyon", "Nice", "Lyon"]})
         2
+        >>> group.ban("ann", "cid")
+        >>> report = group.join_many(["dan", "cid", "eve"], on_error="skip")
+        >>> report.written, report.refused
+        (2, [(1, 'cid', "'cid' is banned from 'espresso'")])
         """
         if not self._enrollment.is_open:
             self._actor(by, Ability.APPROVE)
         items = as_id_list(members, "members")
         columns = None if attributes is None else check_attribute_columns(attributes, len(items))
-        return self._join(items, consent, fee_paid, columns, at, source)
+        return self._join(items, consent, fee_paid, columns, at, source, on_error)
 
     def _join(
         self,
@@ -489,13 +508,12 @@ class FanGroup:
         attributes: dict[str, list[Hashable]] | None,
         at: object,
         source: str,
-    ) -> int:
-        self._enrollment.check_consent(consent)
-        self._enrollment.check_fee(check_amount(fee_paid, "fee_paid"))
-        check_text(source, "source")
+        on_error: object = "raise",
+    ) -> int | ImportReport:
+        self._enrollment.check_join(consent, fee_paid, source)
         micros = self._now(at)
         with self._lock:
-            return self._admit(items, micros, source, attributes)
+            return admit_rows(self._admit, items, micros, source, attributes, on_error)
 
     def request_to_join(
         self,

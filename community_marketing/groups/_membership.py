@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from .._checks import check_bool, check_text
 from .._columns import grown
 from .._erased import ErasedIds
 from .._ids import IdIndex, check_id
+from .._imports import ImportReport, check_on_error, import_rows
 from .._time import check_micros, from_micros
 from .._types import BoolArray, Int64Array
 from ..errors import (
@@ -160,10 +161,35 @@ class Enrollment:
                 f"joining {self.group!r} needs explicit consent (consent=True), got {consent!r}"
             )
 
+    def check_join(self, consent: object, fee_paid: object, source: object) -> None:
+        """A join's arguments, shared by every row: consent, the fee, the source."""
+        self.check_consent(consent)
+        self.check_fee(check_amount(fee_paid, "fee_paid"))
+        check_text(source, "source")
+
     def check_fee(self, paid: int | float) -> None:
         """``InvalidInputError`` when ``paid`` is below the enrollment fee."""
         if paid < self.fee:
             raise InvalidInputError(f"fee_paid: expected at least {self.fee}, got {paid}")
+
+
+def admit_rows(
+    admit: Callable[[list[Hashable], int, str, dict[str, list[Hashable]] | None], int],
+    items: list[Hashable],
+    micros: int,
+    source: str,
+    attributes: dict[str, list[Hashable]] | None,
+    on_error: object,
+) -> int | ImportReport:
+    """``admit`` every row, or with ``on_error="skip"`` the good ones and report the others."""
+    if check_on_error(on_error) == "raise":
+        return admit(items, micros, source, attributes)
+
+    def block(start: int, stop: int) -> int:
+        columns = None if attributes is None else {k: v[start:stop] for k, v in attributes.items()}
+        return admit(items[start:stop], micros, source, columns)
+
+    return import_rows(len(items), block, items.__getitem__)
 
 
 class Membership:

@@ -84,6 +84,7 @@ def grant_one(
     check_id(contact, "contact")
     check_text(purpose, "purpose")
     check_text(channel, "channel")
+    policy.check_names(purpose, channel)
     provenance.checked(basis=True)
     if proof is not None and not isinstance(proof, str):
         raise InvalidInputError(f"proof: expected a str, got {type(proof).__name__}")
@@ -126,6 +127,7 @@ def record_many(
     """
     check_text(purpose, "purpose")
     channels = channels_of(channel)
+    policy.check_names(purpose, channels)
     # A grant or request without a basis could not be read back (from_state needs one).
     provenance.checked(basis=action in (GRANT, REQUEST))
     items = as_id_list(contacts, "contacts")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -12,7 +14,14 @@ import numpy.typing as npt
 
 from .._checks import check_int, check_text
 from .._ids import check_id
-from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
+from .._imports import ImportReport, OnError, imported
+from .._persist import (
+    copy_with_clock,
+    deepcopy_with_clock,
+    reduce_with_clock,
+    state_from_bytes,
+    state_to_bytes,
+)
 from .._time import (
     NEVER,
     Clock,
@@ -25,7 +34,7 @@ from .._time import (
     to_micros,
     utc_now,
 )
-from .._types import Int8Array, Int64Array
+from .._types import Int64Array
 from ..errors import InvalidInputError
 from . import _erasure, _event_columns, _export, _record, _sends, _state, _tokens
 from ._erasure import Erasures
@@ -39,7 +48,6 @@ from ._log import (
     TOMBSTONE,
     UNSUPPRESS,
     WITHDRAW,
-    Moments,
 )
 from ._next_allowed import next_allowed_many
 from ._preferences import preferences_at
@@ -113,6 +121,11 @@ class OptInRegistry:
     erasure_key : bytes, optional
         Key of the keyed hash kept for erased contacts; random by default (kept in
         ``to_state``).
+    purposes, channels : iterable of str, optional
+        Declared vocabularies: a purpose or channel outside them, written or asked
+        about, raises ``InvalidInputError`` naming the field and listing the known
+        names, so a typo (``"Newsletter"``) is caught instead of answering an empty
+        audience. None (default): any name goes. Kept in ``to_state``.
 
     Notes
     -----
@@ -135,7 +148,12 @@ class OptInRegistry:
     <ConsentStatus.WITHDRAWN: 'withdrawn'>
     >>> registry.status("ann@example.com", "newsletter", "email", at=t0 + timedelta(days=1))
     <ConsentStatus.GRANTED: 'granted'>
-    """
+    >>> declared = OptInRegistry(purposes=["newsletter", "offers"], channels=["email"])
+    >>> declared.audience(["ann"], "Newsletter", "email")
+    Traceback (most recent call last):
+    ...
+    community_marketing.errors.InvalidInputError: purpose: 'Newsletter' is not a declared purpose; expected one of ['newsletter', 'offers']
+    """  # noqa: E501
 
     def __init__(
         self,
@@ -152,6 +170,8 @@ class OptInRegistry:
         default_timezone: str = "UTC",
         soft_opt_in_purposes: Iterable[str] = (),
         erasure_key: bytes | None = None,
+        purposes: Iterable[str] | None = None,
+        channels: Iterable[str] | None = None,
     ) -> None:
         if clock is not None and not callable(clock):
             raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
@@ -164,6 +184,8 @@ class OptInRegistry:
             send_window=send_window,
             default_timezone=default_timezone,
             soft_opt_in_purposes=soft_opt_in_purposes,
+            purposes=purposes,
+            channels=channels,
         )
         self._keywords = Keywords.checked(stop_keywords, start_keywords, help_keywords)
         if erasure_key is not None and (
@@ -173,6 +195,8 @@ class OptInRegistry:
         self._erasure_key = erasure_key if erasure_key is not None else secrets.token_bytes(32)
         self._store = Store(Erasures(self._erasure_key), self._policy.exempt)
         self._session = Session(self._clock, self._store)
+        # (contacts, indices, reason codes, moments) of a question over many contacts
+        self._reasons = functools.partial(_sends.question, self._store, self._policy, self._session)
         self._lock = self._session.lock
         self._tokens = Tokens()
 
@@ -269,7 +293,8 @@ class OptInRegistry:
         jurisdiction: str | None = None,
         expires_at: datetime | None = None,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Record many grants for one purpose and channel at once (imports, bulk loads).
 
         An import names its legal basis (there is no default), and no import lifts
@@ -290,11 +315,17 @@ class OptInRegistry:
             As for ``grant``, shared by every row.
         at : datetime, sequence of datetimes or numpy datetime64 array, optional
             One moment for all, or one per contact (datetime64 is read as UTC).
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing, the first refused row named. ``"skip"``: record
+            the good rows and report the refused ones (a bad id, a moment before the
+            contact's latest event).
 
         Returns
         -------
-        int
-            The number of events recorded.
+        int or ImportReport
+            The number of events recorded; with ``on_error="skip"`` an
+            :class:`~community_marketing.ImportReport` (``written``: that number; each
+            refused row's position, contact and reason).
 
         Examples
         --------
@@ -313,7 +344,8 @@ class OptInRegistry:
         TypeError: OptInRegistry.grant_many() missing 1 required keyword-only argument: 'basis'
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
-        return len(self._many(GRANT, contacts, purpose, channel, provenance, expires_at, at))
+        write = partial(self._many, GRANT, purpose, channel, provenance, expires_at)
+        return imported(on_error, contacts, at, write, len)
 
     def request(
         self,
@@ -410,7 +442,7 @@ class OptInRegistry:
         """
         provenance = Provenance(source, basis, notice_version, jurisdiction)
         with self._session.write():
-            rows = self._many(REQUEST, contacts, purpose, channel, provenance, None, at)
+            rows = self._many(REQUEST, purpose, channel, provenance, None, contacts, at)
             return issue_many(self._store, self._tokens, rows, self._policy.token_ttl_us)
 
     def confirm_many(
@@ -482,6 +514,7 @@ class OptInRegistry:
         """
         with self._session.write():
             now = self._session.micros(at)
+            self._policy.check_names(purpose, channel)
             rows = _record.withdraw(self._store, contact, purpose, channel, source, now)
             return [self._store.event(int(r)) for r in rows]
 
@@ -493,10 +526,13 @@ class OptInRegistry:
         *,
         source: str,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Withdraw one purpose on one channel, or on several, for many contacts at once.
 
         With several channels every withdrawal is recorded in one block, or none is.
+        ``on_error="skip"`` records the good rows and returns an
+        :class:`~community_marketing.ImportReport` of the refused ones instead of the count.
 
         Examples
         --------
@@ -509,7 +545,8 @@ class OptInRegistry:
         >>> registry.audience(["ann", "bob"], "news", "email")
         ['ann']
         """
-        return len(self._many(WITHDRAW, contacts, purpose, channel, Provenance(source), None, at))
+        write = partial(self._many, WITHDRAW, purpose, channel, Provenance(source), None)
+        return imported(on_error, contacts, at, write, len)
 
     def suppress_many(
         self,
@@ -518,8 +555,13 @@ class OptInRegistry:
         reason: str,
         source: str = "api",
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Put many contacts on the do-not-contact list (a complaint feed, a bounce report).
+
+        ``on_error="skip"`` records the good rows and returns an
+        :class:`~community_marketing.ImportReport` of the refused ones (a bad id, a bad
+        moment) instead of the count.
 
         Examples
         --------
@@ -530,6 +572,9 @@ class OptInRegistry:
         >>> registry.is_suppressed("bob")
         True
         """
+        return imported(on_error, contacts, at, partial(self._suppress_many, reason, source), int)
+
+    def _suppress_many(self, reason: str, source: str, contacts: Any, at: Any) -> int:
         with self._session.write():
             return _record.suppress_many(
                 self._store, self._session.now, contacts, reason, source, at
@@ -701,11 +746,14 @@ class OptInRegistry:
         channel: str,
         *,
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Record one send per contact (a campaign's delivery report).
 
         All or nothing: if any contact was not allowed at its moment, nothing is
-        recorded (see :meth:`record_sent`).
+        recorded (see :meth:`record_sent`). With ``on_error="skip"`` the allowed sends
+        are recorded and an :class:`~community_marketing.ImportReport` names each refused
+        contact and why, instead of the count.
 
         Raises
         ------
@@ -724,13 +772,16 @@ class OptInRegistry:
         ...
         community_marketing.errors.ConsentRequiredError: contacts[1]: 'zoe' may not be sent 'news' over 'email' at ...: no_consent; only allowed sends are recorded
         """  # noqa: E501
+        return imported(on_error, contacts, at, partial(self._sent_many, purpose, channel), int)
+
+    def _sent_many(self, purpose: str, channel: str, contacts: Any, at: Any) -> int:
         with self._session.write():
             items, _, reasons, now = self._reasons(contacts, purpose, channel, at)
             _sends.require_allowed(items, reasons, purpose, channel, now, "contacts")
             moments = (
                 now.astype("datetime64[us]") if isinstance(now, np.ndarray) else from_micros(now)
             )
-            sent = self._many(SENT, items, purpose, channel, Provenance("send"), None, moments)
+            sent = self._many(SENT, purpose, channel, Provenance("send"), None, items, moments)
             return len(sent)
 
     def apply_keyword(
@@ -1234,17 +1285,10 @@ class OptInRegistry:
         """
         return cls.from_state(state_from_bytes(data), clock=clock)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as ``from_state(to_state(), clock=...)``: a clock that cannot pickle is named."""
-        return pickle_reduce(type(self).from_state, self.to_state(), clock=self._clock)
-
-    def __copy__(self) -> OptInRegistry:
-        """An independent registry with the same events and settings, sharing the clock."""
-        return copied(type(self).from_state, self.to_state(), None, clock=self._clock)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> OptInRegistry:
-        """As ``copy.copy``: the state copied, the clock shared."""
-        return copied(type(self).from_state, self.to_state(), memo, clock=self._clock)
+    # Pickles and copies go through from_state(to_state(), clock=...), sharing the clock.
+    __reduce__ = reduce_with_clock
+    __copy__ = copy_with_clock
+    __deepcopy__ = deepcopy_with_clock
 
     def event_columns(self) -> dict[str, npt.NDArray[Any]]:
         """The consent log as named 1-d numpy columns, one row per event in seq order.
@@ -1326,19 +1370,7 @@ class OptInRegistry:
         self, contact: Hashable, purpose: str, channel: str, at: datetime | None
     ) -> tuple[int | None, int]:
         """Validated (contact index, moment) of a scalar question; None: an erased id."""
-        return _sends.one(self._store, self._session, contact, purpose, channel, at)
-
-    def _reasons(
-        self,
-        contacts: Sequence[Hashable] | npt.NDArray[Any],
-        purpose: str,
-        channel: str,
-        at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
-    ) -> tuple[list[Hashable], Int64Array, Int8Array, Moments]:
-        """Checked (contacts, their indices, their reason codes, the moments) of a question."""
-        return _sends.question(
-            self._store, self._policy, self._session, contacts, purpose, channel, at
-        )
+        return _sends.one(self._store, self._policy, self._session, contact, purpose, channel, at)
 
     def _grant(
         self,
@@ -1361,11 +1393,11 @@ class OptInRegistry:
     def _many(
         self,
         action: np.int8,
-        contacts: Sequence[Hashable] | npt.NDArray[Any],
         purpose: str,
         channel: str | Sequence[str],
         provenance: Provenance,
         expires_at: datetime | None,
+        contacts: Sequence[Hashable] | npt.NDArray[Any],
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | None,
     ) -> Int64Array:
         self._policy.check_basis(purpose, provenance.source, provenance.basis)

@@ -28,12 +28,19 @@ from ._values import Reason
 
 
 def one(
-    store: Store, session: Session, contact: Hashable, purpose: str, channel: str, at: object
+    store: Store,
+    policy: Policy,
+    session: Session,
+    contact: Hashable,
+    purpose: str,
+    channel: str,
+    at: object,
 ) -> tuple[int | None, int]:
     """Validated (contact index, moment) of a scalar question; None: an erased id."""
     check_id(contact, "contact")
     check_text(purpose, "purpose")
     check_text(channel, "channel")
+    policy.check_names(purpose, channel)
     now = session.micros(at)
     index = store.contacts.get(contact)
     if index < 0 and store.erasures.erased_unknown(contact, now):
@@ -53,6 +60,7 @@ def question(
     """Checked (contacts, their indices, their reason codes, the moments) of a question."""
     check_text(purpose, "purpose")
     check_text(channel, "channel")
+    policy.check_names(purpose, channel)
     items = as_id_list(contacts, "contacts")
     cidx = store.contacts.lookup(items, "contacts")
     now: Moments

@@ -64,6 +64,8 @@ def config_dict(policy: Policy, keywords: Keywords, erasure_key: bytes) -> dict[
         else [part.isoformat() for part in policy.send_window],
         "default_timezone": policy.default_zone,
         "soft_opt_in_purposes": sorted(policy.soft_opt_in),
+        "purposes": None if policy.purposes is None else sorted(policy.purposes),
+        "channels": None if policy.channels is None else sorted(policy.channels),
         "erasure_key": erasure_key.hex(),
     }
 
@@ -303,6 +305,8 @@ def config_from_state(config: object) -> dict[str, Any]:
             "send_window": _window_from_state(config.get("send_window")),
             "default_timezone": config.get("default_timezone", "UTC"),
             "soft_opt_in_purposes": _text_list(config, "soft_opt_in_purposes", ()),
+            "purposes": _optional_list(config, "purposes"),
+            "channels": _optional_list(config, "channels"),
             "erasure_key": bytes.fromhex(config["erasure_key"]),
         }
     except InvalidInputError as exc:
@@ -317,6 +321,11 @@ def _text_list(config: Mapping[str, Any], name: str, default: Any = None) -> lis
     if not isinstance(value, (list, tuple)):
         raise InvalidInputError(f"{name}: expected a list of str, got {type(value).__name__}")
     return list(value)
+
+
+def _optional_list(config: Mapping[str, Any], name: str) -> list[Any] | None:
+    """A declared vocabulary: None (absent in older states too) or a list of names."""
+    return None if config.get(name) is None else _text_list(config, name)
 
 
 def _window_from_state(value: object) -> tuple[time, time] | None:

@@ -61,6 +61,8 @@ class Policy:
     send_window: DailyRange | None = None
     default_zone: str = "UTC"
     soft_opt_in: frozenset[str] = frozenset()
+    purposes: frozenset[str] | None = None
+    channels: frozenset[str] | None = None
 
     @classmethod
     def checked(
@@ -73,6 +75,8 @@ class Policy:
         send_window: object = None,
         default_timezone: object = "UTC",
         soft_opt_in_purposes: object = (),
+        purposes: object = None,
+        channels: object = None,
     ) -> Policy:
         """The policy from the constructor's arguments, each checked."""
         ttl = check_duration(token_ttl, "token_ttl") // timedelta(microseconds=1)
@@ -81,7 +85,30 @@ class Policy:
         window = check_daily_range(send_window, "send_window", "the contact's own time zone")
         default_zone = check_zone_name(default_timezone, "default_timezone")
         soft = _purpose_set(soft_opt_in_purposes, "soft_opt_in_purposes")
-        return cls(ttl, _checked_expiry(expiry), exempt, cap, window, default_zone, soft)
+        expiry_us = _checked_expiry(expiry)
+        known = _vocabulary(purposes, "purposes"), _vocabulary(channels, "channels")
+        return cls(ttl, expiry_us, exempt, cap, window, default_zone, soft, *known)
+
+    def check_names(self, purpose: object, channel: object) -> None:
+        """``InvalidInputError`` for a purpose or channel outside a declared vocabulary.
+
+        ``channel`` may be one name or several; None (any purpose, any channel) passes.
+        """
+        for field, value, known in (
+            ("purpose", purpose, self.purposes),
+            ("channel", channel, self.channels),
+        ):
+            if known is None or value is None:
+                continue
+            names = (value,) if isinstance(value, str) else value
+            if not isinstance(names, (tuple, list)):
+                continue
+            for name in names:
+                if isinstance(name, str) and name not in known:
+                    raise InvalidInputError(
+                        f"{field}: {name!r} is not a declared {field}; "
+                        f"expected one of {sorted(known)!r}"
+                    )
 
     def check_basis(self, purpose: object, source: object, basis: object) -> None:
         """Refuse a ``soft_opt_in`` grant that PECR reg 22(3) does not allow (see ``grant``)."""
@@ -117,6 +144,16 @@ def is_sale_source(source: str) -> bool:
     """A source naming a sale or a negotiation: ``sale``, ``negotiation``, or either + ``:...``."""
     head, _, _ = source.partition(":")
     return head in _SALE_SOURCES and (source == head or len(source) > len(head) + 1)
+
+
+def _vocabulary(value: object, field: str) -> frozenset[str] | None:
+    """None (anything goes), or a non-empty set of declared names."""
+    if value is None:
+        return None
+    names = _purpose_set(value, field)
+    if not names:
+        raise InvalidInputError(f"{field}: expected None or at least one name, got none")
+    return names
 
 
 def _purpose_set(value: object, field: str) -> frozenset[str]:
@@ -347,6 +384,7 @@ def expiring(
     store: Store, policy: Policy, purpose: str, channel: str, now: int, horizon: int
 ) -> list[tuple[Hashable, datetime]]:
     """Granted contacts whose consent lapses by ``now + horizon``, soonest first."""
+    policy.check_names(purpose, channel)
     if store.pair_of(purpose, channel, create=False) < 0:
         return []
     cidx = np.arange(len(store.contacts), dtype=np.int64)

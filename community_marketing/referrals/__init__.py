@@ -49,6 +49,7 @@ from .._public import publish
 from ._graph import ReferralGraph
 from ._growth import project_growth
 from ._values import (
+    DEFAULT_PROBABILITY,
     Attribution,
     CascadeModel,
     CascadeResult,
@@ -62,6 +63,7 @@ from ._values import (
 )
 
 __all__ = [
+    "DEFAULT_PROBABILITY",
     "Attribution",
     "CascadeModel",
     "CascadeResult",

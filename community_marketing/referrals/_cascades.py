@@ -17,7 +17,7 @@ from .._types import BoolArray, Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _sparse
 from ._sparse import distinct, gather, live_edges
-from ._values import CascadeModel
+from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = [
     "MAX_RUNS",
@@ -89,9 +89,7 @@ def cascade_weights(
 ) -> float | Float64Array:
     """What ``simulate_cascade``'s ``probability`` means under ``model``, checked."""
     if model == "independent_cascade":
-        if probability is None:
-            raise InvalidInputError("probability: required by the independent cascade model")
-        return edge_probability(csr, probability)
+        return edge_probability(csr, DEFAULT_PROBABILITY if probability is None else probability)
     return threshold_weights(csr, probability, ids)
 
 

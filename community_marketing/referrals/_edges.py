@@ -7,7 +7,8 @@ after a change compiles them into the symmetric CSR matrix every algorithm runs 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -16,6 +17,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._ids import IdIndex, as_id_list
+from .._imports import ImportReport, import_rows
 from .._types import Int64Array
 from ..errors import InvalidInputError
 from ._sparse import LOW_BITS, LOW_MASK, MAX_MEMBERS, distinct, pack
@@ -211,6 +213,22 @@ def split_pairs(
         left.append(pair[0])
         right.append(pair[1])
     return left, right
+
+
+def import_friendships(
+    add: Callable[..., object],
+    first: Iterable[Any] | npt.NDArray[Any],
+    second: Iterable[Hashable] | npt.NDArray[Any] | None,
+    at: datetime | None,
+) -> ImportReport:
+    """``add_friendships(on_error="skip")``: the good links added, the refused ones reported."""
+    if second is None and not isinstance(first, np.ndarray):
+        rows = as_id_list(first, "first")
+        return import_rows(len(rows), lambda a, b: add(rows[a:b], at=at), rows.__getitem__)
+    left, right = split_pairs(first, second)
+    return import_rows(
+        len(left), lambda a, b: add(left[a:b], right[a:b], at=at), lambda r: (left[r], right[r])
+    )
 
 
 def map_pairs(ids: IdIndex, left: Column, right: Column) -> tuple[Int64Array, Int64Array]:

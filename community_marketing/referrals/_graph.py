@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import attrs
 import numpy as np
@@ -21,6 +21,7 @@ from .._checks import check_float, check_int, check_optional_text, check_probabi
 from .._erased import Removed
 from .._frames import column, text_column
 from .._ids import as_id_list, check_id
+from .._imports import ImportReport, OnError, check_on_error
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
 from .._progress import Progress, ShowProgress, check_show_progress
 from .._time import (
@@ -37,7 +38,7 @@ from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _centrality, _communities, _erasure, _fraud, _growth, _reach, _state
 from ._cascades import MAX_RUNS, cascade_weights, check_model, run_cascades
-from ._edges import Friendships, check_right, split_pairs
+from ._edges import Friendships, check_right, import_friendships, split_pairs
 from ._influence import cascade_seeds, top_ranked
 from ._members import Members
 from ._referral_log import (
@@ -46,6 +47,7 @@ from ._referral_log import (
     check_qualified,
     check_rows,
     check_texts,
+    import_referrals,
     record,
 )
 from ._values import (
@@ -343,7 +345,8 @@ class ReferralGraph:
         second: Iterable[Hashable] | npt.NDArray[Any] | None = None,
         *,
         at: datetime | None = None,
-    ) -> int:
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Bulk-load friendships already accepted elsewhere (an import).
 
         Parameters
@@ -354,11 +357,16 @@ class ReferralGraph:
             The other end of each link, as long as ``first``.
         at : datetime, optional
             When new members joined (the clock's now by default).
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing. ``"skip"``: add the good links and report the
+            refused ones (a self-loop, a bad id, a row that is no pair).
 
         Returns
         -------
-        int
-            How many friendships were new.
+        int or ImportReport
+            How many friendships were new; with ``on_error="skip"`` an
+            :class:`~community_marketing.ImportReport` (``written``: that number; each
+            refused row's position, pair and reason).
 
         Notes
         -----
@@ -379,7 +387,11 @@ class ReferralGraph:
         Traceback (most recent call last):
         ...
         community_marketing.errors.InvalidInputError: second[0]: self-loop on 5 ...
+        >>> graph.add_friendships([(5, 6), (7, 7), "userID"], on_error="skip").refused
+        [(1, (7, 7), 'self-loop on 7 ...'), (2, 'userID', "expected a pair (a, b), got 'userID'")]
         """
+        if check_on_error(on_error) == "skip":
+            return import_friendships(self.add_friendships, first, second, at)
         when = self._now(at)
         left, right = split_pairs(first, second)
         i, j = self._members.add_pairs(left, right, when)
@@ -418,7 +430,7 @@ class ReferralGraph:
         community_marketing.errors.InvalidInputError: first: got a table; read its two ...
         """
         left, right = column(table, first, "first"), column(table, second, "second")
-        return self.add_friendships(left, right, at=at)
+        return cast(int, self.add_friendships(left, right, at=at))
 
     def adjacency(self) -> tuple[sp.csr_matrix, list[Hashable]]:
         """The symmetric friend adjacency (float64 ones, read-only) and the ids of its rows.
@@ -623,7 +635,8 @@ class ReferralGraph:
         at: datetime | Sequence[datetime] | npt.NDArray[Any] | np.datetime64 | None = None,
         codes: Sequence[str | None] | None = None,
         channels: Sequence[str | None] | None = None,
-    ) -> list[Referral]:
+        on_error: OnError = "raise",
+    ) -> list[Referral] | ImportReport:
         """Record many referrals in order, all or nothing (the bulk form of ``record_referral``).
 
         Parameters
@@ -635,11 +648,16 @@ class ReferralGraph:
             ``datetime64`` is read as UTC.
         codes, channels : sequences of str or None, optional
             One per row (a single str is refused, not split into letters).
+        on_error : {"raise", "skip"}, default "raise"
+            ``"raise"``: all or nothing. ``"skip"``: record the good rows in order and
+            report the rejected ones.
 
         Returns
         -------
-        list of Referral
-            One per row, in order.
+        list of Referral or ImportReport
+            One per row, in order; with ``on_error="skip"`` an
+            :class:`~community_marketing.ImportReport` whose ``values`` are the referrals
+            recorded and whose ``refused`` name each rejected ``(referrer, referee)``.
 
         Raises
         ------
@@ -659,7 +677,12 @@ class ReferralGraph:
         community_marketing.errors.ReferralRejectedError: row 1: 'dan' cannot refer 'ann': ...
         >>> "eve" in graph
         False
+        >>> report = graph.record_referrals(["eve", "dan"], ["fay", "ann"], on_error="skip")
+        >>> report.written, report.refused[0][:2]
+        (1, (1, ('dan', 'ann')))
         """
+        if check_on_error(on_error) == "skip":
+            return import_referrals(self.record_referrals, referrers, referees, at, codes, channels)
         sources = as_id_list(referrers, "referrers")
         targets = as_id_list(referees, "referees")
         count = check_rows(sources, targets)
@@ -708,13 +731,14 @@ class ReferralGraph:
         >>> graph.referral_chain("cid")
         ['cid', 'bob', 'ann']
         """
-        return self.record_referrals(
+        written = self.record_referrals(
             column(table, referrer, "referrer"),
             column(table, referee, "referee"),
             at=None if at is None else column(table, at, "at"),
             codes=None if code is None else text_column(table, code, "code"),
             channels=None if channel is None else text_column(table, channel, "channel"),
         )
+        return cast("list[Referral]", written)
 
     def referrer_of(self, id: Hashable) -> Hashable | None:
         """Who holds the credit for bringing ``id`` (``None`` if nobody).
@@ -935,6 +959,8 @@ class ReferralGraph:
     def reach(self, seeds: Iterable[Hashable] | Hashable, *, hops: int = 2) -> int:
         """How many distinct people are within ``hops`` friendships of ``seeds`` (seeds included).
 
+        ``seeds`` is an id, an iterable of ids, or an :meth:`influencers` result.
+
         Examples
         --------
         >>> from community_marketing.referrals import ReferralGraph
@@ -942,6 +968,8 @@ class ReferralGraph:
         >>> _ = graph.add_friendships([("a", "b"), ("b", "c"), ("c", "d")])
         >>> graph.reach(["a"], hops=1), graph.reach(["a"], hops=2), graph.reach(["a", "d"], hops=1)
         (2, 3, 4)
+        >>> graph.reach(graph.influencers(1), hops=1)
+        3
         """
         hops = check_int(hops, "hops", low=0)
         return _reach.reach(self._matrix(), self._members.seeds(seeds), hops)
@@ -1043,7 +1071,8 @@ class ReferralGraph:
             from ``epsilon``, with the usual ``1 - 1/e - epsilon`` guarantee).
         probability : float or array, optional
             For ``"cascade"``, as in :meth:`simulate_cascade`: under the independent cascade
-            the activation probability per friendship (0.1 when omitted); under linear
+            the activation probability per friendship (``DEFAULT_PROBABILITY``, 0.05, when
+            omitted); under linear
             threshold the influence weights (``1 / degree`` of the influenced member when
             omitted). Scalar or per edge in the order of ``adjacency()`` entries (row
             activates column).
@@ -1132,13 +1161,15 @@ class ReferralGraph:
 
         Parameters
         ----------
-        seeds : id or iterable of ids
-            Who starts talking.
-        probability : float or array
+        seeds : id, iterable of ids, or Influencers
+            Who starts talking (an :meth:`influencers` result is read as its ``ids``).
+        probability : float or array, optional
             Independent cascade: the chance that an activated member convinces each friend
             (scalar, or per edge in the order of ``adjacency()`` entries, row activates
-            column). Linear threshold: the weight of each friend's influence; ``None`` means
-            ``1 / degree`` of the influenced member; incoming weights must sum to at most 1.
+            column); ``DEFAULT_PROBABILITY`` (0.05) when omitted, as in :meth:`influencers`
+            and ``plan_campaign``. Linear threshold: the weight of each friend's influence;
+            ``None`` means ``1 / degree`` of the influenced member; incoming weights must sum
+            to at most 1.
         runs : int, default 100
             Number of simulated runs (all advanced together, step by step), at most
             10,000,000.
@@ -1165,6 +1196,8 @@ class ReferralGraph:
         >>> b = graph.simulate_cascade([0], probability=0.2, runs=500, random_state=7)
         >>> bool((a.reach == b.reach).all()), 9.0 < a.mean < 12.0
         (True, True)
+        >>> graph.simulate_cascade(graph.influencers(1), runs=10, random_state=0).seeds
+        (0,)
         >>> # Each leaf's only friend is the hub, so under linear threshold all follow it.
         >>> graph.simulate_cascade([0], model="linear_threshold", runs=10, random_state=0).mean
         50.0

@@ -23,7 +23,7 @@ from .._types import BoolArray, Float64Array, Int64Array
 from . import _sparse
 from ._cascades import edge_probability, threshold_weights
 from ._sparse import distinct, gather, live_edges
-from ._values import CascadeModel
+from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
 
@@ -68,7 +68,7 @@ def cascade_seeds(
     if model == "linear_threshold":
         weights = threshold_weights(csr, probability, ids)
     else:
-        weights = edge_probability(csr, 0.1 if probability is None else probability)
+        weights = edge_probability(csr, DEFAULT_PROBABILITY if probability is None else probability)
     rng = generator(random_state)
     if k == 0 or csr.shape[0] == 0:
         return np.empty(0, np.int64), np.empty(0), 0.0, 0

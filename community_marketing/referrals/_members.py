@@ -19,6 +19,7 @@ from .._types import BoolArray, Int64Array
 from ._edges import Column, Friendships, compile_csr, map_pairs
 from ._influence import reverse_positions
 from ._sparse import distinct
+from ._values import Influencers
 
 __all__ = ["Members"]
 
@@ -88,7 +89,9 @@ class Members:
         return i, j
 
     def seeds(self, seeds: Iterable[Hashable] | Hashable, field: str = "seeds") -> Int64Array:
-        """Distinct row indices of one id or an iterable of ids."""
+        """Distinct row indices of one id, an iterable of ids, or an ``Influencers`` result."""
+        if isinstance(seeds, Influencers):
+            seeds = list(seeds.ids)
         items = (
             [seeds]
             if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (Iterable, np.ndarray))

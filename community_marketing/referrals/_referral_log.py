@@ -15,7 +15,8 @@ import attrs
 import numpy as np
 
 from .._checks import check_optional_text
-from .._ids import IdIndex, check_id
+from .._ids import IdIndex, as_id_list, check_id
+from .._imports import ImportReport, import_rows
 from .._time import ensure_aware, ensure_timedelta, from_micros, micros_array, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError, ReferralRejectedError
@@ -216,6 +217,36 @@ def check_rows(sources: list[Hashable], targets: list[Hashable]) -> int:
         for row, value in enumerate(column):
             check_id(value, f"{name}[{row}]")
     return count
+
+
+def import_referrals(
+    record_many: Callable[..., object],
+    referrers: Iterable[Hashable],
+    referees: Iterable[Hashable],
+    at: object,
+    codes: Sequence[str | None] | None,
+    channels: Sequence[str | None] | None,
+) -> ImportReport:
+    """``record_referrals(on_error="skip")``: good rows recorded in order, refused reported."""
+    sources = as_id_list(referrers, "referrers")
+    targets = as_id_list(referees, "referees")
+    count = check_rows(sources, targets)
+    code_column = check_texts(codes, count, "codes")
+    channel_column = check_texts(channels, count, "channels")
+    shared = at is None or isinstance(at, datetime)
+    moments = [] if shared else check_moments(at, count)
+
+    def block(a: int, b: int) -> object:
+        when = at if shared else moments[a:b]
+        return record_many(
+            sources[a:b],
+            targets[a:b],
+            at=when,
+            codes=code_column[a:b],
+            channels=channel_column[a:b],
+        )
+
+    return import_rows(count, block, lambda row: (sources[row], targets[row]))
 
 
 def check_texts(given: Sequence[str | None] | None, count: int, name: str) -> list[str | None]:

@@ -41,6 +41,13 @@ CascadeModel = Literal["independent_cascade", "linear_threshold"]
 
 InfluenceMethod = Literal["degree", "pagerank", "cascade"]
 
+DEFAULT_PROBABILITY = 0.05
+"""The per-friendship activation probability of the independent cascade when none is given.
+
+One default for :meth:`ReferralGraph.simulate_cascade`, :meth:`ReferralGraph.influencers`
+(``method="cascade"``) and :func:`community_marketing.plan_campaign`.
+"""
+
 
 class FriendRight(enum.Flag):
     """What one friend lets the other do, granted one friend at a time (as Second Life does).

@@ -90,7 +90,6 @@ class TestCascades:
             (np.array([0.1, 0.1]), "probability: expected a scalar or 4"),
             (1.5, r"probability: expected a probability in \[0, 1\], got 1.5"),
             (float("nan"), "probability: expected a finite"),
-            (None, "probability: required"),
         ],
     )
     def test_bad_probabilities(self, probability: object, match: str) -> None:
