@@ -388,7 +388,7 @@ class ReferralGraph:
         ...
         community_marketing.errors.InvalidInputError: second[0]: self-loop on 5 ...
         >>> graph.add_friendships([(5, 6), (7, 7), "userID"], on_error="skip").refused
-        [(1, (7, 7), 'self-loop on 7 ...'), (2, 'userID', "expected a pair (a, b), got 'userID' ...")]
+        [(1, (7, 7), 'self-loop on 7 ...'), (2, 'userID', "expected a pair ...")]
         """
         if check_on_error(on_error) == "skip":
             return import_friendships(self.add_friendships, first, second, at)
