@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from .._time import Clock, from_micros, resolve_at, to_micros
+from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from ._store import Store
 
 
@@ -61,5 +61,10 @@ class Session:
         return resolve_at(None, self.clock)
 
     def micros(self, at: object) -> int:
-        """``at`` checked, or now, in UTC microseconds."""
-        return to_micros(resolve_at(at, self.now))
+        """``at`` checked, or now, in UTC microseconds (one clock call on the read path)."""
+        if at is not None:
+            return to_micros(ensure_aware(at, "at"))
+        wall = self.store.wall
+        if wall is not None and self.writer == threading.get_ident():
+            return wall
+        return to_micros(ensure_aware(self.clock(), "clock()"))

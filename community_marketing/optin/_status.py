@@ -94,6 +94,8 @@ class Policy:
 
         ``channel`` may be one name or several; None (any purpose, any channel) passes.
         """
+        if self.purposes is None and self.channels is None:  # the scalar path's usual case
+            return
         for field, value, known in (
             ("purpose", purpose, self.purposes),
             ("channel", channel, self.channels),
