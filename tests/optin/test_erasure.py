@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -23,20 +22,7 @@ from community_marketing import (
 )
 from community_marketing.optin._erasure import REGRANT, Erasures
 
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def snapshot(registry: OptInRegistry) -> tuple[object, ...]:
-    """Everything observable: the events and the repr (counts)."""
-    return tuple(registry.events()), repr(registry)
-
-
-@pytest.fixture
-def registry() -> OptInRegistry:
-    return OptInRegistry(clock=lambda: T0 + 30 * DAY)
-
+from ._support import DAY, HOUR, T0, snapshot
 
 # ---------------------------------------------------------------- erasure
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from community_marketing import (
@@ -13,20 +11,7 @@ from community_marketing import (
     OptInRegistry,
 )
 
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def snapshot(registry: OptInRegistry) -> tuple[object, ...]:
-    """Everything observable: the events and the repr (counts)."""
-    return tuple(registry.events()), repr(registry)
-
-
-@pytest.fixture
-def registry() -> OptInRegistry:
-    return OptInRegistry(clock=lambda: T0 + 30 * DAY)
-
+from ._support import DAY, HOUR, T0, snapshot
 
 # ---------------------------------------------------------------- double opt-in
 
