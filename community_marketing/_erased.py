@@ -19,9 +19,22 @@ import attrs
 from ._ids import canonical_id
 from .errors import ConsentRequiredError, InvalidInputError
 
-__all__ = ["ErasedIds", "Plan", "Removed", "fingerprint", "plain_state_ids", "swap_fields"]
+__all__ = [
+    "ErasedIds",
+    "Plan",
+    "Removed",
+    "fingerprint",
+    "key_id",
+    "plain_state_ids",
+    "swap_fields",
+]
 
 _LABEL: Final = b"community-marketing erasure key id"
+
+
+def key_id(key: bytes) -> str:
+    """A public name of ``key`` (a keyed hash of a fixed label), never the key itself."""
+    return hmac.new(key, _LABEL, hashlib.sha256).hexdigest()[:16]
 
 
 def fingerprint(key: bytes, id: Hashable) -> str:
@@ -75,7 +88,7 @@ class ErasedIds:
     @property
     def key_id(self) -> str:
         """A public name of the key, never the key itself."""
-        return hmac.new(self.key, _LABEL, hashlib.sha256).hexdigest()[:16]
+        return key_id(self.key)
 
     def note(self, id: Hashable, micros: int) -> None:
         """``id`` was erased at ``micros``."""

@@ -15,8 +15,14 @@ __all__ = ["publish"]
 
 
 def publish(package: str, *public: Any) -> None:
-    """Set ``__module__`` of each public class or function (and a class's own methods)."""
+    """Set ``__module__`` of each public class or function (and a class's own methods).
+
+    Other public names (constants, type aliases) have no module of their own: skipped, so a
+    subpackage can pass its whole ``__all__``.
+    """
     for item in public:
+        if not (inspect.isclass(item) or inspect.isfunction(item)):
+            continue
         home = item.__module__
         if inspect.isclass(item):
             for member in vars(item).values():

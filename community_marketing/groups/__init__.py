@@ -74,18 +74,4 @@ __all__ = [
     "TrustPolicy",
 ]
 
-publish(
-    __name__,
-    Ability,
-    Badge,
-    BadgeRule,
-    BadgeTier,
-    FanGroup,
-    Hotspot,
-    JoinRequest,
-    Reward,
-    RewardDue,
-    Role,
-    Standing,
-    TrustPolicy,
-)
+publish(__name__, *(globals()[name] for name in __all__))

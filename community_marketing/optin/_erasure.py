@@ -7,14 +7,13 @@ is suppressed from the moment of erasure until it gives a new *express* grant.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
-from .._ids import IdIndex, canonical_id
+from .._erased import fingerprint, key_id
+from .._ids import IdIndex
 from .._time import NEVER
 from .._types import Int64Array
 from ..errors import InvalidInputError
@@ -32,11 +31,6 @@ double opt-in) recorded after the erasure. Imports never carry it, so no import 
 an erasure, and neither does an SMS keyword reply (START or YES re-grants what a STOP
 ended, which after an erasure was only an import); the mark makes the lift visible in the
 history and survive every rebuild."""
-
-
-def erasure_key_id(key: bytes) -> str:
-    """The id an ``ERASE`` event carries to say which key its proof was made with."""
-    return hmac.new(key, b"community-marketing erasure key id", hashlib.sha256).hexdigest()[:16]
 
 
 class Erasures:
@@ -71,13 +65,12 @@ class Erasures:
         ``"1"`` differ. For str and int ids the material is the same as before
         canonical forms existed, so older states keep their erasures.
         """
-        material = canonical_id(contact)
-        return hmac.new(self.key, material.encode(), hashlib.sha256).hexdigest()
+        return fingerprint(self.key, contact)
 
     @property
     def key_id(self) -> str:
         """A public name of the key (a keyed hash of a fixed label), never the key itself."""
-        return erasure_key_id(self.key)
+        return key_id(self.key)
 
     def suppresses(self, contact: int, at: int) -> bool:
         """Whether an erasure suppresses the contact index at ``at``: the one place of this rule."""

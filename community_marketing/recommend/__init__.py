@@ -45,12 +45,4 @@ __all__ = [
 ]
 
 
-publish(
-    __name__,
-    Explanation,
-    FriendGraph,
-    Interactions,
-    RecommendationBatch,
-    Recommendations,
-    Recommender,
-)
+publish(__name__, *(globals()[name] for name in __all__))

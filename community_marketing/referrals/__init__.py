@@ -78,16 +78,4 @@ __all__ = [
     "project_growth",
 ]
 
-publish(
-    __name__,
-    CascadeResult,
-    FriendRight,
-    GrowthProjection,
-    Influencers,
-    Referral,
-    ReferralFlag,
-    ReferralGraph,
-    ReferralTree,
-    ViralCoefficient,
-    project_growth,
-)
+publish(__name__, *(globals()[name] for name in __all__))
