@@ -9,20 +9,21 @@ primitive already changed gets its old parts back (in memory, no I/O).
 from __future__ import annotations
 
 from collections.abc import Hashable
+from contextlib import AbstractContextManager, ExitStack
 from datetime import datetime
 from typing import Any, Final
 
 import attrs
 
 from ._display import short
-from ._erased import ErasedIds, Plan, Removed, fingerprint
+from ._erased import ErasedIds, Plan, Removed
 from ._ids import check_id
 from ._time import from_micros, resolve_at, to_micros
 from .campaign import PresenceLog
 from .errors import ConsentRequiredError, InvalidInputError, UnknownIdError
 from .groups import FanGroup
 from .groups import _erasure as group_erasure
-from .optin import ConsentAction, OptInRegistry
+from .optin import OptInRegistry
 from .recommend import Recommender
 from .recommend import _erasure as recommender_erasure
 from .referrals import ReferralGraph
@@ -84,8 +85,7 @@ def _plans(contact: Hashable, micros: int, **parts: Any) -> list[Plan]:
     """Every primitive's erasure checked and prepared, in order; nothing changed yet."""
     plans = []
     if parts["group"] is not None:
-        with parts["group"]._lock:
-            plans.append(group_erasure.plan(parts["group"], contact, micros))
+        plans.append(group_erasure.plan(parts["group"], contact, micros))
     if parts["graph"] is not None:
         plans.append(graph_erasure.plan(parts["graph"], contact, micros))
     if parts["recommender"] is not None:
@@ -141,28 +141,41 @@ def forget(
     (False, True)
     """  # noqa: E501
     check_id(contact, "contact")
-    when = resolve_at(at, registry.clock)
-    latest = max((e.at for e in registry.history(contact)), default=None)
-    if latest is not None and latest > when:
-        raise InvalidInputError(
-            "at: earlier than the latest event of the contact; erasure cannot go back in time"
-        )
-    micros = to_micros(when)
-    plans = _plans(contact, micros, group=group, graph=graph, recommender=recommender,
-                   presence_log=presence_log)  # fmt: skip
-    done: list[Plan] = []
-    try:
-        for plan in plans:
-            plan.apply()
-            done.append(plan)
-        event = registry.erase(contact, at=when)
-    except BaseException:
-        for plan in reversed(done):
-            plan.undo()
-        raise
+    # A plan is a rebuild from the primitive as it is now: a write landing between the plan
+    # and its apply would be lost, so the primitives that take writes from other threads stay
+    # locked from the first plan to the registry's event.
+    with ExitStack() as locked:
+        for part in (group, registry):
+            if part is not None:
+                locked.enter_context(part_lock(part))
+        when = resolve_at(at, registry.clock)
+        latest = max((e.at for e in registry.history(contact)), default=None)
+        if latest is not None and latest > when:
+            raise InvalidInputError(
+                "at: earlier than the latest event of the contact; erasure cannot go back in time"
+            )
+        micros = to_micros(when)
+        plans = _plans(contact, micros, group=group, graph=graph, recommender=recommender,
+                       presence_log=presence_log)  # fmt: skip
+        done: list[Plan] = []
+        try:
+            for plan in plans:
+                plan.apply()
+                done.append(plan)
+            event = registry.erase(contact, at=when)
+        except BaseException:
+            for plan in reversed(done):
+                plan.undo()
+            raise
     return ErasureReceipt(
         when, event.proof or "", event.key_id or "", tuple(p.removed for p in plans)
     )
+
+
+def part_lock(part: FanGroup | OptInRegistry) -> AbstractContextManager[Any]:
+    """The lock a primitive holds around its own reads and writes."""
+    lock: AbstractContextManager[Any] = part._lock
+    return lock
 
 
 def readmit(
@@ -202,13 +215,9 @@ def readmit(
     True
     """
     check_id(contact, "contact")
-    proof = fingerprint(registry.erasure_key, contact)
-    erased = [
-        e.at for e in registry.events() if e.action is ConsentAction.ERASE and e.proof == proof
-    ]
-    if not erased:
+    since = registry.erased_at(contact)
+    if since is None:
         raise UnknownIdError("erased contact", contact)
-    since = max(erased)
     if not any(e.reason == REGRANT and e.at >= since for e in registry.history(contact)):
         raise ConsentRequiredError(
             f"{contact!r}: no express opt-in recorded after the erasure; readmission refused"
@@ -267,21 +276,6 @@ def _graph_access(graph: ReferralGraph, contact: Hashable) -> dict[str, Any]:
     }
 
 
-def _recommender_access(model: Recommender, contact: Hashable) -> dict[str, Any]:
-    fitted = model._fitted
-    index = -1 if fitted is None else fitted.users.get(contact)
-    if fitted is None or index < 0 or fitted.user_items is None:
-        return {"interactions": []}
-    row = fitted.user_items[index]
-    items = fitted.items.ids_at(row.indices)
-    return {
-        "interactions": [
-            {"item": _plain(i), "weight": float(w)}
-            for i, w in zip(items, row.data.tolist(), strict=True)
-        ]
-    }
-
-
 def subject_access(
     contact: Hashable,
     *,
@@ -323,7 +317,7 @@ def subject_access(
     if graph is not None:
         document["graph"] = _graph_access(graph, contact)
     if recommender is not None:
-        document["recommender"] = _recommender_access(recommender, contact)
+        document["recommender"] = recommender_erasure.access(recommender, contact, _plain)
     if presence_log is not None:
         document["offers"] = [
             {"at": at.isoformat(), "items": [_plain(i) for i in items]}

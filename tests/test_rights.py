@@ -194,3 +194,53 @@ def test_subject_access_round_trips_through_json() -> None:
     assert {i["item"] for i in document["recommender"]["interactions"]} == {"tea"}
     assert document["graph"]["referred_by"] == "p1"
     assert len(document["offers"]) == 1
+
+
+def test_readmit_reads_the_latest_erasure() -> None:
+    parts = _community(4)
+    registry = parts["registry"]
+    assert isinstance(registry, OptInRegistry)
+    forget("p0", **parts)  # type: ignore[arg-type]
+    assert registry.erased_at("p0") == T0
+    registry.grant("p0", "news", "email", source="form", basis="express")
+    assert readmit("p0", **parts) == ["group", "graph", "recommender", "presence_log"]  # type: ignore[arg-type]
+    later = datetime(2026, 2, 1, tzinfo=UTC)
+    group = parts["group"]
+    assert isinstance(group, FanGroup)
+    group.join("p0", consent=True, at=later)
+    forget("p0", at=later, **parts)  # type: ignore[arg-type]
+    assert registry.erased_at("p0") == later
+    # The opt-in given after the first erasure does not readmit after the second.
+    with pytest.raises(ConsentRequiredError):
+        readmit("p0", **parts)  # type: ignore[arg-type]
+    assert not group.is_member("p0")
+
+
+def test_a_write_during_forget_waits_and_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from community_marketing import rights
+
+    parts = _community(4)
+    group = parts["group"]
+    assert isinstance(group, FanGroup)
+    planned, release = threading.Event(), threading.Event()
+    real_plan = rights._presence_plan
+
+    def slow_plan(*args: object) -> object:
+        planned.set()
+        assert release.wait(10)
+        return real_plan(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rights, "_presence_plan", slow_plan)
+    erasing = threading.Thread(target=lambda: forget("p0", **parts))  # type: ignore[arg-type]
+    erasing.start()
+    assert planned.wait(10)
+    joined = threading.Thread(target=lambda: group.join("late", consent=True))
+    joined.start()
+    joined.join(0.2)
+    assert joined.is_alive()  # the join waits for the erasure to finish
+    release.set()
+    erasing.join(10)
+    joined.join(10)
+    assert group.is_member("late") and not group.is_member("p0")

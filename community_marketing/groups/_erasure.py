@@ -84,8 +84,9 @@ def _cut_log(log: dict[str, list[Any]], index: int) -> int:
     owner = np.asarray(log["member"], np.int64)
     keep = owner != index
     for name, column in log.items():
-        log[name] = [value for value, kept in zip(column, keep.tolist(), strict=True) if kept]
-    log["member"] = [m - 1 if m > index else m for m in log["member"]]
+        log[name] = np.asarray(column)[keep].tolist() if len(column) else []
+    kept = owner[keep]
+    log["member"] = (kept - (kept > index)).tolist()
     return int((~keep).sum())
 
 

@@ -196,16 +196,11 @@ class _StateReader:
         items = self.list_of(key, container)
         if n is not None and len(items) != n:
             raise InvalidInputError(f"state.{key}: expected {n} values, got {len(items)}")
-        if any(isinstance(v, bool) or not isinstance(v, int) for v in items):
-            raise InvalidInputError(f"state.{key}: expected a list of ints")
-        array = np.array(items, dtype=object)
-        if items and (min(items) < low or max(items) > high):
-            raise InvalidInputError(f"state.{key}: values out of range [{low}, {high}]")
-        return array.astype(np.int64) if items else np.zeros(0, np.int64)
+        return _int_array(items, f"state.{key}", low, high)
 
     def bools(self, key: str, n: int, container: Any = None) -> BoolArray:
         items = self.list_of(key, container)
-        if len(items) != n or not all(isinstance(v, bool) for v in items):
+        if len(items) != n or not set(map(type, items)) <= {bool}:
             raise InvalidInputError(f"state.{key}: expected {n} bools")
         return np.array(items, np.bool_).reshape(n)
 
@@ -353,12 +348,8 @@ class _StateReader:
             not isinstance(row, list) or len(row) != n_rules for row in awarded
         ):
             raise InvalidInputError(f"state.awarded: expected {size} rows of {n_rules}")
-        flat = [v for row in awarded for v in row]
-        if any(
-            isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_COUNT for v in flat
-        ):
-            raise InvalidInputError("state.awarded: expected counts from 0 to 2**53")
-        badges.awarded[:size] = np.array(flat, np.int64).reshape(size, n_rules)
+        flat = _int_array([v for row in awarded for v in row], "state.awarded", 0, MAX_COUNT)
+        badges.awarded[:size] = flat.reshape(size, n_rules)
 
     def _read_requests(self, group: FanGroup) -> None:
         requests = group._membership.requests
@@ -419,3 +410,21 @@ def _rule_from_state(i: int, raw: object) -> BadgeRule:
         repeatable=raw["repeatable"],
         reward=Reward(raw["reward"], raw["value"]),
     )
+
+
+def _int_array(items: list[Any], field: str, low: int, high: int) -> Int64Array:
+    """``items`` as int64, each an int (not a bool) in ``[low, high]``.
+
+    The types are checked once per distinct type, not once per value: states hold millions.
+    """
+    if not all(issubclass(k, int) and not issubclass(k, bool) for k in set(map(type, items))):
+        raise InvalidInputError(f"{field}: expected a list of ints")
+    if not items:
+        return np.zeros(0, np.int64)
+    try:
+        array = np.array(items, np.int64)
+    except OverflowError:
+        array = None
+    if array is None or array.min() < low or array.max() > high:
+        raise InvalidInputError(f"{field}: values out of range [{low}, {high}]")
+    return array

@@ -630,6 +630,27 @@ class OptInRegistry:
             return self._store.erasures.erased_unknown(contact, now)
         return bool(suppressed_many(self._store, np.array([index], np.int64), now)[0])
 
+    def erased_at(self, contact: Hashable) -> datetime | None:
+        """The moment of the contact's latest erasure (UTC), or None if it was never erased.
+
+        The registry keeps only the keyed hash of an erased id, so this answers from the
+        fingerprint: in O(1), without reading the event log.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> from community_marketing import OptInRegistry
+        >>> registry = OptInRegistry()
+        >>> at = datetime(2026, 1, 2, tzinfo=timezone.utc)
+        >>> _ = registry.erase("ann", at=at)
+        >>> registry.erased_at("ann") == at, registry.erased_at("bob")
+        (True, None)
+        """
+        check_id(contact, "contact")
+        with self._lock:
+            micros = self._store.erasures.last.get(self._store.erasures.fingerprint(contact))
+        return None if micros is None else from_micros(micros)
+
     def erase(self, contact: Hashable, *, at: datetime | None = None) -> ConsentEvent:
         """Erase the contact's personal data and events (GDPR Art. 17).
 

@@ -8,7 +8,7 @@ refuses them (``ConsentRequiredError``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,3 +79,19 @@ def filtered(
         [item_list[i] for i in pick] if len(item_list) == len(user_list) else items,
         None if weights is None else np.asarray(weights, np.float64)[pick],
     )
+
+
+def access(model: Recommender, user: Hashable, plain: Callable[[Any], Any]) -> dict[str, Any]:
+    """What the model holds of ``user`` (Art. 15): their interactions, items as ``plain`` ids."""
+    fitted = model._fitted
+    index = -1 if fitted is None else fitted.users.get(user)
+    if fitted is None or index < 0 or fitted.user_items is None:
+        return {"interactions": []}
+    row = fitted.user_items[index]
+    items = fitted.items.ids_at(row.indices)
+    return {
+        "interactions": [
+            {"item": plain(i), "weight": float(w)}
+            for i, w in zip(items, row.data.tolist(), strict=True)
+        ]
+    }
