@@ -7,6 +7,7 @@ raises ``InvalidInputError`` naming it; nothing else escapes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -344,11 +345,11 @@ class _StateReader:
             badges.log.append(member=members, rule=rules, at=times, settled=settled)
         awarded = self.list_of("awarded")
         n_rules = len(badges.rules)
-        if len(awarded) != size or any(
-            not isinstance(row, list) or len(row) != n_rules for row in awarded
+        if len(awarded) != size or not (
+            set(map(type, awarded)) <= {list} and set(map(len, awarded)) <= {n_rules}
         ):
             raise InvalidInputError(f"state.awarded: expected {size} rows of {n_rules}")
-        flat = _int_array([v for row in awarded for v in row], "state.awarded", 0, MAX_COUNT)
+        flat = _int_array(list(chain.from_iterable(awarded)), "state.awarded", 0, MAX_COUNT)
         badges.awarded[:size] = flat.reshape(size, n_rules)
 
     def _read_requests(self, group: FanGroup) -> None:
