@@ -37,7 +37,8 @@ def _tqdm(total: int, description: str) -> Any:
             "show_progress=True draws a tqdm bar, and tqdm (a dependency of implicit) "
             "is not installed: pip install tqdm, or pass a callable(done, total)"
         ) from error
-    return module.tqdm(total=total, desc=description, leave=False)
+    # The bar stays when done (leave=True): a notebook cell keeps its record of the work.
+    return module.tqdm(total=total, desc=description, leave=True)
 
 
 class Progress:

@@ -220,3 +220,20 @@ def test_bad_show_progress_names_the_field_and_changes_nothing(
     with pytest.raises(InvalidInputError, match=r"^show_progress: "):
         model.fit(users, items)
     np.testing.assert_array_equal(model.user_factors_, before)
+
+
+def test_a_bar_stays_when_done_and_reaches_its_total(capsys: pytest.CaptureFixture[str]) -> None:
+    users = [f"u{i}" for i in range(20)]
+    rng = np.random.default_rng(0)
+    model = Recommender.from_factors(users, ["tea"], rng.normal(size=(20, 2)), [[1.0, 0.5]])
+    registry = OptInRegistry()
+    registry.grant_many(
+        users, "launches", "email", basis="express", source="form", at=T0 - timedelta(hours=1)
+    )
+    plan_campaign(
+        "tea", recommender=model, registry=registry, purpose="launches", channel="email",
+        at=T0, show_progress=True,
+    )  # fmt: skip
+    drawn = capsys.readouterr().err
+    last = drawn.replace("\r", "\n").strip().splitlines()[-1]
+    assert "4/4" in last and "100%" in last
