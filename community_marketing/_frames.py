@@ -101,8 +101,12 @@ HTML_ROWS = 20
 _HEAD_ROWS, _TAIL_ROWS = 10, 5
 
 
-def html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def html_table(
+    title: str, header: Sequence[str], rows: Iterable[Sequence[object]], *, hidden: int = 0
+) -> str:
     """An escaped HTML table with a caption, for ``_repr_html_``: head, "… N more", tail.
+
+    ``hidden`` counts rows the caller already left out: ``rows`` is then the head and tail.
 
     Examples
     --------
@@ -111,8 +115,7 @@ def html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object
     (17, True, True)
     """
     shown = list(rows)
-    hidden = 0
-    if len(shown) > HTML_ROWS:
+    if not hidden and len(shown) > HTML_ROWS:
         hidden = len(shown) - _HEAD_ROWS - _TAIL_ROWS
         shown = [*shown[:_HEAD_ROWS], *shown[-_TAIL_ROWS:]]
     cells = [
@@ -125,6 +128,27 @@ def html_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join(cells)
     return f"<table><caption>{html.escape(title)}</caption><tr>{head}</tr>{body}</table>"
+
+
+def columns_html(title: str, columns: Mapping[str, npt.NDArray[Any]]) -> str:
+    """A result's ``to_columns`` as an HTML table (head, "… N more", tail), floats to 4 places.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = columns_html("t", {"item": np.array(["tea"], object), "score": np.array([0.5])})
+    >>> "<th>score</th>" in table, "<td>0.5000</td>" in table
+    (True, True)
+    """
+    names = list(columns)
+    arrays = [columns[name] for name in names]
+    n = len(arrays[0]) if arrays else 0
+    # Only the rows shown are formatted: a batch may hold millions.
+    shown = list(range(n))
+    if n > HTML_ROWS:
+        shown = [*range(_HEAD_ROWS), *range(n - _TAIL_ROWS, n)]
+    rows = [[f"{a[i]:.4f}" if a.dtype.kind == "f" else a[i] for a in arrays] for i in shown]
+    return html_table(title, names, rows, hidden=n - len(shown))
 
 
 def _plain(value: object) -> object:

@@ -74,3 +74,42 @@ def test_html_tables_show_head_tail_and_how_many_more() -> None:
     assert "<td>99</td>" in table
     assert "<td>50</td>" not in table
     assert '<td colspan="1">… 85 more</td>' in table
+
+
+def test_every_listing_result_shows_an_html_table_of_its_columns() -> None:
+    import re
+    from datetime import UTC, datetime
+
+    from community_marketing import Recommender, ReferralGraph
+
+    users = [f"u{i}" for i in range(40)]
+    model = Recommender(factors=2, iterations=2, random_state=0, num_threads=1)
+    model.fit(users * 2, ["tea", "jam"] * 40)
+    graph = ReferralGraph()
+    graph.add_friendships([(users[i], users[i + 1]) for i in range(39)])
+    for i in range(1, 30):
+        graph.record_referral(users[0], users[i])
+    registry = OptInRegistry()
+    registry.grant("u0", "news", "email", source="form", at=datetime(2026, 1, 1, tzinfo=UTC))
+    results = [
+        model.recommend("u1", exclude_seen=False),
+        model.recommend_many(users, n=1, exclude_seen=False),
+        model.explain("u1", "tea"),
+        graph.referral_tree(users[0]),
+        graph.influencers(25),
+        registry.check_many(users, "news", "email", at=datetime(2026, 2, 1, tzinfo=UTC)),
+    ]
+    for result in results:
+        table = result._repr_html_()  # type: ignore[attr-defined]
+        header = re.findall(r"<th>(.*?)</th>", table)
+        assert header == list(result.to_columns())  # type: ignore[attr-defined]
+        n = len(next(iter(result.to_columns().values())))  # type: ignore[attr-defined]
+        shown = table.count("<tr>") - 1
+        if n > 20:
+            assert f"… {n - 15} more" in table
+            assert shown == 16
+        else:
+            assert shown == n
+    checks = results[-1]._repr_html_()  # type: ignore[attr-defined]
+    assert "<td>u0</td><td>allowed</td><td>True</td><td>2026-02-01T00:00:00.000000</td>" in checks
+    assert "<td>u1</td><td>no_consent</td><td>False</td><td>NaT</td>" in checks

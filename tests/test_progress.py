@@ -236,4 +236,5 @@ def test_a_bar_stays_when_done_and_reaches_its_total(capsys: pytest.CaptureFixtu
     )  # fmt: skip
     drawn = capsys.readouterr().err
     last = drawn.replace("\r", "\n").strip().splitlines()[-1]
-    assert "4/4" in last and "100%" in last
+    assert "4/4" in last
+    assert "100%" in last

@@ -243,4 +243,5 @@ def test_a_write_during_forget_waits_and_is_kept(monkeypatch: pytest.MonkeyPatch
     release.set()
     erasing.join(10)
     joined.join(10)
-    assert group.is_member("late") and not group.is_member("p0")
+    assert group.is_member("late")
+    assert not group.is_member("p0")

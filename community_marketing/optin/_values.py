@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._display import short
-from .._frames import frame, labelled
+from .._frames import columns_html, frame, labelled
 from .._time import MAX_MICROS, MIN_MICROS, NEVER, ensure_aware, ensure_timedelta
 from .._types import BoolArray, Int8Array, Int64Array
 from ..errors import InvalidInputError
@@ -488,6 +488,15 @@ class ConsentChecks:
             positions, until = self._waits
             out[positions] = until
         return out
+
+    def _repr_html_(self) -> str:
+        columns = self.to_columns()
+        moments = columns["next_allowed_at"]
+        # Shown as moments, and "NaT" where time alone frees no one (the int64 sentinel).
+        columns["next_allowed_at"] = np.where(
+            moments == self.NEVER, np.datetime64("NaT", "us"), moments.astype("datetime64[us]")
+        )
+        return columns_html(f"Consent checks of {len(self.contacts)} contacts", columns)
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """The answer as named 1-d numpy columns, ready for Arrow, pandas or Spark.

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._display import short
-from .._frames import frame, labelled
+from .._frames import columns_html, frame, labelled
 from .._types import Float32Array, ObjectArray
 
 __all__ = [
@@ -82,6 +82,9 @@ class Recommendations(Sequence[tuple[Hashable, float]]):
 
     def __iter__(self) -> Iterator[tuple[Hashable, float]]:
         return zip(self.items, self.scores, strict=True)
+
+    def _repr_html_(self) -> str:
+        return columns_html(f"Recommendations for {self.user}", self.to_columns())
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per item: ``user``, ``rank`` (from 1), ``item``, ``score``.
@@ -165,6 +168,9 @@ class RecommendationBatch(Sequence[Recommendations]):
     def __len__(self) -> int:
         return len(self.users)
 
+    def _repr_html_(self) -> str:
+        return columns_html(f"Recommendations for {len(self.users)} users", self.to_columns())
+
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per recommended item: ``user``, ``rank`` (from 1), ``item``, ``score``.
 
@@ -229,6 +235,9 @@ class Explanation:
     item: Hashable
     score: float
     contributions: tuple[tuple[Hashable, float], ...] = attrs.field(repr=short)
+
+    def _repr_html_(self) -> str:
+        return columns_html(f"Why {self.item} for {self.user}", self.to_columns())
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per contribution: ``user``, ``item``, ``because`` (the user's item), ``weight``.

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._display import short
-from .._frames import frame, html_table, labelled
+from .._frames import columns_html, frame, html_table, labelled
 from .._types import Float64Array, Int64Array
 from ..errors import UnknownIdError
 
@@ -149,6 +149,9 @@ class ReferralTree:
         """The people ``id`` referred directly, in breadth-first order."""
         return [m for m, r in zip(self.members, self.referrers, strict=True) if r == id]
 
+    def _repr_html_(self) -> str:
+        return columns_html(f"Referral tree of {self.root}", self.to_columns())
+
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per person, breadth first: ``member``, ``referrer``, ``depth``.
 
@@ -262,6 +265,9 @@ class GrowthProjection:
     initial: float
     users: Float64Array = attrs.field(repr=short)
     limit: float
+
+    def _repr_html_(self) -> str:
+        return columns_html(f"Growth projection, K = {self.k}", self.to_columns())
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per cycle: ``cycle`` (0 is the start) and expected ``users``.
@@ -404,6 +410,9 @@ class Influencers:
     method: str
     expected_spread: float | None = None
     samples: int = 0
+
+    def _repr_html_(self) -> str:
+        return columns_html(f"Influencers by {self.method}", self.to_columns())
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """The seeds best first: ``member``, ``rank`` (from 1), ``score``.
