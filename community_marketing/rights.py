@@ -8,7 +8,7 @@ primitive already changed gets its old parts back (in memory, no I/O).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from datetime import datetime
 from typing import Any, Final
@@ -17,7 +17,7 @@ import attrs
 
 from ._display import short
 from ._erased import ErasedIds, Plan, Removed
-from ._ids import check_id
+from ._ids import check_id, plain_id
 from ._time import from_micros, resolve_at, to_micros
 from .campaign import PresenceLog
 from .errors import ConsentRequiredError, InvalidInputError, UnknownIdError
@@ -95,6 +95,30 @@ def _plans(contact: Hashable, micros: int, **parts: Any) -> list[Plan]:
     return plans
 
 
+def _check_parts(
+    registry: object, group: object, graph: object, recommender: object, presence_log: object
+) -> None:
+    """Each primitive of the right type, and the group's registry the one given."""
+    for name, value, kind in (
+        ("registry", registry, OptInRegistry),
+        ("group", group, FanGroup),
+        ("graph", graph, ReferralGraph),
+        ("recommender", recommender, Recommender),
+        ("presence_log", presence_log, PresenceLog),
+    ):
+        if (value is not None or name == "registry") and not isinstance(value, kind):
+            raise InvalidInputError(
+                f"{name}: expected {'an' if kind is OptInRegistry else 'a'} {kind.__name__}, "
+                f"got {type(value).__name__}"
+            )
+    own = None if group is None else group_erasure.registry_of(group)  # type: ignore[arg-type]
+    if own is not None and own is not registry:
+        raise InvalidInputError(
+            "registry: the group keeps its consent in another registry; pass that one, so "
+            "that the person's consent history goes with the rest"
+        )
+
+
 def forget(
     contact: Hashable,
     *,
@@ -141,6 +165,7 @@ def forget(
     (False, True)
     """  # noqa: E501
     check_id(contact, "contact")
+    _check_parts(registry, group, graph, recommender, presence_log)
     # A plan is a rebuild from the primitive as it is now: a write landing between the plan
     # and its apply would be lost, so the primitives that take writes from other threads stay
     # locked from the first plan to the registry's event.
@@ -215,6 +240,7 @@ def readmit(
     True
     """
     check_id(contact, "contact")
+    _check_parts(registry, group, graph, recommender, presence_log)
     since = registry.erased_at(contact)
     if since is None:
         raise UnknownIdError("erased contact", contact)
@@ -242,27 +268,24 @@ def _erased_of(part: Any) -> ErasedIds:
 
 def _plain(value: Any) -> Any:
     """A JSON-compatible id: str, int, float, bool and None as they are, else its repr."""
+    value = plain_id(value)
     return value if value is None or isinstance(value, (str, int, float, bool)) else repr(value)
 
 
-def _group_access(group: FanGroup, contact: Hashable) -> dict[str, Any]:
-    if not group.is_member(contact):
-        return {"member": False, "banned": group.is_banned(contact)}
-    return {
-        "member": True,
-        "joined_at": group.joined_at(contact).isoformat(),
-        "display_name": group.display_name(contact),
-        "roles": [r.name for r in group.roles_of(contact)],
-        "attributes": {k: _plain(v) for k, v in group.attributes_of(contact).items()},
-        "reputation": group.reputation(contact),
-        "contributions": group.contributions(contact),
-        "badges": [b.name for b in group.badges(contact)],
-        "rewards_due": [r.badge for r in group.rewards_due() if r.member == contact],
-    }
+def _json_safe(value: Any) -> Any:
+    """``value`` as JSON has it: lists for tuples, str keys, plain ids; the same after a trip."""
+    if isinstance(value, Mapping):
+        return {
+            key if isinstance(key, str) else str(_plain(key)): _json_safe(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return _plain(value)
 
 
 def _graph_access(graph: ReferralGraph, contact: Hashable) -> dict[str, Any]:
-    if contact not in graph.ids():
+    if not graph_erasure.holds(graph, contact):
         return {"known": False}
     return {
         "known": True,
@@ -307,13 +330,14 @@ def subject_access(
     (1, True)
     """
     check_id(contact, "contact")
+    _check_parts(registry, group, graph, recommender, presence_log)
     document: dict[str, Any] = {
         "schema": SCHEMA,
         "contact": _plain(contact),
         "consent": registry.export(contact),
     }
     if group is not None:
-        document["group"] = _group_access(group, contact)
+        document["group"] = group_erasure.access(group, contact, _plain)
     if graph is not None:
         document["graph"] = _graph_access(graph, contact)
     if recommender is not None:
@@ -324,4 +348,7 @@ def subject_access(
             for who, at, items in presence_log.offers()
             if who == contact
         ]
-    return document
+    # The registry's export carries ids as given (tuples, numpy scalars, Decimals): one JSON
+    # rendering for every id, so that the document survives json.dumps and comes back equal.
+    safe: dict[str, Any] = _json_safe(document)
+    return safe

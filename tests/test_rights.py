@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import attrs
 import numpy as np
@@ -245,3 +246,80 @@ def test_a_write_during_forget_waits_and_is_kept(monkeypatch: pytest.MonkeyPatch
     joined.join(10)
     assert group.is_member("late")
     assert not group.is_member("p0")
+
+
+def test_forget_reaches_people_who_only_asked_or_were_invited() -> None:
+    registry = OptInRegistry(clock=lambda: T0)
+    group = FanGroup(
+        "club", "ann", registry=registry, open_enrollment=False, questions=("Why?",),
+        clock=lambda: T0,
+    )  # fmt: skip
+    group.request_to_join("zoe", answers=["call me on +44 7700 900123"])
+    group.invite("ann", "eve")
+    document = subject_access("zoe", registry=registry, group=group)
+    assert document["group"]["join_request"]["answers"] == ["call me on +44 7700 900123"]
+    assert subject_access("eve", registry=registry, group=group)["group"][
+        "invitations_received"
+    ] == [{"by": "ann", "at": T0.isoformat(), "used": False}]
+    for person, kind in (("zoe", "join_requests"), ("eve", "invitations")):
+        receipt = forget(person, registry=registry, group=group)
+        assert dict(receipt.removed[0].counts)[kind] == 1
+        assert repr(person) not in repr(group.to_state())
+    assert group.pending_requests("ann") == []
+
+
+def test_subject_access_covers_former_and_banned_members() -> None:
+    registry = OptInRegistry(clock=lambda: T0)
+    group = FanGroup("club", "ann", registry=registry, clock=lambda: T0)
+    for person, name in (("leo", "Leonidas"), ("max", "Maxi")):
+        group.join(person, consent=True)
+        group.set_attributes(person, {"nickname": name, "city": "Sparta"})
+        group.record_contribution(person, "post")
+    group.leave("leo")
+    group.ban("ann", "max")
+    leo = subject_access("leo", registry=registry, group=group)["group"]
+    assert (leo["member"], leo["display_name"], leo["attributes"]["city"]) == (
+        False, "Leonidas", "Sparta",
+    )  # fmt: skip
+    assert leo["contributions"]["post"] == 1
+    maxi = subject_access("max", registry=registry, group=group)["group"]
+    assert (maxi["banned"], maxi["attributes"]["nickname"]) == (True, "Maxi")
+
+
+def test_forget_refuses_wrong_parts_and_a_registry_not_the_groups() -> None:
+    from community_marketing import InvalidInputError
+
+    registry, other = OptInRegistry(), OptInRegistry()
+    group = FanGroup("club", "ann", registry=registry)
+    group.join("bob", consent=True)
+    before = (repr(registry.to_state()), repr(group.to_state()), repr(other.to_state()))
+    with pytest.raises(InvalidInputError, match=r"^registry: the group keeps"):
+        forget("bob", registry=other, group=group)
+    with pytest.raises(InvalidInputError, match=r"^registry: expected an OptInRegistry"):
+        forget("bob", registry=None, group=group)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"^group: expected a FanGroup, got ReferralGraph"):
+        forget("bob", registry=registry, group=ReferralGraph())  # type: ignore[arg-type]
+    assert (repr(registry.to_state()), repr(group.to_state()), repr(other.to_state())) == before
+
+
+def test_a_ban_does_not_bring_an_erased_person_back() -> None:
+    registry = OptInRegistry()
+    group = FanGroup("club", "ann", registry=registry)
+    group.join("bob", consent=True)
+    forget("bob", registry=registry, group=group)
+    with pytest.raises(ConsentRequiredError):
+        group.ban("ann", "bob")
+    assert "bob" not in repr(group.to_state())
+
+
+@pytest.mark.parametrize(
+    "contact", [Decimal("7"), ("acct", 7), np.int64(5), frozenset({"x"})], ids=repr
+)
+def test_subject_access_is_json_for_every_kind_of_id(contact: object) -> None:
+    registry = OptInRegistry()
+    registry.grant(contact, "news", "email", source="form")  # type: ignore[arg-type]
+    graph = ReferralGraph()
+    graph.add_friendships([(contact, ("acct", 8)), (5, 6)])  # type: ignore[list-item]
+    document = subject_access(contact, registry=registry, graph=graph)  # type: ignore[arg-type]
+    assert json.loads(json.dumps(document)) == document
+    assert document["graph"]["known"]

@@ -808,6 +808,7 @@ class FanGroup:
             elif member == by:
                 raise PermissionDeniedError(f"{by!r} cannot ban themselves")
             if index < 0:
+                self._membership.erased.refuse([member], "member")
                 index = int(self._add_people([member])[0])
             self._membership.ban(index, member)
             self._invitations.void(member)

@@ -27,6 +27,11 @@ def erased_of(graph: ReferralGraph) -> ErasedIds:
     return graph._members.erased
 
 
+def holds(graph: ReferralGraph, id: Hashable) -> bool:
+    """Whether the graph has a row for ``id``, in O(1)."""
+    return graph._members.ids.get(id) >= 0
+
+
 def plan(graph: ReferralGraph, id: Hashable, micros: int) -> Plan:
     """The erasure of ``id`` checked and prepared; the graph is not changed yet."""
     index = graph._members.ids.get(id)
