@@ -254,21 +254,41 @@ def _flattened(raw: dict[str, list[Any]]) -> dict[str, npt.NDArray[Any]]:
 def labelled(
     columns: Mapping[str, npt.NDArray[Any]], labels: Mapping[Hashable, object] | None
 ) -> dict[str, npt.NDArray[Any]]:
-    """``columns`` with ``<id column>_name`` beside each id column, from ``labels``."""
+    """``columns`` with ``<id column>_name`` beside each id column, from ``labels``.
+
+    ``labels`` is one mapping of id to name for every id column, or a mapping of column to
+    such a mapping (``{"item": artists, "user": people}``) when ids of different kinds
+    overlap (user 5 and artist 5).
+    """
     out = dict(columns)
     if labels is None:
         return out
+    per_column = _per_column(labels)
+    out = {}
+    for name, values in columns.items():
+        out[name] = values
+        names_of: Any = labels.get(name) if per_column else labels
+        if name in ID_COLUMNS and names_of is not None:
+            names = [names_of.get(value) for value in values.tolist()]
+            out[f"{name}_name"] = np.fromiter(names, object, len(names))
+    return out
+
+
+def _per_column(labels: object) -> bool:
+    """Whether ``labels`` maps id columns to mappings (else it maps ids to names)."""
     if not isinstance(labels, Mapping):
         raise InvalidInputError(
             f"labels: expected a mapping of id to name, got {type(labels).__name__}"
         )
-    out = {}
-    for name, values in columns.items():
-        out[name] = values
-        if name in ID_COLUMNS:
-            names = [labels.get(value) for value in values.tolist()]
-            out[f"{name}_name"] = np.fromiter(names, object, len(names))
-    return out
+    nested = [isinstance(v, Mapping) for v in labels.values()]
+    if not any(nested):
+        return False
+    if not all(nested) or not set(labels) <= ID_COLUMNS:
+        raise InvalidInputError(
+            "labels: expected a mapping of id to name, or of id column "
+            f"({', '.join(sorted(ID_COLUMNS))}) to such a mapping"
+        )
+    return True
 
 
 def frame_of(values: object, labels: Mapping[Hashable, object] | None = None) -> Any:
@@ -300,8 +320,9 @@ def frame_of(values: object, labels: Mapping[Hashable, object] | None = None) ->
     return frame(labelled(columns_of(values), labels))
 
 
-def with_label(id: Hashable, labels: Mapping[Hashable, object] | None) -> str:
-    """``67 (Radiohead)`` when ``labels`` names ``id``, else ``67``."""
-    if labels is None or id not in labels:
+def with_label(id: Hashable, labels: Mapping[Hashable, Any] | None, column: str) -> str:
+    """``67 (Radiohead)`` when ``labels`` (or its ``column`` mapping) names ``id``, else ``67``."""
+    names = labels.get(column) if labels is not None and _per_column(labels) else labels
+    if names is None or id not in names:
         return str(id)
-    return f"{id} ({labels[id]})"
+    return f"{id} ({names[id]})"

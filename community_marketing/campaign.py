@@ -155,7 +155,8 @@ class CampaignPlan:
             if self.expected_reach is None
             else f"expected_reach={self.expected_reach:.1f}±{self.reach_std or 0:.1f}"
         )
-        item = repr(self.item) if self.labels is None else with_label(self.item, self.labels)
+        labels = self.labels
+        item = repr(self.item) if labels is None else with_label(self.item, labels, "item")
         return (
             f"CampaignPlan(item={item}, targets={len(self.targets)}, "
             f"seeds={len(self.seeds)}, control={len(self.control)}, {reach}, "
@@ -231,7 +232,13 @@ class CampaignPlan:
         ...     "score", None, None, None, 0.05, 1, {}, 3, {})
         >>> plan.with_labels({67: "Radiohead"})
         CampaignPlan(item=67 (Radiohead), targets=1, seeds=0, control=0, no graph, excluded=0)
+
+        When members and items share ids, label each column apart:
+
+        >>> plan.with_labels({"item": {67: "Radiohead"}, "member": {67: "Ann"}}).item
+        67
         """
+        labelled({}, labels)  # checked now, not when first shown
         return attrs.evolve(self, labels=labels)
 
     def to_columns(self) -> dict[str, np.ndarray[Any, Any]]:
@@ -263,7 +270,7 @@ class CampaignPlan:
 
     def _repr_html_(self) -> str:
         summary = html_table(
-            f"Campaign plan for {with_label(self.item, self.labels)}",
+            "Campaign plan for " + with_label(self.item, self.labels, "item"),
             ["targets", "seeds", "expected reach", "model", "p", "excluded"],
             [
                 [
@@ -283,7 +290,7 @@ class CampaignPlan:
             "Top targets",
             ["member", "score", "seed"],
             [
-                [with_label(m, self.labels), f"{s:.3f}", "★" if m in seeds else ""]
+                [with_label(m, self.labels, "member"), f"{s:.3f}", "★" if m in seeds else ""]
                 for m, s in self.targets[:10]
             ],
         )

@@ -207,3 +207,27 @@ def test_missing_times_are_nat_and_huge_ints_stay_objects() -> None:
     assert columns["at"].dtype == np.dtype("datetime64[us]")
     assert np.isnat(columns["at"]).tolist() == [False, True]
     assert columns["big"].dtype == object
+
+
+def test_labels_per_column_keep_overlapping_ids_apart() -> None:
+    from datetime import UTC, datetime
+
+    from community_marketing import CampaignPlan, InvalidInputError
+    from community_marketing.recommend import Recommendations
+
+    recs = Recommendations(5, (5, 7), (0.9, 0.5), "als")
+    table = recs.to_frame(labels={"user": {5: "Ann"}, "item": {5: "Björk", 7: "Blur"}})
+    assert table["user_name"].tolist() == ["Ann", "Ann"]
+    assert table["item_name"].tolist() == ["Björk", "Blur"]
+    one = recs.to_frame(labels={5: "Björk"})
+    assert one["user_name"].tolist() == ["Björk", "Björk"]  # one mapping: every id column
+    plan = CampaignPlan(5, "launches", "email", datetime(2026, 5, 1, tzinfo=UTC),
+                        ((5, 1.0),), (), "score", None, None, None, 0.05, 1, {}, 3, {})  # fmt: skip
+    shown = plan.with_labels({"item": {5: "Björk"}, "member": {5: "Ann"}})
+    assert "Campaign plan for 5 (Björk)" in shown._repr_html_()
+    assert "<td>5 (Ann)</td>" in shown._repr_html_()
+    for bad in ({"item": {5: "x"}, 5: "y"}, {"song": {5: "x"}}, ["x"]):
+        with pytest.raises(InvalidInputError, match=r"^labels: expected a mapping"):
+            recs.to_frame(labels=bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match=r"^labels: expected a mapping"):
+            plan.with_labels(bad)  # type: ignore[arg-type]

@@ -490,13 +490,16 @@ class ConsentChecks:
         return out
 
     def _repr_html_(self) -> str:
+        return columns_html(f"Consent checks of {len(self.contacts)} contacts", self._shown())
+
+    def _shown(self) -> dict[str, npt.NDArray[Any]]:
+        """``to_columns`` with ``next_allowed_at`` as moments, NaT where time frees no one."""
         columns = self.to_columns()
         moments = columns["next_allowed_at"]
-        # Shown as moments, and "NaT" where time alone frees no one (the int64 sentinel).
         columns["next_allowed_at"] = np.where(
             moments == self.NEVER, np.datetime64("NaT", "us"), moments.astype("datetime64[us]")
         )
-        return columns_html(f"Consent checks of {len(self.contacts)} contacts", columns)
+        return columns
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """The answer as named 1-d numpy columns, ready for Arrow, pandas or Spark.
@@ -525,15 +528,24 @@ class ConsentChecks:
     def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> Any:
         """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the contacts.
 
+        ``next_allowed_at`` comes out as aware UTC times, ``NaT`` where time alone frees no
+        one (``to_columns`` keeps int64 microseconds for Arrow and Spark).
+
         Examples
         --------
+        >>> from datetime import UTC, datetime
         >>> from community_marketing import OptInRegistry
         >>> registry = OptInRegistry()
-        >>> checks = registry.check_many(["ann"], "news", "email")
-        >>> checks.to_frame(labels={"ann": "Ann Lee"}).columns.tolist()
+        >>> _ = registry.grant("bob", "news", "email", source="form")
+        >>> at = datetime(2026, 3, 1, tzinfo=UTC)
+        >>> table = registry.check_many(["ann", "bob"], "news", "email", at=at).to_frame(
+        ...     labels={"ann": "Ann Lee"})
+        >>> table.columns.tolist()
         ['contact', 'contact_name', 'reason', 'allowed', 'next_allowed_at']
+        >>> table["next_allowed_at"].astype(str).tolist()
+        ['NaT', '2026-03-01 00:00:00+00:00']
         """
-        return frame(labelled(self.to_columns(), labels))
+        return frame(labelled(self._shown(), labels))
 
 
 @attrs.frozen
