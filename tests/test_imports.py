@@ -172,3 +172,36 @@ class TestReferralGraph:
         assert report.ids == (("bob", "ann"), ("cid", "cid"))
         assert [r.code for r in report.values] == ["b", "d"]
         assert graph.referrer_of("fay") == "eve"
+
+    def test_record_referrals_skips_a_row_with_a_bad_id(self) -> None:
+        from community_marketing import ReferralGraph
+
+        graph = ReferralGraph()
+        report = graph.record_referrals(["a", "b", "c"], ["x", None, "y"], on_error="skip")
+        assert isinstance(report, ImportReport)
+        assert (report.written, report.rows, report.ids) == (2, (1,), (("b", None),))
+        assert "expected an id" in report.reasons[0]
+        assert graph.referrer_of("y") == "c"
+        assert "b" not in graph
+        with pytest.raises(InvalidInputError, match=r"referees\[1\]: expected an id"):
+            graph.record_referrals(["p", "q"], ["r", None])
+        assert "p" not in graph
+
+    def test_table_importers_take_on_error(self) -> None:
+        from community_marketing import ReferralGraph
+
+        graph = ReferralGraph()
+        friends = {"f": np.array(["a", "q", "b"]), "s": np.array(["b", "q", "c"])}
+        report = graph.add_friendships_from(friends, first="f", second="s", on_error="skip")
+        assert isinstance(report, ImportReport)
+        assert (report.written, report.ids) == (2, (("q", "q"),))
+        assert type(report.ids[0][0]) is str
+        referrals = {"from": ["a", "c"], "to": ["a", "d"]}
+        report = graph.record_referrals_from(
+            referrals, referrer="from", referee="to", on_error="skip"
+        )
+        assert isinstance(report, ImportReport)
+        assert (report.written, report.rows) == (1, (0,))
+        assert graph.referrer_of("d") == "c"
+        with pytest.raises(InvalidInputError, match="self-loop"):
+            graph.add_friendships_from(friends, first="f", second="s")

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .._ids import IdIndex, as_id_list
+from .._ids import IdIndex, as_id_list, plain_id
 from .._imports import ImportReport, import_rows
 from .._types import Int64Array
 from ..errors import InvalidInputError
@@ -227,7 +227,9 @@ def import_friendships(
         return import_rows(len(rows), lambda a, b: add(rows[a:b], at=at), rows.__getitem__)
     left, right = split_pairs(first, second)
     return import_rows(
-        len(left), lambda a, b: add(left[a:b], right[a:b], at=at), lambda r: (left[r], right[r])
+        len(left),
+        lambda a, b: add(left[a:b], right[a:b], at=at),
+        lambda r: (plain_id(left[r]), plain_id(right[r])),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import attrs
 import numpy as np
@@ -400,8 +400,14 @@ class ReferralGraph:
         return added
 
     def add_friendships_from(
-        self, table: object, *, first: str, second: str, at: datetime | None = None
-    ) -> int:
+        self,
+        table: object,
+        *,
+        first: str,
+        second: str,
+        at: datetime | None = None,
+        on_error: OnError = "raise",
+    ) -> int | ImportReport:
         """Bulk-load friendships from two named columns of a table (``add_friendships``).
 
         Parameters
@@ -412,11 +418,14 @@ class ReferralGraph:
             The columns holding the two ends of each link.
         at : datetime, optional
             When new members joined (the clock's now by default).
+        on_error : {"raise", "skip"}, default "raise"
+            As in :meth:`add_friendships`: ``"skip"`` loads the good rows and reports the
+            refused ones.
 
         Returns
         -------
-        int
-            How many friendships were new.
+        int or ImportReport
+            How many friendships were new (an ``ImportReport`` with ``on_error="skip"``).
 
         Examples
         --------
@@ -430,7 +439,7 @@ class ReferralGraph:
         community_marketing.errors.InvalidInputError: first: got a table; read its two ...
         """
         left, right = column(table, first, "first"), column(table, second, "second")
-        return cast(int, self.add_friendships(left, right, at=at))
+        return self.add_friendships(left, right, at=at, on_error=on_error)
 
     def adjacency(self) -> tuple[sp.csr_matrix, list[Hashable]]:
         """The symmetric friend adjacency (float64 ones, read-only) and the ids of its rows.
@@ -704,7 +713,8 @@ class ReferralGraph:
         at: str | None = None,
         code: str | None = None,
         channel: str | None = None,
-    ) -> list[Referral]:
+        on_error: OnError = "raise",
+    ) -> list[Referral] | ImportReport:
         """Record referrals from named columns of a table (``record_referrals``).
 
         Parameters
@@ -716,10 +726,14 @@ class ReferralGraph:
         at, code, channel : str, optional
             The columns of times (aware datetimes or ``datetime64``, read as UTC), codes
             and channels; the clock's now and no code or channel when omitted.
+        on_error : {"raise", "skip"}, default "raise"
+            As in :meth:`record_referrals`: ``"skip"`` records the good rows and reports
+            the refused ones.
 
         Returns
         -------
-        list of Referral
+        list of Referral, or ImportReport
+            An ``ImportReport`` (its ``values`` the referrals) with ``on_error="skip"``.
 
         Examples
         --------
@@ -731,14 +745,14 @@ class ReferralGraph:
         >>> graph.referral_chain("cid")
         ['cid', 'bob', 'ann']
         """
-        written = self.record_referrals(
+        return self.record_referrals(
             column(table, referrer, "referrer"),
             column(table, referee, "referee"),
             at=None if at is None else column(table, at, "at"),
             codes=None if code is None else text_column(table, code, "code"),
             channels=None if channel is None else text_column(table, channel, "channel"),
+            on_error=on_error,
         )
-        return cast("list[Referral]", written)
 
     def referrer_of(self, id: Hashable) -> Hashable | None:
         """Who holds the credit for bringing ``id`` (``None`` if nobody).

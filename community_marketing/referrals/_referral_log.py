@@ -206,13 +206,19 @@ class ReferralLog:
         return order, counts[order]
 
 
-def check_rows(sources: list[Hashable], targets: list[Hashable]) -> int:
-    """The number of rows of a bulk call, once both columns hold as many valid ids."""
+def check_lengths(sources: list[Hashable], targets: list[Hashable]) -> int:
+    """The number of rows of a bulk call, once both columns hold as many values."""
     count = len(sources)
     if len(targets) != count:
         raise InvalidInputError(
             f"referees: expected {count} ids (as many as referrers), got {len(targets)}"
         )
+    return count
+
+
+def check_rows(sources: list[Hashable], targets: list[Hashable]) -> int:
+    """The number of rows of a bulk call, once both columns hold as many valid ids."""
+    count = check_lengths(sources, targets)
     for name, column in (("referrers", sources), ("referees", targets)):
         for row, value in enumerate(column):
             check_id(value, f"{name}[{row}]")
@@ -230,7 +236,8 @@ def import_referrals(
     """``record_referrals(on_error="skip")``: good rows recorded in order, refused reported."""
     sources = as_id_list(referrers, "referrers")
     targets = as_id_list(referees, "referees")
-    count = check_rows(sources, targets)
+    # A bad id is a refused row like any other (the block holding it fails and is split).
+    count = check_lengths(sources, targets)
     code_column = check_texts(codes, count, "codes")
     channel_column = check_texts(channels, count, "channels")
     shared = at is None or isinstance(at, datetime)
