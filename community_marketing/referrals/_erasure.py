@@ -11,10 +11,16 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
 from .._erased import ErasedIds, Plan, Removed
+from .._ids import IdIndex
 from . import _state
+from ._edges import Friendships
+from ._members import Members
+from ._referral_log import ReferralLog
+from ._sparse import pack
 
 if TYPE_CHECKING:
     from ._graph import ReferralGraph
@@ -39,8 +45,44 @@ def plan(graph: ReferralGraph, id: Hashable, micros: int) -> Plan:
         return Plan(graph, None, erased_of, id, micros, Removed("graph", ()), KEEP)
     state = _state.dump(graph._members, graph._edges, graph._referrals)
     counts = _cut(state, index)
-    rebuilt = type(graph).from_state(state, clock=graph._clock)
+    rebuilt = _Parts(*_read_cut(graph, state, graph._members.ids.without(index)))
     return Plan(graph, rebuilt, erased_of, id, micros, Removed("graph", counts), KEEP)
+
+
+@attrs.frozen
+class _Parts:
+    """What :class:`Plan` swaps into the graph: its storage, not its clock."""
+
+    _members: Members = attrs.field(alias="_members")
+    _edges: Friendships = attrs.field(alias="_edges")
+    _referrals: ReferralLog = attrs.field(alias="_referrals")
+
+
+def _read_cut(
+    graph: ReferralGraph, state: dict[str, Any], ids: IdIndex
+) -> tuple[Members, Friendships, ReferralLog]:
+    """The storage of a graph's own dump, cut by :func:`_cut`: read back without checks.
+
+    ``_state.load`` checks every field of a state from outside; this one came from the graph
+    itself a moment ago, so its ids, order and ranges already hold (``from_state`` of it is
+    the test oracle).
+    """
+    members = Members(ids, state["since_us"], state["told"], erased=graph._members.erased)
+    edges = Friendships(pack(state["friend_low"], state["friend_high"]))
+    edges.requests = {(i, j): when for i, j, when in state["requests"]}
+    edges.rights = {(i, j): bits for i, j, bits in state["rights"]}
+    referrals, old = state["referrals"], graph._referrals
+    log = ReferralLog(
+        old.attribution,
+        old.window_us,
+        referrals["referrer"].tolist(),
+        referrals["referee"].tolist(),
+        referrals["at_us"].tolist(),
+        referrals["code"],
+        referrals["channel"],
+        {dst: row for dst, row in state["credit"]},
+    )
+    return members, edges, log
 
 
 def _shift(values: Any, index: int) -> Any:
