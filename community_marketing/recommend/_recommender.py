@@ -473,20 +473,34 @@ class Recommender:
             num_threads=self.num_threads,
         )
 
-    def similar_items(self, item: Hashable, *, n: int = 10) -> list[tuple[Hashable, float]]:
+    def similar_items(
+        self, item: Hashable, *, n: int = 10, min_holders: int = 0
+    ) -> list[tuple[Hashable, float]]:
         """Items whose factors point the same way: "customers who liked this also liked".
 
         Parameters
         ----------
         item : hashable
-            The item.
+            The item (it may itself have fewer than ``min_holders`` holders).
         n : int, default 10
             How many, the item itself excluded.
+        min_holders : int, default 0
+            Leave out items held by fewer users than this in the interactions the
+            model knows (:meth:`holders_of`): an item with one listener has a factor
+            fitted to one history, and a cosine near 1 with it says little.
 
         Returns
         -------
         list of (hashable, float)
             Items and cosine similarities, most similar first.
+
+        Raises
+        ------
+        UnknownIdError
+            ``item`` is unknown.
+        InvalidInputError
+            ``n`` below 1, ``min_holders`` negative, or ``min_holders`` above 0 on a
+            model without interactions (``from_factors`` without ``interactions=``).
 
         Examples
         --------
@@ -494,9 +508,17 @@ class Recommender:
         ...     ["ann"], ["tea", "jam", "pie"], [[1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [2.0, 0.1]])
         >>> [item for item, _ in model.similar_items("tea", n=1)]
         ['pie']
+        >>> history = Interactions.from_triples(["ann", "ann"], ["tea", "jam"])
+        >>> model = Recommender.from_factors(
+        ...     ["ann"], ["tea", "jam", "pie"], [[1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [2.0, 0.1]],
+        ...     interactions=history)
+        >>> [item for item, _ in model.similar_items("tea", n=1, min_holders=1)]
+        ['jam']
         """
         state = self._state()
-        return _answers.similar_items(state, item, check_int(n, "n", low=1))
+        n = check_int(n, "n", low=1)
+        min_holders = check_int(min_holders, "min_holders", low=0)
+        return _answers.similar_items(state, item, n, min_holders)
 
     def similar_users(self, user: Hashable, *, n: int = 10) -> list[tuple[Hashable, float]]:
         """Lookalike users: cosine similarity of the user factors.

@@ -63,7 +63,7 @@ RECOMMENDER_CALLS: dict[str, Call] = {
         {"n": 2, "items": ["tea", "jam", "scone"], "friends": lambda c: c["graph"]},
     ),
     "recommend_related": ((["ann", "zed"],), {"histories": [None, ["tea"]], "n": 2, "blend": 0.5}),
-    "similar_items": (("tea",), {"n": 2}),
+    "similar_items": (("tea",), {"n": 2, "min_holders": 1}),
     "similar_users": (("ann",), {"n": 2}),
     "update_users": ((["zed", "zed"], ["tea", "jam"]), {"weights": [1.0, 2.0]}),
 }
