@@ -7,7 +7,7 @@ whole by every write, so a fitted ``Recommender`` is safe for concurrent reads;
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from .._progress import ShowProgress, check_show_progress
 from .._time import resolve_at, to_micros, utc_now
 from .._types import Float32Array
 from ..errors import InvalidInputError, NotFittedError
-from . import _answers, _erasure, _params
+from . import _answers, _erasure, _new_items, _params
 from ._fit import (
     MAX_CONFIDENCE,
     Fitted,
@@ -739,6 +739,81 @@ class Recommender:
         data = Interactions.from_triples(users, items, weights)
         random_state = self._check_params()["random_state"]
         self._fitted = fold_in(state, data, weighting=self.weighting, random_state=random_state)
+        return self
+
+    def add_items(
+        self,
+        item_ids: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        like: Sequence[Sequence[Hashable] | Mapping[Hashable, float]] | None = None,
+        holders: Sequence[Sequence[Hashable] | Mapping[Hashable, float]] | None = None,
+    ) -> Recommender:
+        """Give items with no history a factor: new products, before anyone has them.
+
+        Pass exactly one of ``like`` and ``holders``, with one entry per new item. ``like``:
+        the new item's factor is the weighted mean of the factors of the items named alike
+        (the brand's own judgement: "this launch is for the fans of these three"). ``holders``:
+        its first holders, a least-squares fold-in on the fixed user factors with the model's
+        ``regularization``, ``alpha`` and ``weighting``, as implicit's ``recalculate_item``
+        solves one item in ALS (Hu, Koren and Volinsky, eq. 5, for an item); the holders join
+        the history (``holders_of``, ``audience_for`` leaves them out). Afterwards
+        ``audience_for``, ``similar_items``, ``recommend``, ``plan_campaign`` and presence
+        offers answer for the new items, and :meth:`to_state` keeps them. Needs the caller's
+        lock.
+
+        Parameters
+        ----------
+        item_ids : sequence of hashable
+            The new items, distinct and unknown to the model.
+        like : sequence, optional
+            Per new item, the known items alike: a list of ids (equal weights) or a mapping
+            id -> positive weight.
+        holders : sequence, optional
+            Per new item, its first holders (known users): a list of ids (weight 1 each, as
+            one interaction) or a mapping user -> positive weight (summed raw weight, weighed
+            as ``fit`` weighs).
+
+        Returns
+        -------
+        Recommender
+            ``self``.
+
+        Raises
+        ------
+        InvalidInputError
+            Neither or both of ``like`` and ``holders``, an entry count other than
+            ``len(item_ids)``, an empty entry, a weight that is not finite and positive, a
+            known or repeated item id, or ``holders`` on a model without interactions.
+        UnknownIdError
+            An item of ``like`` or a user of ``holders`` the model does not know.
+        ConsentRequiredError
+            A holder was erased (:meth:`erase`): erased users never come back this way.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 2.0]])
+        >>> model = model.add_items(["chai"], like=[{"tea": 3.0, "jam": 1.0}])
+        >>> model.item_factors_[-1].tolist()
+        [1.5, 0.5]
+        >>> model.audience_for("chai", n=1)
+        [('ann', 1.5)]
+        >>> model.add_items(["chai"], like=[["tea"]])
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: item_ids[0]: 'chai' is already known; add_items is for items with no factor
+        """  # noqa: E501
+        state = self._state()
+        random_state = self._check_params()["random_state"]
+        self._fitted = _new_items.add_items(
+            state,
+            item_ids,
+            like=like,
+            holders=holders,
+            erased=self._erased,
+            weighting=self.weighting,
+            random_state=random_state,
+        )
         return self
 
     def erase(self, user: Hashable, *, at: datetime | None = None) -> Removed:

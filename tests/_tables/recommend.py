@@ -42,6 +42,7 @@ def _recommender(clock: Clock) -> tuple[Recommender, dict[str, Any]]:
 
 
 RECOMMENDER_CALLS: dict[str, Call] = {
+    "add_items": ((["muffin"],), {"like": [{"tea": 2.0, "jam": 1.0}]}),
     "audience_for": (("tea",), {"n": 3, "eligible": ["ann", "eve"]}),
     "explain": (("ann", "scone"), {"n": 2}),
     "fit": ((_USERS, _ITEMS, [1.0] * len(_USERS)), {}),
