@@ -35,6 +35,10 @@ from ._ids import as_id_list, check_id
 from ._types import BoolArray, Float64Array, Int64Array
 from .errors import InvalidInputError, NotFittedError
 from .recommend import Interactions, RecommendationBatch, Source
+from .recommend._ranking import map_of as _map
+from .recommend._ranking import ndcg_of as _ndcg
+from .recommend._ranking import precision_of as _precision
+from .recommend._ranking import recall_of as _recall
 from .recommend._split import split_interactions
 
 if TYPE_CHECKING:
@@ -268,34 +272,6 @@ def _hits(recommended: Recommended, relevant: Relevant, k: int) -> tuple[BoolArr
         for position, item in enumerate(ranked):
             hits[row, position] = item in truth
     return hits, sizes
-
-
-def _precision(hits: BoolArray, k: int) -> float:
-    return float(hits.sum(axis=1).mean() / k) if hits.shape[0] else 0.0
-
-
-def _recall(hits: BoolArray, sizes: Int64Array) -> float:
-    return float((hits.sum(axis=1) / sizes).mean()) if hits.shape[0] else 0.0
-
-
-def _ndcg(hits: BoolArray, sizes: Int64Array, k: int) -> float:
-    if not hits.shape[0]:
-        return 0.0
-    ideal_hits = np.minimum(sizes, k)
-    depth = max(hits.shape[1], int(ideal_hits.max()))
-    discounts = 1.0 / np.log2(np.arange(2, depth + 2))
-    dcg = (hits * discounts[: hits.shape[1]]).sum(axis=1)
-    ideal = np.cumsum(discounts)[ideal_hits - 1]
-    return float((dcg / ideal).mean())
-
-
-def _map(hits: BoolArray, sizes: Int64Array, k: int) -> float:
-    if not hits.shape[0]:
-        return 0.0
-    cumulative = np.cumsum(hits, axis=1)
-    precisions = cumulative / np.arange(1, hits.shape[1] + 1)
-    average = (precisions * hits).sum(axis=1) / np.minimum(sizes, k)
-    return float(average.mean())
 
 
 def precision_at_k(recommended: Recommended, relevant: Relevant, *, k: int = 10) -> float:

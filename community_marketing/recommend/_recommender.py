@@ -22,7 +22,7 @@ from .._progress import ShowProgress, check_show_progress
 from .._time import resolve_at, to_micros, utc_now
 from .._types import Float32Array
 from ..errors import InvalidInputError, NotFittedError
-from . import _answers, _erasure, _new_items, _params
+from . import _answers, _erasure, _new_items, _params, _tuning
 from ._fit import (
     MAX_CONFIDENCE,
     Fitted,
@@ -41,6 +41,7 @@ from ._state import (
     read_params,
     write_state,
 )
+from ._tuning import TuningResult
 from ._values import Explanation, RecommendationBatch, Recommendations, Weighting
 
 __all__ = ["MAX_FACTORS", "MAX_ITERATIONS", "MAX_REGULARIZATION", "MAX_THREADS", "Recommender"]
@@ -230,6 +231,96 @@ class Recommender:
         data = interactions_from(*_erasure.filtered(self._erased, users, items, weights))
         self._fitted = fit_als(params, data, self.weighting, self.show_progress)
         return self
+
+    def tune(
+        self,
+        users: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+        items: Sequence[Hashable] | npt.NDArray[Any] | None = None,
+        weights: Sequence[float] | npt.NDArray[Any] | None = None,
+        *,
+        space: Mapping[str, Sequence[Any]] | None = None,
+        n_trials: int | None = 20,
+        metric: str = "precision",
+        k: int = 10,
+        validation: float = 0.2,
+        random_state: RandomState = None,
+        show_progress: ShowProgress = False,
+    ) -> TuningResult:
+        """Search hyper-parameters on the brand's own data; this model does not change.
+
+        Holds out ``validation`` of each user's interactions with
+        ``evaluation.train_test_split``'s split, fits one model per setting on the rest and
+        scores it as ``evaluation.evaluate`` would (the ranking metric ``metric`` at ``k``).
+        Settings come from ``space``: the whole grid, in order, when it has ``n_trials``
+        points or fewer, otherwise ``n_trials`` distinct points drawn at random (Bergstra and
+        Bengio, 2012: random search finds good settings in fewer trials than a grid). The
+        hyper-parameters outside ``space``, ``num_threads`` among them, are this model's; a
+        fit's seed is this model's int ``random_state``, or one drawn from ``random_state``.
+
+        Parameters
+        ----------
+        users, items, weights
+            The interactions, as :meth:`fit` takes them (erased users' rows are dropped).
+        space : mapping of str to sequence, optional
+            Values to try for any of ``factors``, ``regularization``, ``alpha``,
+            ``iterations`` and ``weighting``. None: factors 16, 32, 48, 64; regularization
+            0.05, 0.5, 2, 5; alpha 0.5, 1, 2, 4; iterations 10, 15; weighting "log" (128).
+        n_trials : int or None, default 20
+            How many settings at most; None tries the whole grid.
+        metric : {"precision", "recall", "ndcg", "map"}, default "precision"
+            The validation metric (``evaluation``'s definitions).
+        k : int, default 10
+            Its cut-off.
+        validation : float, default 0.2
+            Share of each user's interactions held out, strictly between 0 and 1.
+        random_state : int, numpy.random.Generator or None
+            Seed of the split, of the draw of settings and (unless this model has an int
+            ``random_state``) of the fits: the same int gives the same result.
+        show_progress : bool or callable, default False
+            ``True`` draws a bar over the trials; a callable is called as
+            ``callback(done, total)`` after each trial (raise from it to stop: nothing changes).
+
+        Returns
+        -------
+        TuningResult
+            Every trial's settings, score and seconds; ``best_params``; ``fit(...)`` gives a
+            recommender with the best settings fitted (keeping this model's erased ids).
+
+        Raises
+        ------
+        InvalidInputError
+            A bad argument, a value of ``space`` that ``fit`` would refuse (named as
+            ``space.alpha[2]``), or data where nothing can be held out.
+
+        Examples
+        --------
+        >>> data = Interactions.from_triples(
+        ...     ["a", "a", "a", "b", "b", "b", "c", "c", "c", "d", "d", "d"],
+        ...     ["x", "y", "z", "x", "y", "w", "y", "z", "w", "x", "z", "w"])
+        >>> model = Recommender(factors=2, iterations=3, random_state=0, num_threads=1)
+        >>> result = model.tune(data, space={"regularization": [0.01, 1.0], "alpha": [1.0, 4.0]},
+        ...                     n_trials=3, k=2, random_state=0)
+        >>> len(result.trials), sorted(result.best_params) == sorted(model.get_params())
+        (3, True)
+        >>> result.fit(data).regularization == result.best.regularization
+        True
+        >>> model.tune(data, space={"factors": [0]})
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: space.factors[0]: factors: expected an int >= 1, got 0
+        """  # noqa: E501
+        data = _erasure.filtered(self._erased, users, items, weights)
+        return _tuning.tune(
+            self,
+            data,
+            space=space,
+            n_trials=n_trials,
+            metric=metric,
+            k=k,
+            validation=validation,
+            random_state=random_state,
+            show_progress=show_progress,
+        )
 
     @classmethod
     def from_factors(

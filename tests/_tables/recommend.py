@@ -66,6 +66,10 @@ RECOMMENDER_CALLS: dict[str, Call] = {
     "recommend_related": ((["ann", "zed"],), {"histories": [None, ["tea"]], "n": 2, "blend": 0.5}),
     "similar_items": (("tea",), {"n": 2, "min_holders": 1}),
     "similar_users": (("ann",), {"n": 2}),
+    "tune": (
+        (_USERS, _ITEMS),
+        {"space": {"factors": [2, 3]}, "n_trials": 2, "validation": 0.5, "random_state": 0},
+    ),
     "update_users": ((["zed", "zed"], ["tea", "jam"]), {"weights": [1.0, 2.0]}),
 }
 
