@@ -24,6 +24,7 @@ from .._erased import ErasedIds
 from .._frames import frame, html_table
 from .._progress import Progress, ShowProgress, check_show_progress
 from ..errors import InvalidInputError
+from ._fit import fit_als
 from ._interactions import Interactions, interactions_from
 from ._ranking import METRICS, metric_of
 from ._split import split_interactions
@@ -212,23 +213,34 @@ def check_space(model: Recommender, space: object) -> dict[str, tuple[Any, ...]]
 
 def settings(
     space: dict[str, tuple[Any, ...]], n_trials: int | None, rng: np.random.Generator
-) -> list[dict[str, Any]]:
-    """The whole grid (in order) when it has ``n_trials`` points or fewer, else a random draw."""
-    sizes = [len(values) for values in space.values()]
-    total = math.prod(sizes)
-    if n_trials is None or n_trials >= total:
-        chosen = np.arange(total)
+) -> list[tuple[dict[str, Any], list[int] | None]]:
+    """The settings to try, as fits: the other hyper-parameters and the iteration counts.
+
+    Settings that differ only in ``iterations`` share one fit, scored after each count, so
+    the draw is over the other hyper-parameters and each drawn point takes every count
+    (the last one only as many as ``n_trials`` leaves). The whole grid, in order, when it
+    has ``n_trials`` points or fewer. ``None`` counts: the model's own ``iterations``.
+    """
+    counts = list(space["iterations"]) if "iterations" in space else None
+    others = {key: values for key, values in space.items() if key != "iterations"}
+    sizes = [len(values) for values in others.values()]
+    per_fit = len(counts) if counts else 1
+    fits = math.prod(sizes)
+    if n_trials is None or n_trials >= fits * per_fit:
+        chosen, last = np.arange(fits), per_fit
     else:
-        chosen = rng.choice(total, size=n_trials, replace=False)
-    out = []
-    for flat in chosen.tolist():
-        positions = np.unravel_index(flat, sizes) if sizes else ()
-        out.append(
-            {
-                key: values[int(position)]
-                for (key, values), position in zip(space.items(), positions, strict=True)
-            }
-        )
+        drawn = -(-n_trials // per_fit)
+        chosen = rng.choice(fits, size=drawn, replace=False)
+        last = n_trials - (drawn - 1) * per_fit
+    out: list[tuple[dict[str, Any], list[int] | None]] = []
+    for position, flat in enumerate(chosen.tolist()):
+        point = np.unravel_index(flat, sizes) if sizes else ()
+        params = {
+            key: values[int(index)]
+            for (key, values), index in zip(others.items(), point, strict=True)
+        }
+        wanted = counts if counts is None or position < len(chosen) - 1 else counts[:last]
+        out.append((params, wanted))
     return out
 
 
@@ -272,38 +284,69 @@ def tune(
             "raise it, or tune on users with more interactions"
         )
     seed = model.random_state if isinstance(model.random_state, int) else int(rng.integers(2**31))
-    chosen = settings(grid, count, rng)
-    trials = []
-    with Progress(show_progress, len(chosen), "tune") as progress:
-        for params in chosen:
+    fits = settings(grid, count, rng)
+    total = sum(1 if counts is None else len(counts) for _, counts in fits)
+    trials: list[Trial] = []
+    with Progress(show_progress, total, "tune") as progress:
+        for params, counts in fits:
             trial = copy.copy(template).set_params(**params, random_state=seed)
-            trials.append(_run(trial, train, held, metric, k))
-            progress.advance()
+            for group in _fit_groups(counts or [template.iterations]):
+                done = _run(trial, group, train, held, metric, k)
+                trials.extend(done)
+                progress.advance(len(done))
     return TuningResult(metric, k, tuple(trials), template=template)
 
 
-def _run(trial: Recommender, train: Interactions, held: Interactions, metric: str, k: int) -> Trial:
+def _fit_groups(counts: list[int]) -> list[list[int]]:
+    """Iteration counts that one fit can score: 0 (no sweep, no callback) fits alone."""
+    if 0 in counts and len(counts) > 1:
+        return [[0], [c for c in counts if c]]
+    return [counts]
+
+
+def _run(
+    trial: Recommender,
+    counts: list[int],
+    train: Interactions,
+    held: Interactions,
+    metric: str,
+    k: int,
+) -> list[Trial]:
+    """One fit of ``trial`` to the largest of ``counts``, scored after each of them."""
+    trial.set_params(iterations=max(counts))
+    params = trial._check_params()
+    scored: dict[int, tuple[float, float]] = {}
     start = time.perf_counter()
+
+    def on_sweep(done: int, model: Any) -> None:
+        if done in counts:
+            score = validation_score(model, train, held, metric, k, trial.num_threads)
+            scored[done] = (score, time.perf_counter() - start)
+
     try:
-        trial.fit(train)
-        score = validation_score(trial, train, held, metric, k)
+        fitted = fit_als(params, train, trial.weighting, False, on_sweep=on_sweep)
+        if 0 in counts:
+            on_sweep(0, fitted.model)
     except InvalidInputError:
-        score = math.nan
-    return Trial(
-        trial.factors,
-        trial.regularization,
-        trial.alpha,
-        trial.iterations,
-        trial.weighting,
-        score,
-        time.perf_counter() - start,
-    )
+        # ALS could not fit these values (it diverged, or a confidence overflows).
+        scored = {c: (math.nan, time.perf_counter() - start) for c in counts}
+    return [
+        Trial(
+            trial.factors,
+            trial.regularization,
+            trial.alpha,
+            iterations,
+            trial.weighting,
+            *scored[iterations],
+        )
+        for iterations in counts
+    ]
 
 
 def validation_score(
-    model: Recommender, train: Interactions, held: Interactions, metric: str, k: int
+    model: Any, train: Interactions, held: Interactions, metric: str, k: int, num_threads: int
 ) -> float:
-    """``metric`` at ``k`` of ``model`` (fitted on ``train``) against ``held``, as evaluate does.
+    """``metric`` at ``k`` of implicit ``model`` (fit on ``train``) against ``held``, as evaluate.
 
     ``train`` and ``held`` share their ids (rows and columns); the users ranked are those with
     held-out items, their training items left out of their lists.
@@ -313,11 +356,11 @@ def validation_score(
     n_items = truth.shape[1]
     width = min(k, n_items)
     ids, scores = topk(
-        model.item_factors_,
-        np.ascontiguousarray(model.user_factors_[rows]),
+        model.item_factors,
+        np.ascontiguousarray(model.user_factors[rows]),
         width,
         filter_query_items=train.matrix[rows],
-        num_threads=model.num_threads,
+        num_threads=num_threads,
     )
     keys = np.repeat(np.arange(truth.shape[0], dtype=np.int64), np.diff(truth.indptr))
     keys = np.sort(keys * n_items + truth.indices)

@@ -70,6 +70,16 @@ def test_each_score_is_what_evaluate_reports_on_the_same_split(
         assert trial.seconds > 0
 
 
+def test_iteration_counts_scored_from_one_fit_are_separate_fits(data: Interactions) -> None:
+    space = {"alpha": [1.0, 3.0], "iterations": [0, 2, 5]}
+    result = small(random_state=3).tune(data, space=space, n_trials=5, random_state=1)
+    assert [t.iterations for t in result.trials] == [0, 2, 5, 0, 2]
+    train, held = train_test_split(data, test_fraction=0.2, random_state=1)
+    for trial in result.trials:
+        oracle = small(random_state=3, **trial.params()).fit(train)
+        assert trial.score == pytest.approx(evaluate(oracle, train, held, k=10).precision)
+
+
 def test_the_model_does_not_change_and_the_result_fits_the_best(data: Interactions) -> None:
     model = small(num_threads=1).fit(data)
     before = model.to_state()
