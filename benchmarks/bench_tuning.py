@@ -40,6 +40,9 @@ from community_marketing.recommend import Interactions, Recommender  # noqa: E40
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "lastfm-2k"
 SPARK_TUNED = 0.1996
+# The best setting of a hand search on the test splits themselves (issue 21's protocol for its
+# 0.1937): measured here beside what tune finds without seeing the test split.
+BY_HAND: dict[str, Any] = {"factors": 128, "regularization": 60.0, "alpha": 3.0}
 ROWS: list[tuple[str, str, str, str]] = []
 
 
@@ -62,12 +65,14 @@ def load() -> Interactions:
 
 def tuning(data: Interactions, seeds: list[int], trials: int) -> None:
     header(f"tune: precision@10 on the test split, {trials} trials, seeds {seeds}", "defaults")
-    tuned, default, wall, cpu = [], [], [], []
+    tuned, default, by_hand, wall, cpu = [], [], [], [], []
     for seed in seeds:
         train, test = train_test_split(data, test_fraction=0.2, random_state=seed)
         default.append(
             evaluate(Recommender(random_state=seed).fit(train), train, test, k=10).precision
         )
+        hand = Recommender(**BY_HAND, random_state=seed).fit(train)
+        by_hand.append(evaluate(hand, train, test, k=10).precision)
         start, start_cpu = time.perf_counter(), time.process_time()
         result = Recommender(random_state=seed).tune(train, n_trials=trials, random_state=seed)
         wall.append(time.perf_counter() - start)
@@ -77,6 +82,7 @@ def tuning(data: Interactions, seeds: list[int], trials: int) -> None:
         print(f"  seed {seed}: tune {wall[-1]:.1f} s wall, {cpu[-1]:.1f} s CPU", flush=True)
     row("precision@10, tuned (mean of seeds)", float(np.mean(tuned)), float(np.mean(default)))
     row("precision@10, tuned vs Spark MLlib tuned (quoted)", float(np.mean(tuned)), SPARK_TUNED)
+    row(f"precision@10, {BY_HAND} vs Spark (quoted)", float(np.mean(by_hand)), SPARK_TUNED)
     row(f"tune seconds, {trials} trials (wall, mean) vs the 60 s target", float(np.mean(wall)), 60)
     row("tune seconds (CPU of this process, mean)", float(np.mean(cpu)), None)
 

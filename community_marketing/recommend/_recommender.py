@@ -263,8 +263,8 @@ class Recommender:
             The interactions, as :meth:`fit` takes them (erased users' rows are dropped).
         space : mapping of str to sequence, optional
             Values to try for any of ``factors``, ``regularization``, ``alpha``,
-            ``iterations`` and ``weighting``. None: factors 16, 32, 48, 64; regularization
-            0.05, 0.5, 2, 5; alpha 0.5, 1, 2, 4; iterations 10, 15; weighting "log" (128).
+            ``iterations`` and ``weighting``. None: factors 32, 64, 128; regularization
+            0.05, 1, 10, 100; alpha 1, 2, 4, 8; iterations 10, 15; weighting "log" (96).
         n_trials : int or None, default 20
             How many settings at most; None tries the whole grid.
         metric : {"precision", "recall", "ndcg", "map"}, default "precision"
