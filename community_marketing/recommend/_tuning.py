@@ -167,10 +167,13 @@ class TuningResult:
         )
 
     def __repr__(self) -> str:
+        count = len(self.trials)
+        if all(math.isnan(trial.score) for trial in self.trials):
+            return f"TuningResult({self.metric}@{self.k}: no setting fitted, trials={count})"
         best = self.best
         return (
             f"TuningResult({self.metric}@{self.k}={best.score:.4f}, "
-            f"best={best.params()}, trials={len(self.trials)})"
+            f"best={best.params()}, trials={count})"
         )
 
     def _repr_html_(self) -> str:

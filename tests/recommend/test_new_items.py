@@ -20,7 +20,7 @@ from community_marketing.errors import (
 )
 from community_marketing.recommend import Interactions, Recommender
 
-from ._support import clustered, small
+from ._support import DATA_DIR, clustered, small
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -201,3 +201,28 @@ def test_a_refit_forgets_the_added_items(model: Recommender) -> None:
     model.add_items(["launch"], like=[["i1"]])
     model.fit(Interactions.from_triples(*clustered()[:2]))
     assert "launch" not in model.item_ids_
+
+
+@pytest.mark.lastfm
+@pytest.mark.slow
+@pytest.mark.skipif(not DATA_DIR.is_dir(), reason="../shared/data/lastfm-2k is absent")
+def test_lastfm_hidden_artists_find_their_listeners_far_above_popularity() -> None:
+    listens = np.loadtxt(DATA_DIR / "user_artists.dat", skiprows=1, dtype=np.int64)
+    rng = np.random.default_rng(0)
+    artists = np.unique(listens[:, 1])
+    hidden = rng.choice(artists, size=artists.size // 10, replace=False)
+    held = np.isin(listens[:, 1], hidden)
+    train = listens[~held]
+    model = Recommender(random_state=0).fit(train[:, 0], train[:, 1], train[:, 2])
+    binary = sp.csr_matrix((np.ones(len(listens)), (listens[:, 0], listens[:, 1]))).tocsc()
+    listeners = {a: set(binary[:, a].indices.tolist()) for a in hidden.tolist()}
+    scored = [a for a, users in listeners.items() if len(users) >= 6]
+    known = np.unique(train[:, 1])
+    overlap = (binary[:, scored].T @ binary[:, known]).toarray()
+    like = known[np.argsort(-overlap, axis=1, kind="stable")[:, :3]].tolist()
+    model.add_items(scored, like=like)
+    activity = np.bincount(train[:, 0])
+    popular = set(np.argsort(-activity, kind="stable")[:100].tolist())
+    ours = [len({u for u, _ in model.audience_for(a, n=100)} & listeners[a]) for a in scored]
+    baseline = [len(popular & listeners[a]) for a in scored]
+    assert np.mean(ours) > 5 * np.mean(baseline)

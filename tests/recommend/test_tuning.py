@@ -156,6 +156,10 @@ def test_a_setting_als_cannot_fit_scores_nan_and_never_wins() -> None:
     result = model.tune(heavy, space={"alpha": [1.0, 3.0]}, random_state=0)
     assert np.isnan(result.trials[1].score)
     assert result.best.alpha == 1.0
+    hopeless = model.tune(heavy, space={"alpha": [3.0]}, random_state=0)
+    assert repr(hopeless) == "TuningResult(precision@10: no setting fitted, trials=1)"
+    with pytest.raises(InvalidInputError, match="trials: ALS could fit none"):
+        hopeless.best  # noqa: B018
 
 
 @pytest.mark.parametrize(
