@@ -68,6 +68,8 @@ from .recommend import (
     RecommendationBatch,
     Recommendations,
     Recommender,
+    Trial,
+    TuningResult,
 )
 from .referrals import (
     CascadeResult,
@@ -135,7 +137,9 @@ __all__ = [
     "RewardDue",
     "Role",
     "Standing",
+    "Trial",
     "TrustPolicy",
+    "TuningResult",
     "UnknownIdError",
     "ViralCoefficient",
     "__version__",

@@ -35,6 +35,11 @@ from ._ids import as_id_list, check_id
 from ._types import BoolArray, Float64Array, Int64Array
 from .errors import InvalidInputError, NotFittedError
 from .recommend import Interactions, RecommendationBatch, Source
+from .recommend._ranking import map_of as _map
+from .recommend._ranking import ndcg_of as _ndcg
+from .recommend._ranking import precision_of as _precision
+from .recommend._ranking import recall_of as _recall
+from .recommend._split import split_interactions
 
 if TYPE_CHECKING:
     import pandas
@@ -109,26 +114,6 @@ def _items_of(value: object, field: str) -> list[Hashable]:
     return items
 
 
-def _split_rows(data: Interactions, held: BoolArray) -> tuple[Interactions, Interactions]:
-    matrix = data.matrix
-    kept = sp.csr_matrix(
-        (np.where(held, 0, matrix.data).astype(np.float32), matrix.indices, matrix.indptr),
-        shape=matrix.shape,
-        copy=True,
-    )
-    out = sp.csr_matrix(
-        (np.where(held, matrix.data, 0).astype(np.float32), matrix.indices, matrix.indptr),
-        shape=matrix.shape,
-        copy=True,
-    )
-    kept.eliminate_zeros()
-    out.eliminate_zeros()
-    return (
-        Interactions.from_csr(kept, data.user_ids, data.item_ids),
-        Interactions.from_csr(out, data.user_ids, data.item_ids),
-    )
-
-
 def train_test_split(
     interactions: Interactions | Sequence[Hashable] | npt.NDArray[Any],
     items: Sequence[Hashable] | npt.NDArray[Any] | None = None,
@@ -181,7 +166,6 @@ def train_test_split(
     """
     interactions = _interactions_of(interactions, items, weights)
     rng = generator(random_state)
-    counts = np.diff(interactions.matrix.indptr)
     if leave_out is None:
         if (
             not isinstance(test_fraction, (int, float))
@@ -191,21 +175,10 @@ def train_test_split(
             raise InvalidInputError(
                 f"test_fraction: expected a number strictly between 0 and 1, got {test_fraction!r}"
             )
-        held_count = np.minimum(np.rint(counts * test_fraction).astype(np.int64), counts - 1)
     else:
         leave_out = check_int(leave_out, "leave_out", low=1)
-        # Beyond the longest history every user stays whole: the same as that length.
-        leave_out = min(leave_out, int(counts.max(initial=0)))
-        held_count = np.where(counts > leave_out, leave_out, 0)
-    held_count = np.maximum(held_count, 0)
-    # One random key per interaction; within each user the smallest keys are held out.
-    keys = rng.random(interactions.nnz)
-    row_of = np.repeat(np.arange(counts.size), counts)
-    order = np.lexsort((keys, row_of))
-    rank = np.empty(interactions.nnz, dtype=np.int64)
-    rank[order] = np.arange(interactions.nnz) - np.repeat(interactions.matrix.indptr[:-1], counts)
-    held = rank < held_count[row_of]
-    return _split_rows(interactions, held)
+    fraction = 0.0 if leave_out is not None else float(test_fraction)
+    return split_interactions(interactions, fraction, leave_out, rng)
 
 
 def hide_users(
@@ -299,34 +272,6 @@ def _hits(recommended: Recommended, relevant: Relevant, k: int) -> tuple[BoolArr
         for position, item in enumerate(ranked):
             hits[row, position] = item in truth
     return hits, sizes
-
-
-def _precision(hits: BoolArray, k: int) -> float:
-    return float(hits.sum(axis=1).mean() / k) if hits.shape[0] else 0.0
-
-
-def _recall(hits: BoolArray, sizes: Int64Array) -> float:
-    return float((hits.sum(axis=1) / sizes).mean()) if hits.shape[0] else 0.0
-
-
-def _ndcg(hits: BoolArray, sizes: Int64Array, k: int) -> float:
-    if not hits.shape[0]:
-        return 0.0
-    ideal_hits = np.minimum(sizes, k)
-    depth = max(hits.shape[1], int(ideal_hits.max()))
-    discounts = 1.0 / np.log2(np.arange(2, depth + 2))
-    dcg = (hits * discounts[: hits.shape[1]]).sum(axis=1)
-    ideal = np.cumsum(discounts)[ideal_hits - 1]
-    return float((dcg / ideal).mean())
-
-
-def _map(hits: BoolArray, sizes: Int64Array, k: int) -> float:
-    if not hits.shape[0]:
-        return 0.0
-    cumulative = np.cumsum(hits, axis=1)
-    precisions = cumulative / np.arange(1, hits.shape[1] + 1)
-    average = (precisions * hits).sum(axis=1) / np.minimum(sizes, k)
-    return float(average.mean())
 
 
 def precision_at_k(recommended: Recommended, relevant: Relevant, *, k: int = 10) -> float:

@@ -11,6 +11,8 @@ EXPECTED = {
     "RecommendationBatch",
     "Recommendations",
     "Recommender",
+    "Trial",
+    "TuningResult",
     "CampaignPlan",
     "NoOffer",
     "PresenceLog",

@@ -22,6 +22,9 @@ Where things live:
 - ``_fit.py``: ``Fitted`` (what a fit learned), implicit's ALS fit, the ``update_users`` fold-in.
 - ``_answers.py``: top-k for users, similar items and users, audiences, explain, related items.
 - ``_social.py``: ``FriendGraph``, the social blend, cold start from friends and friends of friends.
+- ``_new_items.py``: ``add_items``: factors for new products, from alike items or first holders.
+- ``_tuning.py``: ``tune``, ``TuningResult`` and ``Trial``: a seeded search on a held-out split.
+- ``_split.py``, ``_ranking.py``: the per-user split and the ranking metrics ``evaluation`` uses.
 - ``_state.py``: ``to_state`` / ``from_state`` and the checks of ``from_factors``.
 - ``_values.py``: ``Recommendations``, ``RecommendationBatch``, ``Explanation``, ``Source``.
 """
@@ -32,6 +35,7 @@ from .._public import publish
 from ._interactions import Interactions
 from ._recommender import Recommender
 from ._social import FriendGraph
+from ._tuning import Trial, TuningResult
 from ._values import Explanation, RecommendationBatch, Recommendations, Source
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "Recommendations",
     "Recommender",
     "Source",
+    "Trial",
+    "TuningResult",
 ]
 
 

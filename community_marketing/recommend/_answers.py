@@ -225,11 +225,31 @@ def _restrict_columns(matrix: sp.csr_matrix, columns: Int64Array) -> sp.csr_matr
     return restricted
 
 
-def similar_items(state: Fitted, item: Hashable, n: int) -> list[tuple[Hashable, float]]:
-    """The ``n`` items of most similar factors (cosine, implicit's), ``item`` left out."""
+def similar_items(
+    state: Fitted, item: Hashable, n: int, min_holders: int = 0
+) -> list[tuple[Hashable, float]]:
+    """The ``n`` items of most similar factors (cosine, implicit's), ``item`` left out.
+
+    Items with fewer than ``min_holders`` holders go to implicit's ``filter_items``.
+    """
     index = state.items.index(item)
     k = min(n + 1, len(state.items))
-    ids, scores = state.model.similar_items(index, N=k)
+    filtered = None
+    if min_holders > 0:
+        if state.user_items is None:
+            raise InvalidInputError(
+                "min_holders: needs the interactions; pass interactions= to from_factors()"
+            )
+        holders = np.bincount(state.user_items.indices, minlength=len(state.items))
+        filtered = np.flatnonzero(holders < min_holders).astype(np.int32)
+        # No more slots than allowed items: a filtered slot's score is scaled by the norm
+        # of the query and could pass for a real one.
+        k = min(k, len(state.items) - filtered.size)
+        if k == 0:
+            return []
+        if not filtered.size:
+            filtered = None
+    ids, scores = state.model.similar_items(index, N=k, filter_items=filtered)
     return _pairs(state.items, ids, scores, skip=index, n=n)
 
 

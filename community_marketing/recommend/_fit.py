@@ -155,8 +155,13 @@ def fit_als(
     data: Interactions,
     weighting: str | None,
     show_progress: ShowProgress,
+    on_sweep: Callable[[int, Any], None] | None = None,
 ) -> Fitted:
-    """Weigh ``data``, fit implicit's ALS on it, and keep what answering needs."""
+    """Weigh ``data``, fit implicit's ALS on it, and keep what answering needs.
+
+    ``on_sweep(done, model)``, when given, is called after each ALS sweep with the implicit
+    model as it stands (``tune`` scores several iteration counts from one fit that way).
+    """
     if data.n_users < 2 or data.n_items < 2:
         raise InvalidInputError(
             "interactions: expected at least 2 users and 2 items, "
@@ -178,6 +183,8 @@ def fit_als(
         if isinstance(show_progress, bool)
         else _sweep_callback(show_progress, params["iterations"])
     )
+    if on_sweep is not None:
+        callback = _watched(callback, on_sweep, model)
     try:
         with als_guard("interactions"):
             model.fit(confidence, show_progress=show_progress is True, callback=callback)
@@ -354,6 +361,24 @@ def _sweep_callback(
             raise _CallbackError(error) from error
 
     return callback
+
+
+def _watched(
+    callback: Callable[[int, float, float | None], None] | None,
+    on_sweep: Callable[[int, Any], None],
+    model: Any,
+) -> Callable[[int, float, float | None], None]:
+    """``callback`` (if any), then ``on_sweep(done, model)``; what either raises goes through."""
+
+    def watched(iteration: int, elapsed: float, loss: float | None) -> None:
+        if callback is not None:
+            callback(iteration, elapsed, loss)
+        try:
+            on_sweep(iteration + 1, model)
+        except Exception as error:
+            raise _CallbackError(error) from error
+
+    return watched
 
 
 def _object_array(ids: Sequence[Hashable]) -> ObjectArray:

@@ -7,7 +7,7 @@ whole by every write, so a fitted ``Recommender`` is safe for concurrent reads;
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from .._progress import ShowProgress, check_show_progress
 from .._time import resolve_at, to_micros, utc_now
 from .._types import Float32Array
 from ..errors import InvalidInputError, NotFittedError
-from . import _answers, _erasure, _params
+from . import _answers, _erasure, _new_items, _params, _tuning
 from ._fit import (
     MAX_CONFIDENCE,
     Fitted,
@@ -41,6 +41,7 @@ from ._state import (
     read_params,
     write_state,
 )
+from ._tuning import TuningResult
 from ._values import Explanation, RecommendationBatch, Recommendations, Weighting
 
 __all__ = ["MAX_FACTORS", "MAX_ITERATIONS", "MAX_REGULARIZATION", "MAX_THREADS", "Recommender"]
@@ -230,6 +231,96 @@ class Recommender:
         data = interactions_from(*_erasure.filtered(self._erased, users, items, weights))
         self._fitted = fit_als(params, data, self.weighting, self.show_progress)
         return self
+
+    def tune(
+        self,
+        users: Interactions | Sequence[Hashable] | npt.NDArray[Any],
+        items: Sequence[Hashable] | npt.NDArray[Any] | None = None,
+        weights: Sequence[float] | npt.NDArray[Any] | None = None,
+        *,
+        space: Mapping[str, Sequence[Any]] | None = None,
+        n_trials: int | None = 20,
+        metric: str = "precision",
+        k: int = 10,
+        validation: float = 0.2,
+        random_state: RandomState = None,
+        show_progress: ShowProgress = False,
+    ) -> TuningResult:
+        """Search hyper-parameters on the brand's own data; this model does not change.
+
+        Holds out ``validation`` of each user's interactions with
+        ``evaluation.train_test_split``'s split, fits one model per setting on the rest and
+        scores it as ``evaluation.evaluate`` would (the ranking metric ``metric`` at ``k``).
+        Settings come from ``space``: the whole grid, in order, when it has ``n_trials``
+        points or fewer, otherwise ``n_trials`` distinct points drawn at random (Bergstra and
+        Bengio, 2012: random search finds good settings in fewer trials than a grid). The
+        hyper-parameters outside ``space``, ``num_threads`` among them, are this model's; a
+        fit's seed is this model's int ``random_state``, or one drawn from ``random_state``.
+
+        Parameters
+        ----------
+        users, items, weights
+            The interactions, as :meth:`fit` takes them (erased users' rows are dropped).
+        space : mapping of str to sequence, optional
+            Values to try for any of ``factors``, ``regularization``, ``alpha``,
+            ``iterations`` and ``weighting``. None: factors 32, 64, 128; regularization
+            0.05, 1, 10, 100; alpha 1, 2, 4, 8; iterations 10, 15; weighting "log" (96).
+        n_trials : int or None, default 20
+            How many settings at most; None tries the whole grid.
+        metric : {"precision", "recall", "ndcg", "map"}, default "precision"
+            The validation metric (``evaluation``'s definitions).
+        k : int, default 10
+            Its cut-off.
+        validation : float, default 0.2
+            Share of each user's interactions held out, strictly between 0 and 1.
+        random_state : int, numpy.random.Generator or None
+            Seed of the split, of the draw of settings and (unless this model has an int
+            ``random_state``) of the fits: the same int gives the same result.
+        show_progress : bool or callable, default False
+            ``True`` draws a bar over the trials; a callable is called as
+            ``callback(done, total)`` after each trial (raise from it to stop: nothing changes).
+
+        Returns
+        -------
+        TuningResult
+            Every trial's settings, score and seconds; ``best_params``; ``fit(...)`` gives a
+            recommender with the best settings fitted (keeping this model's erased ids).
+
+        Raises
+        ------
+        InvalidInputError
+            A bad argument, a value of ``space`` that ``fit`` would refuse (named as
+            ``space.alpha[2]``), or data where nothing can be held out.
+
+        Examples
+        --------
+        >>> data = Interactions.from_triples(
+        ...     ["a", "a", "a", "b", "b", "b", "c", "c", "c", "d", "d", "d"],
+        ...     ["x", "y", "z", "x", "y", "w", "y", "z", "w", "x", "z", "w"])
+        >>> model = Recommender(factors=2, iterations=3, random_state=0, num_threads=1)
+        >>> result = model.tune(data, space={"regularization": [0.01, 1.0], "alpha": [1.0, 4.0]},
+        ...                     n_trials=3, k=2, random_state=0)
+        >>> len(result.trials), sorted(result.best_params) == sorted(model.get_params())
+        (3, True)
+        >>> result.fit(data).regularization == result.best.regularization
+        True
+        >>> model.tune(data, space={"factors": [0]})
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: space.factors[0]: factors: expected an int >= 1, got 0
+        """  # noqa: E501
+        data = _erasure.filtered(self._erased, users, items, weights)
+        return _tuning.tune(
+            self,
+            data,
+            space=space,
+            n_trials=n_trials,
+            metric=metric,
+            k=k,
+            validation=validation,
+            random_state=random_state,
+            show_progress=show_progress,
+        )
 
     @classmethod
     def from_factors(
@@ -473,20 +564,34 @@ class Recommender:
             num_threads=self.num_threads,
         )
 
-    def similar_items(self, item: Hashable, *, n: int = 10) -> list[tuple[Hashable, float]]:
+    def similar_items(
+        self, item: Hashable, *, n: int = 10, min_holders: int = 0
+    ) -> list[tuple[Hashable, float]]:
         """Items whose factors point the same way: "customers who liked this also liked".
 
         Parameters
         ----------
         item : hashable
-            The item.
+            The item (it may itself have fewer than ``min_holders`` holders).
         n : int, default 10
             How many, the item itself excluded.
+        min_holders : int, default 0
+            Leave out items held by fewer users than this in the interactions the
+            model knows (:meth:`holders_of`): an item with one listener has a factor
+            fitted to one history, and a cosine near 1 with it says little.
 
         Returns
         -------
         list of (hashable, float)
             Items and cosine similarities, most similar first.
+
+        Raises
+        ------
+        UnknownIdError
+            ``item`` is unknown.
+        InvalidInputError
+            ``n`` below 1, ``min_holders`` negative, or ``min_holders`` above 0 on a
+            model without interactions (``from_factors`` without ``interactions=``).
 
         Examples
         --------
@@ -494,9 +599,17 @@ class Recommender:
         ...     ["ann"], ["tea", "jam", "pie"], [[1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [2.0, 0.1]])
         >>> [item for item, _ in model.similar_items("tea", n=1)]
         ['pie']
+        >>> history = Interactions.from_triples(["ann", "ann"], ["tea", "jam"])
+        >>> model = Recommender.from_factors(
+        ...     ["ann"], ["tea", "jam", "pie"], [[1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [2.0, 0.1]],
+        ...     interactions=history)
+        >>> [item for item, _ in model.similar_items("tea", n=1, min_holders=1)]
+        ['jam']
         """
         state = self._state()
-        return _answers.similar_items(state, item, check_int(n, "n", low=1))
+        n = check_int(n, "n", low=1)
+        min_holders = check_int(min_holders, "min_holders", low=0)
+        return _answers.similar_items(state, item, n, min_holders)
 
     def similar_users(self, user: Hashable, *, n: int = 10) -> list[tuple[Hashable, float]]:
         """Lookalike users: cosine similarity of the user factors.
@@ -717,6 +830,81 @@ class Recommender:
         data = Interactions.from_triples(users, items, weights)
         random_state = self._check_params()["random_state"]
         self._fitted = fold_in(state, data, weighting=self.weighting, random_state=random_state)
+        return self
+
+    def add_items(
+        self,
+        item_ids: Sequence[Hashable] | npt.NDArray[Any],
+        *,
+        like: Sequence[Sequence[Hashable] | Mapping[Hashable, float]] | None = None,
+        holders: Sequence[Sequence[Hashable] | Mapping[Hashable, float]] | None = None,
+    ) -> Recommender:
+        """Give items with no history a factor: new products, before anyone has them.
+
+        Pass exactly one of ``like`` and ``holders``, with one entry per new item. ``like``:
+        the new item's factor is the weighted mean of the factors of the items named alike
+        (the brand's own judgement: "this launch is for the fans of these three"). ``holders``:
+        its first holders, a least-squares fold-in on the fixed user factors with the model's
+        ``regularization``, ``alpha`` and ``weighting``, as implicit's ``recalculate_item``
+        solves one item in ALS (Hu, Koren and Volinsky, eq. 5, for an item); the holders join
+        the history (``holders_of``, ``audience_for`` leaves them out). Afterwards
+        ``audience_for``, ``similar_items``, ``recommend``, ``plan_campaign`` and presence
+        offers answer for the new items, and :meth:`to_state` keeps them. Needs the caller's
+        lock.
+
+        Parameters
+        ----------
+        item_ids : sequence of hashable
+            The new items, distinct and unknown to the model.
+        like : sequence, optional
+            Per new item, the known items alike: a list of ids (equal weights) or a mapping
+            id -> positive weight.
+        holders : sequence, optional
+            Per new item, its first holders (known users): a list of ids (weight 1 each, as
+            one interaction) or a mapping user -> positive weight (summed raw weight, weighed
+            as ``fit`` weighs).
+
+        Returns
+        -------
+        Recommender
+            ``self``.
+
+        Raises
+        ------
+        InvalidInputError
+            Neither or both of ``like`` and ``holders``, an entry count other than
+            ``len(item_ids)``, an empty entry, a weight that is not finite and positive, a
+            known or repeated item id, or ``holders`` on a model without interactions.
+        UnknownIdError
+            An item of ``like`` or a user of ``holders`` the model does not know.
+        ConsentRequiredError
+            A holder was erased (:meth:`erase`): erased users never come back this way.
+
+        Examples
+        --------
+        >>> model = Recommender.from_factors(
+        ...     ["ann", "bob"], ["tea", "jam"], [[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 2.0]])
+        >>> model = model.add_items(["chai"], like=[{"tea": 3.0, "jam": 1.0}])
+        >>> model.item_factors_[-1].tolist()
+        [1.5, 0.5]
+        >>> model.audience_for("chai", n=1)
+        [('ann', 1.5)]
+        >>> model.add_items(["chai"], like=[["tea"]])
+        Traceback (most recent call last):
+        ...
+        community_marketing.errors.InvalidInputError: item_ids[0]: 'chai' is already known; add_items is for items with no factor
+        """  # noqa: E501
+        state = self._state()
+        random_state = self._check_params()["random_state"]
+        self._fitted = _new_items.add_items(
+            state,
+            item_ids,
+            like=like,
+            holders=holders,
+            erased=self._erased,
+            weighting=self.weighting,
+            random_state=random_state,
+        )
         return self
 
     def erase(self, user: Hashable, *, at: datetime | None = None) -> Removed:

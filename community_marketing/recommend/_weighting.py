@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from .._types import Float32Array
 
-__all__ = ["item_length_norm", "weigh"]
+__all__ = ["item_length_norm", "new_item_length_norm", "weigh"]
 
 _BM25_K1 = 100.0
 _BM25_B = 0.8
@@ -18,6 +18,22 @@ def item_length_norm(raw: sp.csr_matrix) -> Float32Array:
     item_sums = np.bincount(raw.indices, weights=raw.data, minlength=raw.shape[1])
     mean = item_sums.mean() if item_sums.size else 1.0
     norm = (1.0 - _BM25_B) + _BM25_B * item_sums / (mean if mean > 0 else 1.0)
+    return norm.astype(np.float32)
+
+
+def new_item_length_norm(
+    old: sp.csr_matrix | None, merged: sp.csr_matrix | None, count: int
+) -> Float32Array:
+    """BM25 length normalisation of the last ``count`` columns of ``merged``.
+
+    Measured against the mean item of ``old`` (the history before they were added), so
+    that the norms of the items already known stay as they were; ones without a history.
+    """
+    if old is None or merged is None:
+        return np.ones(count, dtype=np.float32)
+    sums = np.bincount(merged.indices, weights=merged.data, minlength=merged.shape[1])
+    mean = float(old.data.sum()) / old.shape[1] if old.shape[1] else 1.0
+    norm = (1.0 - _BM25_B) + _BM25_B * sums[old.shape[1] :] / (mean if mean > 0 else 1.0)
     return norm.astype(np.float32)
 
 

@@ -42,6 +42,7 @@ def _recommender(clock: Clock) -> tuple[Recommender, dict[str, Any]]:
 
 
 RECOMMENDER_CALLS: dict[str, Call] = {
+    "add_items": ((["muffin"],), {"like": [{"tea": 2.0, "jam": 1.0}]}),
     "audience_for": (("tea",), {"n": 3, "eligible": ["ann", "eve"]}),
     "explain": (("ann", "scone"), {"n": 2}),
     "fit": ((_USERS, _ITEMS, [1.0] * len(_USERS)), {}),
@@ -63,8 +64,12 @@ RECOMMENDER_CALLS: dict[str, Call] = {
         {"n": 2, "items": ["tea", "jam", "scone"], "friends": lambda c: c["graph"]},
     ),
     "recommend_related": ((["ann", "zed"],), {"histories": [None, ["tea"]], "n": 2, "blend": 0.5}),
-    "similar_items": (("tea",), {"n": 2}),
+    "similar_items": (("tea",), {"n": 2, "min_holders": 1}),
     "similar_users": (("ann",), {"n": 2}),
+    "tune": (
+        (_USERS, _ITEMS),
+        {"space": {"factors": [2, 3]}, "n_trials": 2, "validation": 0.5, "random_state": 0},
+    ),
     "update_users": ((["zed", "zed"], ["tea", "jam"]), {"weights": [1.0, 2.0]}),
 }
 
