@@ -343,9 +343,12 @@ class IdIndex:
         """
         out = IdIndex(kind=self.kind)
         ids = self._ids[:position] + self._ids[position + 1 :]
-        out._ids = ids
-        out._index = dict(zip(ids, range(len(ids)), strict=True))
-        out._index.pop(_REMOVED, None)
+        # A copy keeps the hash table as it is (no rehashing); only the later ids move.
+        index = self._index.copy()
+        index.pop(self._ids[position], None)
+        index.update(zip(ids[position:], range(position, len(ids)), strict=True))
+        index.pop(_REMOVED, None)
+        out._ids, out._index = ids, index
         return out
 
     def truncate(self, size: int) -> None:
