@@ -31,6 +31,7 @@ REGISTRY_CALLS: dict[str, Call] = {
     "confirm": ((lambda c: c["token"],), {}),
     "confirm_many": ((lambda c: c["tokens"],), {}),
     "erase": (("bob",), {}),
+    "erased_at": (("dan",), {}),
     "events": ((), {"since": 0}),
     "event_columns": ((), {}),
     "expiring": (("news", "email"), {"within": timedelta(days=30)}),
