@@ -71,6 +71,7 @@ from .recommend import (
 )
 from .referrals import (
     CascadeResult,
+    Communities,
     FriendRight,
     GrowthProjection,
     Influencers,
@@ -93,6 +94,7 @@ __all__ = [
     "CampaignPlan",
     "CampaignResult",
     "CascadeResult",
+    "Communities",
     "CommunityMarketingError",
     "ConsentAction",
     "ConsentChecks",

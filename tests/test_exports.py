@@ -30,6 +30,7 @@ EXPECTED = {
     "frame_of",
     "measure_campaign",
     "CascadeResult",
+    "Communities",
     "FriendRight",
     "GrowthProjection",
     "Influencers",

@@ -42,7 +42,10 @@ GRAPH_CALLS: dict[str, Call] = {
     "add_members": ((["zed"],), {}),
     "adjacency": ((), {}),
     "are_friends": (("ann", "bob"), {}),
-    "communities": ((), {}),
+    "communities": (
+        (),
+        {"method": "leiden", "resolution": 1.0, "random_state": 0, "backend": "scipy"},
+    ),
     "decline_friendship": (("ann", "eve"), {}),
     "degree": (("bob",), {}),
     "degrees": ((), {}),
