@@ -154,6 +154,12 @@ def word_of_mouth_story(community: Community) -> ReferralGraph:
         listed = ", ".join(f"{m} ({k} mutual)" for m, k in conquest)
         say(f"friends of friends of {someone} to win over first: {listed}")
         say(f"{someone} reaches {graph.reach([someone], hops=2)} people within two hops")
+        islands = graph.communities(method="components")
+        found = graph.communities(random_state=0)
+        largest = ", ".join(map(str, found.sizes[:5].tolist()))
+        quality = f"modularity {found.modularity:.3f}"
+        say(f"{found.count} Leiden communities, {quality}; largest {largest}")
+        say(f"where connected components see {islands.count} (the largest: {islands.sizes[0]})")
         seeds = graph.influencers(5, method="cascade", probability=0.05, random_state=0)
         say(f"5 seeds chosen by reverse-reachable sets: {', '.join(map(str, seeds.ids))}")
         cascade = graph.simulate_cascade(seeds.ids, probability=0.05, runs=500, random_state=0)
