@@ -51,6 +51,7 @@ from .measurement import (
     holdout_size,
     measure_campaign,
 )
+from .niches import Niche, niche_audiences, niches
 from .optin import (
     ConsentAction,
     ConsentChecks,
@@ -117,6 +118,7 @@ __all__ = [
     "InvalidTokenError",
     "JoinRequest",
     "KeywordResult",
+    "Niche",
     "NoOffer",
     "NotFittedError",
     "OptInRegistry",
@@ -146,6 +148,8 @@ __all__ = [
     "frame_of",
     "holdout_size",
     "measure_campaign",
+    "niche_audiences",
+    "niches",
     "offer_on_presence",
     "offers_on_presence",
     "plan_campaign",
