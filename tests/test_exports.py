@@ -53,6 +53,7 @@ EXPECTED = {
     "JoinRequest",
     "Reward",
     "RewardDue",
+    "RisingArea",
     "Role",
     "Standing",
     "TrustPolicy",
