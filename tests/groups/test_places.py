@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from community_marketing.errors import (
     InvalidInputError,
@@ -128,3 +130,49 @@ def test_rising_areas_bad_input(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidInputError, match=field):
         group.rising_areas("city", **kwargs)  # type: ignore[arg-type]
     assert repr(group.to_state()) == repr(before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Lyon", "Nice", "Brest", None]), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 27)), max_size=30),
+    st.integers(0, 3),
+)
+def test_rising_areas_add_up_and_hide_small_cells(
+    cities: list[str | None], posts: list[tuple[int, int]], k: int
+) -> None:
+    group = _city_group_of(cities)
+    now = T0 + timedelta(days=28)
+    for member, days_ago in posts:
+        if member < len(cities):
+            group.record_contribution(f"m{member}", "post", at=now - timedelta(days=days_ago))
+    week = timedelta(days=7)
+
+    def active(start: int, end: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for i, city in enumerate(cities):
+            if city and any(m == i and start < d <= end for m, d in posts):
+                counts[city] = counts.get(city, 0) + 1
+        return counts
+
+    before, after = active(7, 14), active(0, 7)
+    expected = {
+        city: (before.get(city, 0), after.get(city, 0))
+        for city in {*before, *after}
+        if min(before.get(city, 0), after.get(city, 0)) >= k
+    }
+    areas = group.rising_areas("city", period=week, at=now, min_members=k)
+    assert {a.value: (a.active_before, a.active_now) for a in areas} == expected
+    assert all(a.change == a.active_now - a.active_before for a in areas)
+    assert [a.change for a in areas] == sorted((a.change for a in areas), reverse=True)
+
+
+def _city_group_of(cities: list[str | None]) -> FanGroup:
+    from community_marketing.groups import FanGroup as Group
+
+    group = Group("espresso", "owner", clock=lambda: T0)
+    group.join_many([f"m{i}" for i in range(len(cities))], at=T0)
+    for i, city in enumerate(cities):
+        if city is not None:
+            group.set_attributes(f"m{i}", {"city": city})
+    return group
