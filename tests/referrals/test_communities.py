@@ -194,6 +194,19 @@ class TestValue:
         with pytest.raises(AttributeError):
             found.modularity = 1.0  # type: ignore[misc]
 
+    def test_pickles(self) -> None:
+        import pickle
+
+        found = two_cliques().communities(random_state=0)
+        again = pickle.loads(pickle.dumps(found))
+        assert (again.ids, again.labels.tolist(), again.modularity, again.backend) == (
+            found.ids,
+            found.labels.tolist(),
+            found.modularity,
+            found.backend,
+        )
+        assert again.label_of("y4") == found.label_of("y4")
+
 
 class TestBadInput:
     @pytest.mark.parametrize(
