@@ -8,15 +8,20 @@ and planted partitions (stochastic block models) whose truth is known.
     python benchmarks/bench_communities.py --sizes lastfm,100k,1m,sbm --repeat 2
     python benchmarks/bench_communities.py --sizes 1m --skip networkx
 
+"ours leiden, igraph backend" is ``partition(..., backend="igraph")``: igraph's Leiden with
+our conversion from CSR, seeding and connectedness check around it.
+
 Each method runs ``--repeat`` times, the methods alternating, and keeps its best time; every row
 prints the time, the ratio to our Leiden (above 1: the peer is slower), the modularity and its
-ratio to igraph's Leiden, and, on planted partitions, the NMI with the truth. Peak memory is
-tracemalloc's peak during one call: it sees numpy and Python allocations, not igraph's C heap.
+ratio to igraph's Leiden, and, on planted partitions, the NMI with the truth. With
+``--memory``, peak memory is tracemalloc's peak during one more call, untimed: it sees numpy
+and Python allocations, not igraph's C heap.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import subprocess
 import sys
@@ -36,6 +41,7 @@ from community_marketing._leiden import (
     louvain,
     modularity,
     normalized_mutual_information,
+    partition,
 )
 
 LASTFM = Path(__file__).resolve().parents[1].parent / "shared/data/lastfm-2k/user_friends.dat"
@@ -94,12 +100,19 @@ def adjacency_of(n: int, edges: Edges) -> sp.csr_array:
     return sp.csr_array(half + half.T)
 
 
-def measured(call: Callable[[], Any]) -> tuple[float, float, Any]:
-    """Wall time, tracemalloc peak (bytes) and result of one call."""
-    tracemalloc.start()
+def measured(call: Callable[[], Any], memory: bool) -> tuple[float, float, Any]:
+    """Wall time, tracemalloc peak (bytes, NaN unless ``memory``) and result of one call.
+
+    The time comes from an untraced call: tracemalloc slows every Python allocation, and so
+    the Python-side work (building igraph's graph from arrays) more than the C side.
+    """
     start = time.perf_counter()
     result = call()
     elapsed = time.perf_counter() - start
+    if not memory:
+        return elapsed, float("nan"), result
+    tracemalloc.start()
+    call()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return elapsed, peak, result
@@ -113,6 +126,17 @@ def methods(n: int, edges: Edges, skip: set[str]) -> dict[str, Callable[[], np.n
     }
     if "igraph" not in skip:
         import igraph
+
+        def ours_igraph() -> np.ndarray:
+            return partition(
+                adjacency,
+                method="leiden",
+                resolution=1.0,
+                rng=np.random.default_rng(0),
+                backend="igraph",
+            )[0]
+
+        chosen["ours leiden, igraph backend"] = ours_igraph
 
         graph = igraph.Graph(n=n, edges=np.c_[edges[0], edges[1]].tolist())
 
@@ -147,7 +171,7 @@ def bench(
     best: dict[str, tuple[float, float, np.ndarray]] = {}
     for _ in range(args.repeat):
         for method, call in chosen.items():
-            elapsed, peak, labels = measured(call)
+            elapsed, peak, labels = measured(call, args.memory)
             if method not in best or elapsed < best[method][0]:
                 best[method] = (elapsed, peak, labels)
     ours = best["ours leiden"][0]
@@ -157,7 +181,7 @@ def bench(
     for method, (elapsed, peak, labels) in best.items():
         quality = modularity(adjacency, labels)
         nmi = "" if truth is None else f"{normalized_mutual_information(truth, labels):.4f}"
-        memory = "" if method.startswith("igraph") else f"{peak / 2**20:.0f} MB"
+        memory = "" if method.startswith("igraph") or math.isnan(peak) else f"{peak / 2**20:.0f} MB"
         rows.append(
             f"| {name} | {method} | {elapsed:.3f} s | {elapsed / ours:.2f}x | {quality:.5f} | "
             f"{quality / reference_q:.4f} | {int(labels.max()) + 1} | {nmi} | {memory} |"
@@ -171,6 +195,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="lastfm,100k,sbm")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip", default="", help="igraph,networkx")
+    parser.add_argument(
+        "--memory", action="store_true", help="also one traced call per method for its peak"
+    )
     args = parser.parse_args()
     model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     cpu = next(

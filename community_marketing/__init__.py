@@ -40,6 +40,7 @@ from .groups import (
     JoinRequest,
     Reward,
     RewardDue,
+    RisingArea,
     Role,
     Standing,
     TrustPolicy,
@@ -51,6 +52,7 @@ from .measurement import (
     holdout_size,
     measure_campaign,
 )
+from .niches import Niche, niche_audiences, niches
 from .optin import (
     ConsentAction,
     ConsentChecks,
@@ -73,6 +75,7 @@ from .recommend import (
 )
 from .referrals import (
     CascadeResult,
+    Communities,
     FriendRight,
     GrowthProjection,
     Influencers,
@@ -95,6 +98,7 @@ __all__ = [
     "CampaignPlan",
     "CampaignResult",
     "CascadeResult",
+    "Communities",
     "CommunityMarketingError",
     "ConsentAction",
     "ConsentChecks",
@@ -117,6 +121,7 @@ __all__ = [
     "InvalidTokenError",
     "JoinRequest",
     "KeywordResult",
+    "Niche",
     "NoOffer",
     "NotFittedError",
     "OptInRegistry",
@@ -135,6 +140,7 @@ __all__ = [
     "ReferralTree",
     "Reward",
     "RewardDue",
+    "RisingArea",
     "Role",
     "Standing",
     "Trial",
@@ -148,6 +154,8 @@ __all__ = [
     "frame_of",
     "holdout_size",
     "measure_campaign",
+    "niche_audiences",
+    "niches",
     "offer_on_presence",
     "offers_on_presence",
     "plan_campaign",

@@ -20,6 +20,7 @@ from .datasets import Community, synthetic_community
 from .errors import ConsentRequiredError
 from .groups import Ability, BadgeRule, BadgeTier, FanGroup, Reward
 from .measurement import ControlGroup, holdout_size
+from .niches import niche_audiences, niches
 from .optin import OptInRegistry, Reason
 from .recommend import Recommender
 from .referrals import ReferralGraph
@@ -134,9 +135,10 @@ def fan_group_story(
         due = group.rewards_due()
         say(f"rewards due to hand out: {len(due)} (e.g. {due[0].reward.kind} for {due[0].member})")
         spots = ", ".join(
-            f"{h.value} ({h.active_members} active)" for h in group.hotspots("region", top=3)
+            f"{h.value} ({h.active_members} active)"
+            for h in group.hotspots("region", top=3, min_members=5)
         )
-        say(f"hotspots: {spots}")
+        say(f"hotspots (areas with fewer than 5 active members hidden): {spots}")
         recipients = group.notice("brand-team", "Tasting night on Friday!", at=now)
         say(f"a notice reaches {len(recipients)} members the registry allows right now")
         say(repr(group))
@@ -154,6 +156,12 @@ def word_of_mouth_story(community: Community) -> ReferralGraph:
         listed = ", ".join(f"{m} ({k} mutual)" for m, k in conquest)
         say(f"friends of friends of {someone} to win over first: {listed}")
         say(f"{someone} reaches {graph.reach([someone], hops=2)} people within two hops")
+        islands = graph.communities(method="components")
+        found = graph.communities(random_state=0)
+        largest = ", ".join(map(str, found.sizes[:5].tolist()))
+        quality = f"modularity {found.modularity:.3f}"
+        say(f"{found.count} Leiden communities, {quality}; largest {largest}")
+        say(f"where connected components see {islands.count} (the largest: {islands.sizes[0]})")
         seeds = graph.influencers(5, method="cascade", probability=0.05, random_state=0)
         say(f"5 seeds chosen by reverse-reachable sets: {', '.join(map(str, seeds.ids))}")
         cascade = graph.simulate_cascade(seeds.ids, probability=0.05, runs=500, random_state=0)
@@ -256,6 +264,44 @@ def campaign_story(
         say(f"a minute later: {getattr(again, 'reason', 'offer')}")
 
 
+def niche_story(
+    community: Community,
+    registry: OptInRegistry,
+    graph: ReferralGraph,
+    group: FanGroup,
+    model: Recommender,
+) -> None:
+    now = community.as_of + timedelta(days=2)
+    with section("Niches: the communities customers form, what each favours, where"):
+        found = graph.communities(random_state=0)
+        market = niches(
+            found, recommender=model, group=group, attribute="region", registry=registry,
+            purpose="newsletter", channel="email", at=now, top=2, min_size=20,
+        )  # fmt: skip
+        for niche in market[:3]:
+            loves = ", ".join(
+                f"{item} x{lift:.1f}" for item, lift in zip(niche.items, niche.lift, strict=True)
+            )
+            where = ", ".join(f"{value} ({n})" for value, n in niche.regions)
+            say(
+                f"community {niche.community}: {niche.size} people, {niche.allowed} reachable "
+                f"by email; loves {loves or '-'}; in {where or '-'}"
+            )
+        product = model.popular(n=20)[-1][0]
+        best = niche_audiences(product, communities=found, recommender=model, n=1)
+        if best:
+            label, lift = best[0]
+            plan = plan_campaign(
+                product, recommender=model, registry=registry, purpose="newsletter",
+                channel="email", graph=graph, communities=found, community=label, budget=50,
+                seeds=2, at=now, random_state=0,
+            )  # fmt: skip
+            say(
+                f"{product} is loved most by community {label} (lift {lift:.1f}): a niche plan "
+                f"of {len(plan.targets)} targets among its {found.sizes[label]} people"
+            )
+
+
 def measurement_story(
     community: Community, registry: OptInRegistry, graph: ReferralGraph, model: Recommender
 ) -> None:
@@ -316,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     graph = word_of_mouth_story(community)
     model = recommendation_story(community, registry)
     campaign_story(community, registry, graph, group, model)
+    niche_story(community, registry, graph, group, model)
     measurement_story(community, registry, graph, model)
     print(f"\nDone in {time.perf_counter() - began:.2f} s.")
     return 0

@@ -27,7 +27,10 @@ without correction.
 
 from __future__ import annotations
 
-from typing import Any, Final
+import importlib
+import random
+import threading
+from typing import Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -37,7 +40,20 @@ from scipy.sparse.csgraph import connected_components
 from community_marketing._types import BoolArray, Float64Array, Int64Array
 from community_marketing.errors import InvalidInputError
 
-__all__ = ["leiden", "louvain", "modularity", "normalized_mutual_information"]
+__all__ = [
+    "Backend",
+    "check_backend",
+    "igraph_available",
+    "leiden",
+    "louvain",
+    "modularity",
+    "normalized_mutual_information",
+    "partition",
+]
+
+Backend = Literal["auto", "scipy", "igraph"]
+"""Who finds the communities: ``"scipy"`` (this module, the default install), ``"igraph"``
+(the ``communities`` extra), or ``"auto"`` (igraph when importable, else scipy)."""
 
 _MAX_SWEEPS: Final = 16
 _MAX_ROUNDS: Final = 32
@@ -176,6 +192,134 @@ def leiden(
             break
         labels, quality = found, found_quality
     return _canonical(labels)
+
+
+def partition(
+    adjacency: Any,
+    *,
+    method: Literal["leiden", "louvain"],
+    resolution: float,
+    rng: np.random.Generator,
+    backend: Backend = "auto",
+) -> tuple[Int64Array, str]:
+    """Communities by Leiden or Louvain, from this module or from igraph, and who found them.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse array or matrix, shape (n, n)
+        Symmetric, non-negative link weights; self loops allowed.
+    method : {"leiden", "louvain"}
+        Leiden (every community connected) or Louvain.
+    resolution : float
+        Above 1 favours smaller communities, below 1 larger ones.
+    rng : numpy.random.Generator
+        The only source of randomness: the same seed gives the same labels on one backend.
+    backend : {"auto", "scipy", "igraph"}, default "auto"
+        ``"igraph"`` runs ``Graph.community_leiden`` (``objective_function="modularity"``,
+        two iterations) or ``community_multilevel`` with a ``random.Random`` seeded from
+        ``rng`` installed as igraph's generator for the call, then restored; ``"auto"`` is
+        igraph when it imports, else this module. Two backends give different partitions of
+        similar modularity (docs/benchmarks.md).
+
+    Returns
+    -------
+    labels : numpy.ndarray of int64, shape (n,)
+        ``0..k-1`` numbered by first appearance in node order; each Leiden community is
+        connected whatever the backend.
+    backend : str
+        ``"scipy"`` or ``"igraph"``.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad adjacency, resolution, method or backend, or ``"igraph"`` without igraph.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> edges = np.array([[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5], [2, 3]])
+    >>> a = sp.coo_array((np.ones(7), (edges[:, 0], edges[:, 1])), shape=(6, 6))
+    >>> labels, _ = partition(a + a.T, method="leiden", resolution=1.0,
+    ...                       rng=np.random.default_rng(0))
+    >>> labels.tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    if not isinstance(method, str) or method not in ("leiden", "louvain"):
+        raise InvalidInputError(f"method: expected 'leiden' or 'louvain', got {method!r}")
+    check_backend(backend)
+    if backend == "igraph" and not igraph_available():
+        raise InvalidInputError(
+            "backend: 'igraph' needs the igraph package (pip install community-marketing"
+            "[communities])"
+        )
+    if backend == "scipy" or (backend == "auto" and not igraph_available()):
+        run = leiden if method == "leiden" else louvain
+        return run(adjacency, resolution=resolution, rng=rng), "scipy"
+    matrix = _adjacency(adjacency)
+    _check_resolution(resolution)
+    labels = _igraph_labels(matrix, method, resolution, rng)
+    if method == "leiden":
+        labels = _split_disconnected(matrix, labels)
+    return _canonical(labels), "igraph"
+
+
+def check_backend(backend: object) -> None:
+    """``InvalidInputError`` unless ``backend`` is ``"auto"``, ``"scipy"`` or ``"igraph"``.
+
+    Examples
+    --------
+    >>> check_backend("scipy")
+    """
+    if not isinstance(backend, str) or backend not in ("auto", "scipy", "igraph"):
+        raise InvalidInputError(f"backend: expected 'auto', 'scipy' or 'igraph', got {backend!r}")
+
+
+def igraph_available() -> bool:
+    """Whether igraph imports (the ``communities`` extra).
+
+    Examples
+    --------
+    >>> isinstance(igraph_available(), bool)
+    True
+    """
+    try:
+        importlib.import_module("igraph")
+    except ImportError:
+        return False
+    return True
+
+
+_IGRAPH_RANDOM = threading.Lock()
+
+
+def _igraph_labels(
+    matrix: sp.csr_array, method: str, resolution: float, rng: np.random.Generator
+) -> Int64Array:
+    """igraph's labels, its generator seeded from ``rng`` for the call (igraph draws from one
+    process-wide generator, so calls take turns)."""
+    igraph = importlib.import_module("igraph")
+    upper = sp.triu(matrix).tocoo()
+    # ``matrix`` holds each self loop twice on the diagonal; igraph counts a loop twice itself.
+    weights = np.where(upper.row == upper.col, upper.data / 2, upper.data)
+    graph = igraph.Graph(n=matrix.shape[0])
+    graph.add_edges(np.c_[upper.row, upper.col])  # an array: several times faster than a list
+    given = None if np.all(weights == 1.0) else weights.tolist()
+    seeded = random.Random(int(rng.integers(2**63)))
+    with _IGRAPH_RANDOM:
+        igraph.set_random_number_generator(seeded)
+        try:
+            if method == "leiden":
+                found = graph.community_leiden(
+                    objective_function="modularity",
+                    weights=given,
+                    resolution=resolution,
+                    n_iterations=2,
+                )
+            else:
+                found = graph.community_multilevel(weights=given, resolution=resolution)
+        finally:
+            igraph.set_random_number_generator(random)
+    return _compact(np.asarray(found.membership, dtype=np.int64))
 
 
 def normalized_mutual_information(labels_true: Any, labels_pred: Any) -> float:

@@ -45,7 +45,7 @@ from .measurement import (
 )
 from .optin import ConsentChecks, OptInRegistry, Reason
 from .recommend import Recommender
-from .referrals import DEFAULT_PROBABILITY, ReferralGraph
+from .referrals import DEFAULT_PROBABILITY, Communities, ReferralGraph
 
 if TYPE_CHECKING:
     import pandas
@@ -317,6 +317,8 @@ def plan_campaign(
     holdout: float = 0.0,
     holdout_key: str | bytes | None = None,
     control_group: ControlGroup | None = None,
+    communities: Communities | None = None,
+    community: int | None = None,
 ) -> CampaignPlan:
     """Plan a campaign for ``item``: allowed targets, word-of-mouth seeds, expected reach.
 
@@ -370,6 +372,13 @@ def plan_campaign(
     control_group : ControlGroup, optional
         A global control group: its members among the ranked targets are held out
         (reason ``control_group``) whatever ``holdout`` is.
+    communities : Communities, optional
+        A partition of the friend graph (:meth:`ReferralGraph.communities`); required
+        with ``community``.
+    community : int, optional
+        Plan inside this community only (its label in ``communities``): a niche campaign,
+        see :func:`community_marketing.niche_audiences`. With ``group`` too, only the
+        group's members in it count.
 
     Returns
     -------
@@ -404,10 +413,9 @@ def plan_campaign(
     >>> plan.reach_model, round(plan.expected_reach, 1)
     ('independent_cascade', 2.6)
     """
-    _check_instance(recommender, Recommender, "recommender")
     _check_instance(registry, OptInRegistry, "registry")
     _check_instance(graph, ReferralGraph, "graph", optional=True)
-    _check_instance(group, FanGroup, "group", optional=True)
+    population = _population(recommender, group, communities, community)
     moment = _moment(at, clock, registry)
     budget = check_int(budget, "budget", low=1)
     n_seeds = check_int(seeds, "seeds", low=0)
@@ -416,7 +424,6 @@ def plan_campaign(
     show_progress = check_show_progress(show_progress)
     share, key = check_holdout(holdout, holdout_key, control_group)
     with Progress(show_progress, 4, "consent") as progress:
-        population = group.members() if group is not None else list(recommender.user_ids_)
         checks = registry.check_many(population, purpose, channel, at=moment)
         progress.advance()
         progress.describe("scores")
@@ -434,6 +441,7 @@ def plan_campaign(
         "budget": budget, "seeds": n_seeds, "probability": p, "runs": runs,
         "group": None if group is None else group.name, "graph": graph is not None,
         "holdout": share, "control_group": None if control_group is None else control_group.share,
+        "community": community,
     }  # fmt: skip
     return CampaignPlan(
         item=item, purpose=purpose, channel=channel, at=moment,
@@ -442,6 +450,27 @@ def plan_campaign(
         probability=p, runs=runs, excluded=excluded, considered=len(population),
         parameters=parameters, control=control,
     )  # fmt: skip
+
+
+def _population(
+    recommender: Recommender,
+    group: FanGroup | None,
+    communities: Communities | None,
+    community: int | None,
+) -> list[Hashable]:
+    """Who the plan considers: the group's members (or the recommender's users), narrowed to
+    one community when asked."""
+    _check_instance(recommender, Recommender, "recommender")
+    _check_instance(group, FanGroup, "group", optional=True)
+    _check_instance(communities, Communities, "communities", optional=True)
+    population = group.members() if group is not None else list(recommender.user_ids_)
+    if community is None:
+        return population
+    if communities is None:
+        raise InvalidInputError("communities: required with community (the partition it names)")
+    label = check_int(community, "community", low=0, high=max(communities.count - 1, 0))
+    inside = set(communities.members_of(label))
+    return [member for member in population if member in inside]
 
 
 def _reach(

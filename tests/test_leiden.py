@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from community_marketing._leiden import (
+    igraph_available,
     leiden,
     louvain,
     modularity,
     normalized_mutual_information,
+    partition,
 )
 from community_marketing.errors import InvalidInputError
 
@@ -255,3 +257,85 @@ def test_bad_arguments_are_refused() -> None:
         leiden(adjacency, n_iterations=0, rng=np.random.default_rng(0))
     with pytest.raises(InvalidInputError, match="labels"):
         modularity(adjacency, [0, 1])
+
+
+# --- the igraph backend ---------------------------------------------------------------------
+
+needs_igraph = pytest.mark.skipif(not igraph_available(), reason="needs igraph")
+
+
+@needs_igraph
+@settings(max_examples=60, deadline=None)
+@given(graphs(max_nodes=30, loops=True), st.integers(0, 2**16), st.sampled_from([0.5, 1.0, 2.0]))
+def test_igraph_backend_gives_connected_communities_on_weighted_graphs_with_loops(
+    graph: tuple[int, list[tuple[int, int, float]]], seed: int, resolution: float
+) -> None:
+    n, links = graph
+    adjacency = adjacency_of(n, links)
+    labels, used = partition(
+        adjacency,
+        method="leiden",
+        resolution=resolution,
+        rng=np.random.default_rng(seed),
+        backend="igraph",
+    )
+    again, _ = partition(
+        adjacency,
+        method="leiden",
+        resolution=resolution,
+        rng=np.random.default_rng(seed),
+        backend="igraph",
+    )
+    assert used == "igraph"
+    assert labels.tolist() == again.tolist()
+    reference = networkx_of(n, links)
+    for label in range(int(labels.max(initial=-1)) + 1):
+        assert nx.is_connected(reference.subgraph(np.flatnonzero(labels == label).tolist()))
+    singletons = modularity(adjacency, np.arange(n), resolution)
+    assert modularity(adjacency, labels, resolution) >= singletons - 1e-12
+
+
+@needs_igraph
+def test_igraph_backend_is_igraph_on_the_same_graph_and_seed() -> None:
+    import random
+
+    import igraph
+
+    links = [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0), (3, 4, 1.0), (4, 5, 1.0), (3, 5, 1.0)]
+    links += [(2, 3, 1.0), (0, 0, 5.0), (4, 4, 0.5)]
+    ours, _ = partition(
+        adjacency_of(6, links),
+        method="leiden",
+        resolution=1.0,
+        rng=np.random.default_rng(0),
+        backend="igraph",
+    )
+    graph = igraph.Graph(n=6, edges=[(u, v) for u, v, _ in links])
+    weights = [w for _, _, w in links]
+    igraph.set_random_number_generator(random.Random(int(np.random.default_rng(0).integers(2**63))))
+    try:
+        theirs = graph.community_leiden(
+            objective_function="modularity", weights=weights, n_iterations=2
+        ).membership
+    finally:
+        igraph.set_random_number_generator(random)
+    assert ours.tolist() == [0, 0, 0, 1, 1, 1]
+    assert normalized_mutual_information(ours, theirs) == 1.0
+    # A self loop counts once in igraph's graph, as in ours (twice in a degree).
+    assert graph.modularity([0, 1, 1, 2, 2, 2], weights=weights) == pytest.approx(
+        modularity(adjacency_of(6, links), [0, 1, 1, 2, 2, 2])
+    )
+
+
+def test_partition_refuses_a_bad_method_or_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    adjacency = cliques(2, 4)
+    rng = np.random.default_rng(0)
+    with pytest.raises(InvalidInputError, match="method"):
+        partition(adjacency, method="walktrap", resolution=1.0, rng=rng)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="backend"):
+        partition(adjacency, method="leiden", resolution=1.0, rng=rng, backend="gpu")  # type: ignore[arg-type]
+    monkeypatch.setattr("community_marketing._leiden.igraph_available", lambda: False)
+    with pytest.raises(InvalidInputError, match="needs the igraph package"):
+        partition(adjacency, method="leiden", resolution=1.0, rng=rng, backend="igraph")
+    labels, used = partition(adjacency, method="louvain", resolution=1.0, rng=rng)
+    assert (used, labels.tolist()) == ("scipy", [0, 0, 0, 0, 1, 1, 1, 1])

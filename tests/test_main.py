@@ -25,6 +25,8 @@ def test_demo_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     assert "audience for today's newsletter" in first
     assert "badge beside the nickname" in first
     assert "friends of friends of" in first
+    assert "Leiden communities, modularity" in first
+    assert "a niche plan of" in first
     assert "viral coefficient" in first
     assert "why " in first
     assert "a minute later: cooldown" in first

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from .._public import publish
 from ._group import FanGroup
+from ._places import RisingArea
 from ._values import (
     DEFAULT_POINTS,
     Ability,
@@ -69,6 +70,7 @@ __all__ = [
     "JoinRequest",
     "Reward",
     "RewardDue",
+    "RisingArea",
     "Role",
     "Standing",
     "TrustPolicy",

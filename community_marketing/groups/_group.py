@@ -36,7 +36,14 @@ from ._membership import (
     check_answers,
     invitation_expiry,
 )
-from ._places import Places, attribute_row, check_attribute_columns
+from ._places import (
+    Places,
+    RisingArea,
+    attribute_row,
+    check_attribute_columns,
+    hotspots_of,
+    rising_areas,
+)
 from ._roles import Roles
 from ._trust import Trust, check_policy
 from ._values import (
@@ -1324,7 +1331,7 @@ class FanGroup:
         return self._places.of(self._membership.index_of(member))
 
     def hotspots(
-        self, attribute: str, *, top: int = 10, since: datetime | None = None
+        self, attribute: str, *, top: int = 10, since: datetime | None = None, min_members: int = 0
     ) -> list[Hotspot]:
         """Rank an attribute's values by active members, then contributions, then members.
 
@@ -1339,11 +1346,19 @@ class FanGroup:
             How many values.
         since : datetime, optional
             Count activity at or after this moment only.
+        min_members : int, default 0
+            Hide every value with fewer active members than this: a small cell identifies
+            people (the threshold rule of statistical disclosure control; 5 or 10 is usual
+            for published figures).
 
         Returns
         -------
         list of Hotspot
             Best first; empty for an attribute nobody has.
+
+        See Also
+        --------
+        rising_areas : how active members changed between two periods.
 
         Examples
         --------
@@ -1354,17 +1369,59 @@ class FanGroup:
         >>> _ = group.record_contribution("bob", "post")
         >>> [(h.value, h.active_members, h.members) for h in group.hotspots("city")]
         [('Lyon', 1, 1), ('Nice', 0, 2)]
+        >>> group.hotspots("city", min_members=2)
+        []
         """
-        check_text(attribute, "attribute")
-        check_int(top, "top", low=0)
-        cutoff = _since(since)
         with self._lock:  # one consistent snapshot of members, attributes and the log
-            if attribute not in self._places.columns:
-                return []
-            size = len(self._membership.people)
-            activity = self._ledger.activity_of(size, cutoff)
-            member = self._membership.member[:size]
-            return self._places.hotspots(attribute, member, activity, top)
+            parts = (self._places, self._membership, self._ledger)
+            return hotspots_of(*parts, attribute, top, _since(since), min_members)
+
+    def rising_areas(
+        self, attribute: str, *, period: timedelta, at: datetime | None = None, min_members: int = 0
+    ) -> list[RisingArea]:
+        """Where activity grows: active members per value in the last ``period`` against the
+        one before, most risen first (ties: more active now, then first seen).
+
+        A member is active in a period if they contributed in it; only current members with
+        the attribute set count. Where to open next: the areas whose active community grows.
+
+        Parameters
+        ----------
+        attribute : str
+            A member attribute ("region", "city"...).
+        period : timedelta
+            The length of each period: ``[at - period, at)`` against
+            ``[at - 2 period, at - period)``; positive.
+        at : datetime, optional
+            The end of the later period; now by default.
+        min_members : int, default 0
+            Hide every value with fewer active members than this in either period (a
+            change and one count give the other, so both must be large enough).
+
+        Returns
+        -------
+        list of RisingArea
+            Values with activity in either period, the largest rise first (slice it for
+            the top few).
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> cities = {"city": ["Lyon", "Nice", "Nice"]}
+        >>> _ = group.join_many(["bob", "cid", "dan"], attributes=cities)
+        >>> t = datetime(2026, 5, 1, tzinfo=UTC)
+        >>> _ = group.record_contribution("bob", "post", at=t - timedelta(days=10))
+        >>> _ = group.record_contribution("cid", "post", at=t - timedelta(days=2))
+        >>> _ = group.record_contribution("dan", "post", at=t - timedelta(days=1))
+        >>> [(a.value, a.active_before, a.active_now, a.change)
+        ...  for a in group.rising_areas("city", period=timedelta(days=7), at=t)]
+        [('Nice', 0, 2, 2), ('Lyon', 1, 0, -1)]
+        """
+        with self._lock:
+            parts = (self._places, self._membership, self._ledger)
+            return rising_areas(*parts, attribute, period, self._now(at), min_members)
 
     def notice(
         self, by: Hashable, message: str, *, channel: str | None = None, at: datetime | None = None

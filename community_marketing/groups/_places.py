@@ -2,21 +2,60 @@
 
 Each attribute is a column of codes into its own index of values (-1: not set), so hotspots over a
 million members are a few ``bincount`` calls.
+
+Small cells identify people: an area with two active members tells who they are to anyone who
+knows the place. ``min_members=k`` hides every area with fewer than ``k`` active members, the
+minimum cell size of statistical disclosure control (Hundepool et al. 2012, "Statistical
+Disclosure Control", Wiley, section 5.2, threshold rule); rising areas hide an area unless both
+periods pass it, since a change and one count give the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
-from .._checks import check_text
+from .._checks import check_int, check_text
 from .._columns import grown
 from .._ids import IdIndex, as_id_list, check_id
 from .._types import BoolArray, Int64Array
 from ..errors import InvalidInputError
 from ._values import Hotspot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._ledger import Ledger
+    from ._membership import Membership
+
+
+@attrs.frozen(slots=True)
+class RisingArea:
+    """One value of a member attribute and how its active members changed between two periods.
+
+    Attributes
+    ----------
+    value : hashable
+        The attribute's value ("Lyon").
+    active_before, active_now : int
+        Members (current, with this value) who contributed in the earlier and in the
+        later period.
+    change : int
+        ``active_now - active_before``.
+
+    Examples
+    --------
+    >>> from community_marketing.groups import RisingArea
+    >>> RisingArea("Lyon", active_before=10, active_now=25, change=15).change
+    15
+    """
+
+    value: Hashable
+    active_before: int
+    active_now: int
+    change: int
 
 
 def check_attribute_map(attributes: object) -> dict[str, Any]:
@@ -110,6 +149,64 @@ class Places:
         """Every attribute ``index`` has set."""
         values = {key: self.value(index, key) for key in self.columns}
         return {key: value for key, value in values.items() if value is not None}
+
+
+def hotspots_of(
+    places: Places,
+    membership: Membership,
+    ledger: Ledger,
+    attribute: object,
+    top: object,
+    cutoff: int | None,
+    min_members: object,
+) -> list[Hotspot]:
+    """:meth:`FanGroup.hotspots` under the group's lock: the checks, then the ranking."""
+    check_text(attribute, "attribute")
+    top = check_int(top, "top", low=0)
+    min_members = check_int(min_members, "min_members", low=0)
+    if attribute not in places.columns:
+        return []
+    size = len(membership.people)
+    activity = ledger.activity_of(size, cutoff)
+    spots = places.hotspots(str(attribute), membership.member[:size], activity, size)
+    return [spot for spot in spots if spot.active_members >= min_members][:top]
+
+
+def rising_areas(
+    places: Places,
+    membership: Membership,
+    ledger: Ledger,
+    attribute: object,
+    period: object,
+    now: int,
+    min_members: object,
+) -> list[RisingArea]:
+    """:meth:`FanGroup.rising_areas` under the group's lock: active members in
+    ``[now - period, now)`` against ``[now - 2 period, now - period)``, most risen first
+    (ties: more active now, then first seen)."""
+    check_text(attribute, "attribute")
+    if not isinstance(period, timedelta) or period <= timedelta(0):
+        raise InvalidInputError(f"period: expected a positive timedelta, got {period!r}")
+    min_members = check_int(min_members, "min_members", low=0)
+    if attribute not in places.columns:
+        return []
+    step = period // timedelta(microseconds=1)
+    size = len(membership.people)
+    values, codes = places.columns[str(attribute)]
+    counted = membership.member[:size] & (codes[:size] >= 0)
+    where = codes[:size][counted]
+    since = [ledger.activity_since(now - k * step, size)[counted] for k in (2, 1, 0)]
+    before = np.bincount(where, weights=(since[0] - since[1]) > 0, minlength=len(values))
+    after = np.bincount(where, weights=(since[1] - since[2]) > 0, minlength=len(values))
+    shown = np.flatnonzero((np.minimum(before, after) >= min_members) & (before + after > 0))
+    change = after[shown] - before[shown]
+    order = shown[np.lexsort((shown, -after[shown], -change))]
+    return [
+        RisingArea(value, int(b), int(a), int(a) - int(b))
+        for value, b, a in zip(
+            values.ids_at(order), before[order].tolist(), after[order].tolist(), strict=True
+        )
+    ]
 
 
 def rank_hotspots(

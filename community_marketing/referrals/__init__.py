@@ -16,7 +16,8 @@ Where things live
 - ``_fraud.py``: referral rings (refused), bursts, fast chains and shared codes (flagged).
 - ``_reach.py``: friends of friends, reach, reach of every member.
 - ``_centrality.py``: degree and PageRank.
-- ``_communities.py``: communities (connected components today).
+- ``_communities.py``: communities by Leiden, Louvain (``community_marketing._leiden``) or
+  connected components.
 - ``_cascades.py``: independent cascade and linear threshold simulation, many runs at once.
 - ``_influence.py``: seeds by score, or by IMM over reverse-reachable sets.
 - ``_growth.py``: viral coefficient K and :func:`project_growth`.
@@ -53,6 +54,8 @@ from ._values import (
     Attribution,
     CascadeModel,
     CascadeResult,
+    Communities,
+    CommunityMethod,
     FriendRight,
     GrowthProjection,
     Influencers,
@@ -67,6 +70,8 @@ __all__ = [
     "Attribution",
     "CascadeModel",
     "CascadeResult",
+    "Communities",
+    "CommunityMethod",
     "FriendRight",
     "GrowthProjection",
     "Influencers",

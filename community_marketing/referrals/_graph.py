@@ -22,6 +22,7 @@ from .._erased import Removed
 from .._frames import column, text_column
 from .._ids import as_id_list, check_id
 from .._imports import ImportReport, OnError, check_on_error
+from .._leiden import Backend
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
 from .._progress import Progress, ShowProgress, check_show_progress
 from .._time import (
@@ -38,6 +39,7 @@ from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _centrality, _communities, _erasure, _fraud, _growth, _reach, _state
 from ._cascades import MAX_RUNS, cascade_weights, check_model, run_cascades
+from ._communities import MAX_RESOLUTION
 from ._edges import Friendships, check_right, import_friendships, split_pairs
 from ._influence import cascade_seeds, top_ranked
 from ._members import Members
@@ -54,6 +56,8 @@ from ._values import (
     Attribution,
     CascadeModel,
     CascadeResult,
+    Communities,
+    CommunityMethod,
     FriendRight,
     InfluenceMethod,
     Influencers,
@@ -1046,19 +1050,70 @@ class ReferralGraph:
         max_iter = check_int(max_iter, "max_iter", low=1)
         return _centrality.pagerank(self._matrix(), damping, tol, max_iter)
 
-    def communities(self) -> list[list[Hashable]]:
-        """Connected components of the friend graph, largest first (ties: first row first).
+    def communities(
+        self,
+        method: CommunityMethod = "leiden",
+        *,
+        resolution: float = 1.0,
+        random_state: int | np.random.Generator | None = None,
+        backend: Backend = "auto",
+    ) -> Communities:
+        """Communities of the friend graph: groups of members more linked inside than chance.
+
+        ``"leiden"`` (Traag, Waltman & van Eck 2019) maximises modularity and returns only
+        connected communities; ``"louvain"`` (Blondel et al. 2008) is its predecessor, which
+        may return a community held together by a member outside it; ``"components"`` are
+        the connected components (a community per island, however loosely linked).
+        Every member is in one community: a member without friends is a community alone.
+
+        Parameters
+        ----------
+        method : {"leiden", "louvain", "components"}, default "leiden"
+            How to group.
+        resolution : float, default 1.0
+            Modularity's resolution, in ``[0, 1e6]``: above 1 finds smaller communities,
+            below 1 larger ones (every member is alone long before 1e6); ``"components"``
+            uses it only in ``modularity``.
+        random_state : int or numpy.random.Generator, optional
+            Seeds the search; the same seed gives the same partition on one backend.
+        backend : {"auto", "scipy", "igraph"}, default "auto"
+            ``"scipy"``: the vectorized implementation of the default install;
+            ``"igraph"``: igraph's Leiden in C (the ``communities`` extra), several times
+            faster on large graphs (docs/benchmarks.md); ``"auto"``: igraph when installed,
+            else scipy. The partition says which ran (``Communities.backend``).
+
+        Returns
+        -------
+        Communities
+            A label per member, the largest community first, with its modularity.
+
+        Raises
+        ------
+        InvalidInputError
+            For an unknown method or backend, a negative or non-finite resolution, a bad
+            ``random_state``, or ``backend="igraph"`` without igraph installed.
+
+        See Also
+        --------
+        community_marketing.niches : what each community favours, where, and who may hear.
 
         Examples
         --------
         >>> from community_marketing.referrals import ReferralGraph
         >>> graph = ReferralGraph()
-        >>> _ = graph.add_friendships([("a", "b"), ("c", "d"), ("d", "e")])
-        >>> graph.communities()
-        [['c', 'd', 'e'], ['a', 'b']]
+        >>> cliques = [(f"{c}{i}", f"{c}{j}") for c in "xy" for i in range(5)
+        ...            for j in range(i + 1, 5)]
+        >>> _ = graph.add_friendships([*cliques, ("x0", "y0")])
+        >>> graph.communities(random_state=0).sizes.tolist()
+        [5, 5]
+        >>> graph.communities(method="components").sizes.tolist()
+        [10]
         """
-        ids = self._members.ids
-        return [ids.ids_at(group) for group in _communities.communities(self._matrix())]
+        _communities.check(method, backend)
+        resolution = check_float(resolution, "resolution", low=0.0, high=MAX_RESOLUTION)
+        rng = generator(random_state)
+        ids = self._members.ids.ids()
+        return _communities.communities(self._matrix(), ids, method, resolution, rng, backend)
 
     def influencers(
         self,

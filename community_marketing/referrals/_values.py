@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -11,10 +11,11 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._checks import check_int
 from .._display import short
 from .._frames import columns_html, frame, html_table, labelled
 from .._types import Float64Array, Int64Array
-from ..errors import UnknownIdError
+from ..errors import InvalidInputError, UnknownIdError
 
 if TYPE_CHECKING:
     import pandas
@@ -23,6 +24,8 @@ __all__ = [
     "Attribution",
     "CascadeModel",
     "CascadeResult",
+    "Communities",
+    "CommunityMethod",
     "FriendRight",
     "GrowthProjection",
     "InfluenceMethod",
@@ -40,6 +43,9 @@ CascadeModel = Literal["independent_cascade", "linear_threshold"]
 """The word-of-mouth model of :meth:`ReferralGraph.simulate_cascade`."""
 
 InfluenceMethod = Literal["degree", "pagerank", "cascade"]
+
+CommunityMethod = Literal["leiden", "louvain", "components"]
+"""How :meth:`ReferralGraph.communities` groups members."""
 
 DEFAULT_PROBABILITY = 0.05
 """The per-friendship activation probability of the independent cascade when none is given.
@@ -444,3 +450,168 @@ class Influencers:
         ['Ann']
         """
         return frame(labelled(self.to_columns(), labels))
+
+
+def _positions(instance: Communities) -> dict[Hashable, int]:
+    return {id: row for row, id in enumerate(instance.ids)}
+
+
+@attrs.frozen(slots=True, eq=False)
+class Communities:
+    """A partition of a graph's members into communities, from :meth:`ReferralGraph.communities`.
+
+    Labels are ``0..count-1``, the largest community first (ties: the one whose first member
+    came first); every member has exactly one.
+
+    Attributes
+    ----------
+    ids : tuple
+        Every member, in the graph's row order.
+    labels : numpy.ndarray of int64, shape (len(ids),)
+        The community of each member, aligned with ``ids``.
+    sizes : numpy.ndarray of int64, shape (count,)
+        Members per community, by label (non-increasing).
+    modularity : float
+        Newman-Girvan modularity of the partition at ``resolution`` (``networkx``'s
+        definition; 0.0 without links).
+    method : str
+        ``"leiden"``, ``"louvain"`` or ``"components"``.
+    resolution : float
+        The resolution the partition was sought at (1.0: classic modularity).
+    backend : str
+        Who found it: ``"scipy"`` (the default install), ``"igraph"``, or ``"components"``.
+
+    Examples
+    --------
+    >>> from community_marketing.referrals import ReferralGraph
+    >>> graph = ReferralGraph()
+    >>> _ = graph.add_friendships([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"),
+    ...                            ("d", "e"), ("e", "f"), ("d", "f")])
+    >>> found = graph.communities(random_state=0)
+    >>> found.count, found.sizes.tolist(), round(found.modularity, 4)
+    (2, [3, 3], 0.3571)
+    >>> found.members_of(found.label_of("e"))
+    ['d', 'e', 'f']
+    """
+
+    ids: tuple[Hashable, ...] = attrs.field(repr=short)
+    labels: Int64Array = attrs.field(repr=short)
+    sizes: Int64Array = attrs.field(repr=short)
+    modularity: float
+    method: str
+    resolution: float = 1.0
+    backend: str = "scipy"
+    _position: dict[Hashable, int] = attrs.field(
+        init=False, repr=False, default=attrs.Factory(_positions, takes_self=True)
+    )
+
+    @property
+    def count(self) -> int:
+        """How many communities."""
+        return int(self.sizes.size)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[list[Hashable]]:
+        """Each community's members (row order), by label: largest first."""
+        return iter(self.groups())
+
+    def groups(self) -> list[list[Hashable]]:
+        """Each community's members in row order, by label (largest first).
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b"), ("c", "d"), ("d", "e")])
+        >>> graph.communities(method="components").groups()
+        [['c', 'd', 'e'], ['a', 'b']]
+        """
+        order = np.argsort(self.labels, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(self.sizes)]).tolist()
+        return [
+            [self.ids[row] for row in order[bounds[label] : bounds[label + 1]].tolist()]
+            for label in range(self.count)
+        ]
+
+    def members_of(self, label: int) -> list[Hashable]:
+        """The members of community ``label``, in row order.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``label`` is not an int in ``[0, count)``.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b"), ("c", "d"), ("d", "e")])
+        >>> graph.communities(method="components").members_of(1)
+        ['a', 'b']
+        """
+        label = check_int(label, "label", low=0, high=max(self.count - 1, 0))
+        if self.count == 0:
+            raise InvalidInputError("label: the partition has no communities")
+        return [self.ids[row] for row in np.flatnonzero(self.labels == label).tolist()]
+
+    def label_of(self, id: Hashable) -> int:
+        """The community of member ``id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If ``id`` is not a member of the partition.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b"), ("c", "d"), ("d", "e")])
+        >>> graph.communities(method="components").label_of("a")
+        1
+        """
+        try:
+            row = self._position[id]
+        except (KeyError, TypeError):
+            raise UnknownIdError("member", id) from None
+        return int(self.labels[row])
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per member: ``member``, ``community`` (its label), in row order.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b"), ("c", "d"), ("d", "e")])
+        >>> graph.communities(method="components").to_columns()["community"].tolist()
+        [1, 1, 0, 0, 0]
+        """
+        return {
+            "member": np.fromiter(self.ids, object, len(self.ids)),
+            "community": np.asarray(self.labels, np.int64),
+        }
+
+    def to_frame(self, labels: Mapping[Hashable, object] | None = None) -> pandas.DataFrame:
+        """``to_columns`` as a pandas DataFrame (needs pandas); ``labels`` names the members.
+
+        Examples
+        --------
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> graph = ReferralGraph()
+        >>> _ = graph.add_friendships([("a", "b")])
+        >>> graph.communities(method="components").to_frame()["community"].tolist()
+        [0, 0]
+        """
+        return frame(labelled(self.to_columns(), labels))
+
+    def _repr_html_(self) -> str:
+        groups = self.groups()
+        return html_table(
+            f"{self.count} {self.method} communities of {len(self.ids)} members, "
+            f"modularity {self.modularity:.4f}",
+            ["community", "members", "first members"],
+            [[label, len(group), short(tuple(group))] for label, group in enumerate(groups)],
+        )

@@ -53,7 +53,11 @@ GROUP_CALLS: dict[str, Call] = {
     "contributions": (("bob",), {}),
     "define_role": (("ann", "host", Ability.SEND_NOTICES), {"rank": 6}),
     "display_name": (("bob",), {}),
-    "hotspots": (("city",), {"top": 3, "since": T0 - timedelta(days=1)}),
+    "hotspots": (("city",), {"top": 3, "since": T0 - timedelta(days=1), "min_members": 1}),
+    "rising_areas": (
+        ("city",),
+        {"period": timedelta(days=7), "at": T0 + timedelta(days=1), "min_members": 0},
+    ),
     "invite": (("ann", "zed"), {"expires_in": timedelta(days=2)}),
     "is_banned": (("dan",), {}),
     "is_member": (("bob",), {}),

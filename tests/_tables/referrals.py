@@ -11,12 +11,15 @@ from community_marketing import (
     ControlGroup,
     FanGroup,
     FriendRight,
+    Interactions,
     OptInRegistry,
     PresenceLog,
     Recommender,
     ReferralGraph,
     holdout_size,
     measure_campaign,
+    niche_audiences,
+    niches,
     offer_on_presence,
     offers_on_presence,
     plan_campaign,
@@ -42,7 +45,10 @@ GRAPH_CALLS: dict[str, Call] = {
     "add_members": ((["zed"],), {}),
     "adjacency": ((), {}),
     "are_friends": (("ann", "bob"), {}),
-    "communities": ((), {}),
+    "communities": (
+        (),
+        {"method": "leiden", "resolution": 1.0, "random_state": 0, "backend": "scipy"},
+    ),
     "decline_friendship": (("ann", "eve"), {}),
     "degree": (("bob",), {}),
     "degrees": ((), {}),
@@ -112,7 +118,14 @@ def _campaign_world() -> dict[str, Any]:
         control=("dan", "eve"),
     )  # fmt: skip
     conversions = (["ann", "dan", "bob"], [T0 + timedelta(hours=h) for h in (1, 2, 3)])
+    held = Interactions.from_triples(fans, ["tea", "tea", "jam", "jam", "tea"])
+    niche_model = Recommender.from_factors(
+        fans, ["tea", "jam"], [[1.0]] * 5, [[1.0], [0.5]], interactions=held
+    )
+    group.join_many(fans[1:], attributes={"region": ["N", "N", "S", "S"]})
     return {
+        "communities": graph.communities(method="components"),
+        "niche_model": niche_model,
         "recommender": recommender,
         "graph": graph,
         "registry": registry,
@@ -152,6 +165,34 @@ FUNCTIONS: dict[str, FunctionCall] = {
             "holdout": 0.3,
             "holdout_key": "k",
             "control_group": ControlGroup("brand", 0.2),
+            "communities": _WORLD["communities"],
+            "community": 0,
+        },
+    ),
+    "niches": (
+        niches,
+        (_WORLD["communities"],),
+        {
+            "recommender": _WORLD["niche_model"],
+            "group": _WORLD["group"],
+            "attribute": "region",
+            "registry": _WORLD["registry"],
+            "purpose": "launches",
+            "channel": "email",
+            "at": _LATER,
+            "top": 2,
+            "min_holders": 1,
+            "min_size": 1,
+        },
+    ),
+    "niche_audiences": (
+        niche_audiences,
+        ("tea",),
+        {
+            "communities": _WORLD["communities"],
+            "recommender": _WORLD["niche_model"],
+            "n": 2,
+            "min_holders": 1,
         },
     ),
     "offer_on_presence": (

@@ -24,7 +24,8 @@ class TestLastfm:
         expected = nx.pagerank(reference, tol=1e-12, max_iter=1000)
         ours = graph.pagerank(tol=1e-12)
         assert max(abs(ours[p] - expected[m]) for p, m in enumerate(ids)) < 1e-8
-        assert len(graph.communities()) == nx.number_connected_components(reference)
+        components = graph.communities(method="components")
+        assert len(components) == nx.number_connected_components(reference)
 
     def test_lastfm_cascade_seeds_beat_degree(self) -> None:
         graph = lastfm_graph()
@@ -44,3 +45,17 @@ class TestLastfm:
         theirs = graph.simulate_cascade(by_degree.ids, **options)
         assert ours.mean >= theirs.mean * 0.98
         assert chosen.expected_spread == pytest.approx(ours.mean, rel=0.1)
+
+    def test_lastfm_leiden_finds_connected_communities_of_networkxs_quality(self) -> None:
+        graph = lastfm_graph()
+        reference = to_networkx(graph)
+        found = graph.communities(random_state=0, backend="scipy")
+        groups = [set(group) for group in found.groups()]
+        assert found.modularity == pytest.approx(nx.community.modularity(reference, groups))
+        assert all(nx.is_connected(reference.subgraph(group)) for group in groups)
+        theirs = nx.community.louvain_communities(reference, seed=0)
+        assert found.modularity >= 0.99 * nx.community.modularity(reference, theirs)
+        # One component holds almost everyone; Leiden splits it into many communities.
+        assert graph.communities(method="components").sizes[0] > 1800
+        assert found.count > 10
+        assert found.sizes[0] < 1000

@@ -65,10 +65,10 @@ def test_friends_of_friends_match_networkx(pairs: list[tuple[int, int]], loners:
 @given(edges, extra_members)
 def test_components_match_networkx(pairs: list[tuple[int, int]], loners: list[int]) -> None:
     graph, reference = build(pairs, loners)
-    ours = sorted(sorted(group) for group in graph.communities())
+    ours = sorted(sorted(group) for group in graph.communities(method="components"))
     theirs = sorted(sorted(group) for group in nx.connected_components(reference))
     assert ours == theirs
-    sizes = [len(group) for group in graph.communities()]
+    sizes = [len(group) for group in graph.communities(method="components")]
     assert sizes == sorted(sizes, reverse=True)
 
 
