@@ -47,6 +47,7 @@ EXPECTED = {
     "Hotspot",
     "ImportReport",
     "JoinRequest",
+    "ReputationPolicy",
     "Reward",
     "RewardDue",
     "Role",

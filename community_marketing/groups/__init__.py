@@ -17,6 +17,8 @@ Where things live
 - ``_roles.py``: roles as bundles of :class:`Ability` flags with a rank; no escalation of rights.
 - ``_trust.py``: trust levels earned from reputation, with a low-water mark.
 - ``_ledger.py``: contributions, points, reputation, counts and leaderboards.
+- ``_reputation.py``: the daily reputation cap in each member's day, and decay.
+- ``_setup.py``: the empty parts built from checked settings.
 - ``_badges.py``: badge rules, automatic and manual awards, the award log.
 - ``_rewards.py``: rewards due with badges, and settling them once handed out.
 - ``_places.py``: member attributes (city, region, nickname) and hotspots.
@@ -51,6 +53,7 @@ from ._values import (
     BadgeTier,
     Hotspot,
     JoinRequest,
+    ReputationPolicy,
     Reward,
     RewardDue,
     Role,
@@ -67,6 +70,7 @@ __all__ = [
     "FanGroup",
     "Hotspot",
     "JoinRequest",
+    "ReputationPolicy",
     "Reward",
     "RewardDue",
     "Role",

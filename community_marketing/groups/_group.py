@@ -20,13 +20,13 @@ from .._erased import Removed
 from .._ids import as_id_list, check_id
 from .._imports import ImportReport, OnError
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
-from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros, utc_now
+from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
-from . import _contributions, _erasure, _rewards, _state
-from ._badges import Badges, check_rules, labelled
-from ._ledger import Ledger, check_points, distinct
+from . import _contributions, _erasure, _reputation, _rewards, _setup, _state
+from ._badges import Badges, labelled
+from ._ledger import Ledger, distinct
 from ._membership import (
     ConsentLink,
     Enrollment,
@@ -37,16 +37,17 @@ from ._membership import (
     invitation_expiry,
 )
 from ._places import Places, attribute_row, check_attribute_columns
+from ._reputation import DailyCap
 from ._roles import Roles
-from ._trust import Trust, check_policy
+from ._trust import Trust
 from ._values import (
-    DEFAULT_POINTS,
     INT32_MAX,
     Ability,
     Badge,
     BadgeRule,
     Hotspot,
     JoinRequest,
+    ReputationPolicy,
     Request,
     RewardDue,
     Role,
@@ -58,13 +59,6 @@ from ._values import (
 
 Ids = Sequence[Hashable] | npt.NDArray[Any]
 Moments = datetime | Sequence[datetime] | npt.NDArray[Any] | None
-
-
-def check_clock(clock: object) -> Clock:
-    """A callable returning aware datetimes; UTC now for None."""
-    if clock is not None and not callable(clock):
-        raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
-    return utc_now if clock is None else clock
 
 
 def _since(since: datetime | None) -> int | None:
@@ -103,6 +97,8 @@ class FanGroup:
         Points per contribution kind; :data:`DEFAULT_POINTS` by default.
     trust : TrustPolicy, optional
         Trust levels and what they unlock; ``TrustPolicy()`` by default.
+    reputation : ReputationPolicy, optional
+        A daily reputation cap in each member's local day, and decay; none by default.
     badge_rules : sequence of BadgeRule, default ()
         Badges granted automatically.
     clock : callable, optional
@@ -140,6 +136,7 @@ class FanGroup:
     _ledger: Ledger
     _badges: Badges
     _places: Places
+    _cap: DailyCap
 
     def __init__(
         self,
@@ -156,25 +153,17 @@ class FanGroup:
         invite_daily_cap: int = 20,
         points: Mapping[str, int] | None = None,
         trust: TrustPolicy | None = None,
+        reputation: ReputationPolicy | None = None,
         badge_rules: Sequence[BadgeRule] = (),
         clock: Clock | None = None,
     ) -> None:
-        self._configure(
-            name,
-            owner,
-            registry=registry,
-            purpose=purpose,
-            channels=channels,
-            open_enrollment=open_enrollment,
-            enrollment_fee=enrollment_fee,
-            creation_fee=creation_fee,
-            questions=questions,
-            invite_daily_cap=invite_daily_cap,
-            points=points,
-            trust=trust,
-            badge_rules=badge_rules,
-            clock=clock,
-        )
+        _setup.configure(
+            self, name, owner, registry=registry, purpose=purpose, channels=channels,
+            open_enrollment=open_enrollment, enrollment_fee=enrollment_fee,
+            creation_fee=creation_fee, questions=questions, invite_daily_cap=invite_daily_cap,
+            points=points, trust=trust, badge_rules=badge_rules, clock=clock,
+            reputation=reputation,
+        )  # fmt: skip
         founder = [self._founder]
         micros = self._now(None)
         self._consent.check_suppression(founder, micros)
@@ -182,41 +171,6 @@ class FanGroup:
         index = self._add_people(founder)
         self._membership.admit(index, micros)
         self._roles.make_founder(int(index[0]), self._trust)
-
-    def _configure(
-        self,
-        name: str,
-        owner: Hashable,
-        *,
-        registry: object,
-        purpose: str | None,
-        channels: Sequence[str],
-        open_enrollment: bool,
-        enrollment_fee: float,
-        creation_fee: float,
-        questions: Sequence[str],
-        invite_daily_cap: int,
-        points: Mapping[str, int] | None,
-        trust: TrustPolicy | None,
-        badge_rules: Sequence[BadgeRule],
-        clock: Clock | None,
-    ) -> None:
-        """Check every setting (in the order of the signature), then build the empty parts."""
-        self._name = check_text(name, "name")
-        self._founder = check_id(owner, "owner")
-        self._consent = ConsentLink.checked(registry, purpose, channels, self._name)
-        self._enrollment = Enrollment.checked(
-            open_enrollment, enrollment_fee, creation_fee, questions, self._name
-        )
-        self._invitations = Invitations(check_int(invite_daily_cap, "invite_daily_cap", low=0))
-        self._ledger = Ledger(check_points(DEFAULT_POINTS if points is None else points))
-        self._trust = Trust(check_policy(trust))
-        self._clock = check_clock(clock)
-        self._lock = threading.RLock()
-        self._membership = Membership()
-        self._roles = Roles()
-        self._places = Places()
-        self._badges = Badges(check_rules(badge_rules, (), self._ledger))
 
     # ---------------------------------------------------------------- steps the methods share
 
@@ -230,7 +184,7 @@ class FanGroup:
         return index
 
     def _add_people(self, ids: list[Hashable], field: str = "members") -> Int64Array:
-        parts = (self._roles, self._trust, self._ledger, self._badges, self._places)
+        parts = (self._roles, self._trust, self._ledger, self._badges, self._places, self._cap)
         return self._membership.add(ids, parts, field)
 
     def _admit(
@@ -316,6 +270,11 @@ class FanGroup:
     def trust_policy(self) -> TrustPolicy:
         """The trust levels and what they unlock."""
         return self._trust.policy
+
+    @property
+    def reputation_policy(self) -> ReputationPolicy:
+        """The daily cap, the zones and the decay of reputation."""
+        return self._cap.policy
 
     @property
     def member_count(self) -> int:
@@ -1107,10 +1066,13 @@ class FanGroup:
         """
         return _contributions.record(self, members, kinds, at, weights, "weights")
 
-    def reputation(self, member: Hashable) -> int:
-        """The sum of the points of everything ``member`` contributed.
+    def reputation(self, member: Hashable, *, at: datetime | None = None) -> int:
+        """The sum of the points credited for everything ``member`` contributed.
 
         Kept across leave and rejoin; ``UnknownIdError`` for someone the group never saw.
+        Under a daily cap (see :class:`ReputationPolicy`) gains past the cap credit nothing.
+        With a half-life, the decayed value at ``at`` (the clock's now by default) of the
+        points credited up to then, rounded down; without one ``at`` is not used.
 
         Examples
         --------
@@ -1120,7 +1082,11 @@ class FanGroup:
         >>> group.reputation("ann")
         3
         """
-        return int(self._ledger.reputation[self._membership.index_seen(member)])
+        index = self._membership.index_seen(member)
+        half_life = self._cap.policy.half_life
+        if half_life is None:
+            return int(self._ledger.reputation[index])
+        return _reputation.decayed_one(self._ledger, half_life, self._now(at), index)
 
     def contributions(self, member: Hashable) -> dict[str, int]:
         """How many of each kind ``member`` contributed (weights included).

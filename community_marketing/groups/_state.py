@@ -7,6 +7,7 @@ raises ``InvalidInputError`` naming it; nothing else escapes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -18,6 +19,7 @@ from .._time import MAX_MICROS, MIN_MICROS, Clock
 from .._types import BoolArray, Int64Array
 from ..errors import CommunityMarketingError, InvalidInputError
 from ..optin import OptInRegistry
+from . import _setup
 from ._values import (
     BUILTIN_ROLES,
     INT32_MAX,
@@ -28,6 +30,7 @@ from ._values import (
     Ability,
     BadgeRule,
     Invitation,
+    ReputationPolicy,
     Request,
     Reward,
     Role,
@@ -48,7 +51,8 @@ _STATE_KEYS: Final = frozenset(
         "attributes", "contributions", "badges", "awarded", "requests", "invitations",
     }
 )  # fmt: skip
-_OPTIONAL_KEYS: Final = frozenset({"erasure"})
+_OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation"})
+_LOG_KEYS: Final = frozenset({"member", "kind", "weight", "at"})
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -104,6 +108,22 @@ def _settings_state(group: FanGroup) -> dict[str, Any]:
             for r in group._roles.role_list[len(BUILTIN_ROLES) :]
         ],
         "badge_rules": [_rule_state(rule) for rule in group._badges.rules],
+        **_reputation_state(group._cap.policy),
+    }
+
+
+def _reputation_state(policy: ReputationPolicy) -> dict[str, Any]:
+    """``{"reputation": ...}``, or nothing for the default policy (as states before it)."""
+    if policy == ReputationPolicy():
+        return {}
+    half_life = policy.half_life
+    return {
+        "reputation": {
+            "daily_cap": policy.daily_cap,
+            "zone": policy.zone,
+            "zone_attribute": policy.zone_attribute,
+            "half_life": None if half_life is None else half_life // timedelta(microseconds=1),
+        }
     }
 
 
@@ -129,10 +149,11 @@ def _ledgers_state(group: FanGroup) -> dict[str, Any]:
     """The contribution and badge logs, and how often each person earned each badge."""
     ledger, log = group._ledger.log, group._badges.log
     size = len(group._membership.people)
+    # Without a cap every row credits its points, so the column is written only under one.
+    capped = group._cap.policy.daily_cap is not None
+    columns = ("member", "kind", "weight", "at", *(("credited",) if capped else ()))
     return {
-        "contributions": {
-            name: ledger[name].tolist() for name in ("member", "kind", "weight", "at")
-        },
+        "contributions": {name: ledger[name].tolist() for name in columns},
         "badges": {name: log[name].tolist() for name in ("member", "rule", "at", "settled")},
         "awarded": group._badges.awarded[:size].tolist(),
     }
@@ -245,7 +266,8 @@ class _StateReader:
         self.list_of("channels")
         self.list_of("questions")
         group = cls.__new__(cls)
-        group._configure(
+        _setup.configure(
+            group,
             s["name"],
             s["founder"],
             registry=registry,
@@ -260,6 +282,7 @@ class _StateReader:
             trust=policy,
             badge_rules=rules,
             clock=clock,
+            reputation=_reputation_policy(s.get("reputation")),
         )
         return group
 
@@ -321,8 +344,12 @@ class _StateReader:
 
     def _read_contributions(self, group: FanGroup, size: int) -> None:
         raw = self.state["contributions"]
-        if not isinstance(raw, Mapping) or set(raw) != {"member", "kind", "weight", "at"}:
-            raise InvalidInputError("state.contributions: expected member, kind, weight, at")
+        keys = _LOG_KEYS | ({"credited"} if group._cap.policy.daily_cap is not None else set())
+        if not isinstance(raw, Mapping) or set(raw) != keys:
+            raise InvalidInputError(
+                "state.contributions: expected member, kind, weight, at (and credited under a "
+                "daily cap)"
+            )
         ledger = group._ledger
         members = self.ints("member", None, 0, size - 1, raw)
         n = len(members)
@@ -331,9 +358,13 @@ class _StateReader:
         times = self.ints("at", n, MIN_MICROS, MAX_MICROS, raw)
         if n:
             codes, column = kinds.astype(np.int16), weights.astype(np.int32)
+            credited = _credited(self, raw, ledger.raw_points(codes, column))
             people = group._membership.people
-            totals = ledger.totals_after(members, codes, column, people, "state.contributions")
-            ledger.record(members, codes, column, times, totals)
+            totals = ledger.totals_after(
+                members, codes, column, credited, people, "state.contributions"
+            )
+            ledger.record(members, codes, column, times, credited, totals)
+        group._cap.rebuild(ledger, group._places, size)
 
     def _read_badges(self, group: FanGroup, size: int) -> None:
         log = self.state["badges"]
@@ -400,6 +431,39 @@ class _StateReader:
                     raw["used"],
                 )
             )
+
+
+def _credited(reader: _StateReader, raw: Mapping[str, Any], points: Int64Array) -> Int64Array:
+    """The credited column: each row its points, or a part of positive points (a daily cap)."""
+    if "credited" not in raw:
+        return points
+    bound = int(np.abs(points).max())
+    credited = reader.ints("credited", len(points), -bound, bound, raw)
+    if ((points > 0) & ((credited < 0) | (credited > points))).any() or (
+        (points <= 0) & (credited != points)
+    ).any():
+        raise InvalidInputError(
+            "state.contributions.credited: expected each row's points, or 0 to its points "
+            "for a gain"
+        )
+    return credited
+
+
+def _reputation_policy(raw: object) -> ReputationPolicy:
+    if raw is None:
+        return ReputationPolicy()
+    fields = {"daily_cap", "zone", "zone_attribute", "half_life"}
+    if not isinstance(raw, Mapping) or set(raw) != fields:
+        raise InvalidInputError(f"state.reputation: expected {sorted(fields)}")
+    half_life = raw["half_life"]
+    if half_life is not None:
+        half_life = timedelta(
+            microseconds=check_int(half_life, "state.reputation.half_life", low=1, high=2**62)
+        )
+    return ReputationPolicy(
+        raw["daily_cap"], zone=raw["zone"], zone_attribute=raw["zone_attribute"],
+        half_life=half_life,
+    )  # fmt: skip
 
 
 def _moment(value: object, field: str) -> int:

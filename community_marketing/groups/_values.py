@@ -10,8 +10,9 @@ import enum
 import itertools
 import math
 import types
+import zoneinfo
 from collections.abc import Hashable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import attrs
@@ -441,6 +442,77 @@ class TrustPolicy:
         for unlock in self.unlocks:
             bits.append(bits[-1] | unlock.value)
         return bits
+
+
+MAX_DAILY_CAP: Final = 10**9
+"""The largest daily reputation cap: a day's gains then stay far inside int64."""
+
+
+def _validate_cap(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_int(value, "daily_cap", low=1, high=MAX_DAILY_CAP)
+
+
+def _validate_zone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    name = check_text(value, attribute.name)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInputError(
+            f"{attribute.name}: expected an IANA zone name such as 'Europe/Paris', "
+            f"got {name[:64]!r}"
+        ) from None
+
+
+def _validate_half_life(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, timedelta) or value < timedelta(seconds=1):
+        raise InvalidInputError(
+            f"half_life: expected a timedelta of at least one second or None, got {value!r}"
+        )
+
+
+@attrs.frozen
+class ReputationPolicy:
+    """How contributions turn into reputation: a daily cap in the member's day, and decay.
+
+    Points come from the group's ``points`` (a negative value, such as a flagged post, takes
+    reputation away). The cap bounds what a member *gains* in one day of their own time zone,
+    as Stack Exchange caps reputation from votes at 200 a day
+    (https://stackoverflow.com/help/whats-reputation): positive points beyond the cap are
+    recorded as contributions but credit nothing; negative points always count and do not
+    free room under the cap. With a half-life, reputation read at a moment is each credited
+    point times ``0.5 ** (age / half_life)``, rounded down.
+
+    Parameters
+    ----------
+    daily_cap : int, optional
+        The most reputation one member gains in one local day (1 to 10**9); None: no cap.
+    zone : str, default "UTC"
+        The group's IANA time zone, for members without a zone of their own.
+    zone_attribute : str, default "timezone"
+        The member attribute (see :meth:`FanGroup.set_attributes`) naming a member's own
+        zone; a value that is not an IANA zone name falls back to ``zone``.
+    half_life : timedelta, optional
+        The age at which a point counts half (at least one second); None: no decay.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from community_marketing.groups import ReputationPolicy
+    >>> ReputationPolicy(200, zone="Europe/Paris").daily_cap
+    200
+    >>> ReputationPolicy(half_life=timedelta(days=365)).half_life.days
+    365
+    """
+
+    daily_cap: int | None = attrs.field(default=None, validator=_validate_cap)
+    zone: str = attrs.field(default="UTC", kw_only=True, validator=_validate_zone)
+    zone_attribute: str = attrs.field(default="timezone", kw_only=True, validator=_validate_name)
+    half_life: timedelta | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_half_life
+    )
 
 
 DEFAULT_POINTS: Final[Mapping[str, int]] = types.MappingProxyType(

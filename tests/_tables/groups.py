@@ -11,6 +11,7 @@ from community_marketing import (
     BadgeTier,
     FanGroup,
     OptInRegistry,
+    ReputationPolicy,
     Reward,
     Role,
     TrustPolicy,
@@ -70,7 +71,7 @@ GROUP_CALLS: dict[str, Call] = {
     "record_contribution": (("cid", "answer"), {"weight": 2}),
     "record_contributions": ((["cid", "dan"], ["answer", "post"]), {"weights": [1, 2]}),
     "remove": (("ann", "dan"), {}),
-    "reputation": (("bob",), {}),
+    "reputation": (("bob",), {"at": T0}),
     "require": (("bob", Ability.INVITE), {}),
     "revoke_role": (("ann", "bob", "mod"), {}),
     "rewards_due": ((), {}),
@@ -127,6 +128,7 @@ FUNCTIONS: dict[str, FunctionCall] = {
             "invite_daily_cap": 3,
             "points": {"answer": 5, "post": 2},
             "trust": TrustPolicy((10, 100), unlocks=(Ability.NONE, Ability.INVITE)),
+            "reputation": ReputationPolicy(200, zone="Europe/Paris", half_life=timedelta(days=9)),
             "badge_rules": (BadgeRule("helper", BadgeTier.BRONZE, 2, kind="answer"),),
             "clock": Clock(),
         },
@@ -148,5 +150,10 @@ FUNCTIONS: dict[str, FunctionCall] = {
         {"low_water": 0.5, "unlocks": (Ability.NONE, Ability.INVITE)},
     ),
     "Role": (Role, ("Greeter", Ability.INVITE), {"rank": 10}),
+    "ReputationPolicy": (
+        ReputationPolicy,
+        (200,),
+        {"zone": "Europe/Paris", "zone_attribute": "tz", "half_life": timedelta(days=30)},
+    ),
 }
 """Functions and constructors of this primitive's module, swept for library errors only."""

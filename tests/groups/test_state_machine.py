@@ -2,11 +2,13 @@
 
 Invariants: no member holds an ability nobody granted, banned people are never members, every
 member has a consent grant in the registry, the founder never changes, reputation equals the sum
-of recorded contributions, and a call that raises changes nothing.
+of recorded contributions capped per day (never above the daily cap in a day), and a call that
+raises changes nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +17,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from community_marketing.errors import CommunityMarketingError, InvalidTokenError
-from community_marketing.groups import DEFAULT_POINTS, Ability, FanGroup, TrustPolicy
+from community_marketing.groups import (
+    DEFAULT_POINTS,
+    Ability,
+    FanGroup,
+    ReputationPolicy,
+    TrustPolicy,
+)
 from community_marketing.optin import OptInRegistry
 
 PEOPLE = ["owner", "p1", "p2", "p3", "p4", "p5", "p6"]
@@ -24,6 +32,7 @@ ABILITY_FLAGS = [a for a in Ability if a.name not in {"NONE", "ALL"}]
 KINDS = [*DEFAULT_POINTS, "flagged"]
 POINTS = dict(DEFAULT_POINTS) | {"flagged": -3}
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
+DAILY_CAP = 40
 
 people = st.sampled_from(PEOPLE)
 # The founder (or whoever they hand power to) acts often, so that actions succeed as often
@@ -44,9 +53,11 @@ class FanGroupMachine(RuleBasedStateMachine):
             points=POINTS,
             trust=self.policy,
             invite_daily_cap=3,
+            reputation=ReputationPolicy(DAILY_CAP),
             clock=lambda: self.now,
         )
-        self.reputation: dict[str, int] = {}
+        self.gains: dict[tuple[str, object], int] = defaultdict(int)
+        self.losses: dict[str, int] = defaultdict(int)
         self.tokens: list[str] = []
         self.used_tokens: set[str] = set()
         self.defined: dict[str, Ability] = {}
@@ -150,14 +161,24 @@ class FanGroupMachine(RuleBasedStateMachine):
             lambda: self.group.record_contribution(member, kind, weight=weight) or True
         )
         if done:
-            self.reputation[member] = self.reputation.get(member, 0) + POINTS[kind] * weight
+            self.credit(member, POINTS[kind] * weight)
 
     @rule(members=st.lists(people, min_size=1, max_size=5), kind=st.sampled_from(KINDS))
     def contribute_many(self, members: list[str], kind: str) -> None:
         done = self.attempt(lambda: self.group.record_contributions(members, kind) or True)
         if done:
             for member in members:
-                self.reputation[member] = self.reputation.get(member, 0) + POINTS[kind]
+                self.credit(member, POINTS[kind])
+
+    def credit(self, member: str, points: int) -> None:
+        if points > 0:
+            self.gains[member, self.now.date()] += points
+        else:
+            self.losses[member] += points
+
+    def expected(self, member: str) -> int:
+        gained = sum(min(t, DAILY_CAP) for (who, _), t in self.gains.items() if who == member)
+        return gained + self.losses[member]
 
     @rule(hours=st.integers(1, 12))
     def time_passes(self, hours: int) -> None:
@@ -204,13 +225,15 @@ class FanGroupMachine(RuleBasedStateMachine):
                 assert role.abilities == self.defined[role.name]
 
     @invariant()
-    def reputation_is_the_sum_of_contributions(self) -> None:
-        for member, total in self.reputation.items():
-            assert self.group.reputation(member) == total
+    def reputation_is_the_capped_sum_of_contributions(self) -> None:
+        for member in {who for who, _ in self.gains} | set(self.losses):
+            assert self.group.reputation(member) == self.expected(member)
         board = self.group.leaderboard(len(PEOPLE))
         assert {s.member: s.reputation for s in board} == {
-            m: self.reputation.get(str(m), 0) for m in self.group.members()
+            m: self.expected(str(m)) for m in self.group.members()
         }
+        today = self.group.leaderboard(len(PEOPLE), since=self.now.replace(hour=0))
+        assert all(s.reputation <= DAILY_CAP for s in today), "above the cap in a day"
 
 
 FanGroupMachine.TestCase.settings = settings(
