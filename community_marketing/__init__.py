@@ -43,7 +43,9 @@ from .groups import (
     RewardDue,
     Role,
     Standing,
+    TrustChange,
     TrustPolicy,
+    TrustRequirement,
 )
 from .measurement import (
     CampaignResult,
@@ -137,7 +139,9 @@ __all__ = [
     "RewardDue",
     "Role",
     "Standing",
+    "TrustChange",
     "TrustPolicy",
+    "TrustRequirement",
     "UnknownIdError",
     "ViralCoefficient",
     "__version__",

@@ -15,7 +15,8 @@ Where things live
 - ``_group.py``: :class:`FanGroup`, the face: argument checks, the lock, the clock, delegation.
 - ``_membership.py``: enrollment, who belongs or is banned, requests, invitations, registry link.
 - ``_roles.py``: roles as bundles of :class:`Ability` flags with a rank; no escalation of rights.
-- ``_trust.py``: trust levels earned from reputation, with a low-water mark.
+- ``_trust.py``: trust levels per person, locks and the history of changes.
+- ``_trust_rules.py``: re-evaluating every level at a moment, vectorized; levels set by hand.
 - ``_ledger.py``: contributions, points, reputation, counts and leaderboards.
 - ``_reputation.py``: the daily reputation cap in each member's day, and decay.
 - ``_setup.py``: the empty parts built from checked settings.
@@ -58,7 +59,9 @@ from ._values import (
     RewardDue,
     Role,
     Standing,
+    TrustChange,
     TrustPolicy,
+    TrustRequirement,
 )
 
 __all__ = [
@@ -75,7 +78,9 @@ __all__ = [
     "RewardDue",
     "Role",
     "Standing",
+    "TrustChange",
     "TrustPolicy",
+    "TrustRequirement",
 ]
 
 publish(__name__, *(globals()[name] for name in __all__))

@@ -39,7 +39,7 @@ def record(
         plans = group._badges.planned(group._badges.rules, 0, totals, group._ledger, field)
         group._ledger.record(indices, codes, weight_column, micros, credited, totals)
         group._cap.store(credit)
-        moved = group._trust.update(totals.touched, totals.reputation)
+        moved = group._trust.update(totals.touched, totals.reputation, int(micros.max()))
         group._roles.refresh(moved, group._trust)
         start = group._badges.award(plans, int(micros.max()))
         return group._badges.since(start, people)

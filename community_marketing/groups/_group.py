@@ -24,7 +24,7 @@ from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
-from . import _contributions, _erasure, _reputation, _rewards, _setup, _state
+from . import _contributions, _erasure, _reputation, _rewards, _setup, _state, _trust_rules
 from ._badges import Badges, labelled
 from ._ledger import Ledger, distinct
 from ._membership import (
@@ -52,6 +52,7 @@ from ._values import (
     RewardDue,
     Role,
     Standing,
+    TrustChange,
     TrustPolicy,
     check_ability,
     check_amount,
@@ -1003,6 +1004,79 @@ class FanGroup:
         1
         """
         return int(self._trust.level[self._membership.index_of(member)])
+
+    def evaluate_trust(self, *, at: datetime | None = None) -> int:
+        """Re-evaluate every member's trust level at ``at``; returns how many changed.
+
+        Promotes those who meet a level's requirements (:class:`TrustRequirement`, counted
+        over each window ending at ``at``), demotes those below its low-water mark once the
+        grace after reaching it has passed, leaves locked members and levels granted by hand
+        only. Each change is in :meth:`trust_history` with its reason. Vectorized over the
+        contribution log (no loop per member).
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing.groups import (Ability, FanGroup, TrustPolicy,
+        ...                                         TrustRequirement)
+        >>> month = TrustRequirement({"post": 3}, window=timedelta(days=30))
+        >>> policy = TrustPolicy((0,), unlocks=[Ability.INVITE], requirements=[month])
+        >>> start = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> group = FanGroup("espresso", "ann", clock=lambda: start, trust=policy)
+        >>> _ = group.record_contribution("ann", "post", weight=3)
+        >>> group.evaluate_trust(), group.trust_level("ann")
+        (1, 1)
+        >>> group.evaluate_trust(at=start + timedelta(days=31)), group.trust_level("ann")
+        (1, 0)
+        """
+        micros = self._now(at)
+        with self._lock:
+            return _trust_rules.evaluate_group(self, micros)
+
+    def set_trust_level(
+        self,
+        by: Hashable,
+        member: Hashable,
+        level: int | None,
+        *,
+        lock: bool = True,
+        at: datetime | None = None,
+    ) -> None:
+        """Set ``member``'s trust level by hand (locked unless ``lock=False``); None unlocks.
+
+        ``by`` needs ASSIGN_ROLES, every ability the level unlocks, and a higher rank than
+        ``member`` (unless setting their own). A locked level moves only by hand.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.set_trust_level("ann", "bob", 3)
+        >>> group.trust_level("bob"), group.trust_history("bob")[-1].reason
+        (3, 'locked')
+        """
+        micros = self._now(at)
+        with self._lock:
+            _trust_rules.set_by_hand(self, by, member, level, lock, micros)
+
+    def trust_history(self, member: Hashable | None = None) -> list[TrustChange]:
+        """Every change of trust level: of ``member`` as they happened, or of everyone by time.
+
+        A change carries the moment it was evaluated for (``at``); the changes of everyone are
+        ordered by that moment, then by order of first appearance.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.record_contribution("ann", "accepted_answer")
+        >>> [(c.old_level, c.new_level, c.reason) for c in group.trust_history("ann")]
+        [(0, 1, 'reputation')]
+        """
+        with self._lock:
+            index = None if member is None else self._membership.index_seen(member)
+            return self._trust.changes(self._trust.rows(index), self._membership.people)
 
     # ---------------------------------------------------------------- contributions
 

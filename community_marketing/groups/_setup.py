@@ -60,7 +60,7 @@ def configure(
     )
     group._invitations = Invitations(check_int(invite_daily_cap, "invite_daily_cap", low=0))
     group._ledger = Ledger(check_points(DEFAULT_POINTS if points is None else points))
-    group._trust = Trust(check_policy(trust))
+    group._trust = Trust(check_policy(trust, group._ledger))
     group._clock = check_clock(clock)
     group._cap = DailyCap(check_reputation_policy(reputation))
     group._lock = threading.RLock()

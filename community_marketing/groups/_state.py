@@ -35,6 +35,7 @@ from ._values import (
     Reward,
     Role,
     TrustPolicy,
+    TrustRequirement,
     check_amount,
 )
 
@@ -53,6 +54,7 @@ _STATE_KEYS: Final = frozenset(
 )  # fmt: skip
 _OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation"})
 _LOG_KEYS: Final = frozenset({"member", "kind", "weight", "at"})
+_ACTIVITY_KEYS: Final = frozenset({"requirements", "grace", "flag_kind"})
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -102,6 +104,7 @@ def _settings_state(group: FanGroup) -> dict[str, Any]:
             "thresholds": list(policy.thresholds),
             "low_water": policy.low_water,
             "unlocks": [u.value for u in policy.unlocks],
+            **_activity_state(policy),
         },
         "roles": [
             {"name": r.name, "abilities": r.abilities.value, "rank": r.rank}
@@ -109,6 +112,26 @@ def _settings_state(group: FanGroup) -> dict[str, Any]:
         ],
         "badge_rules": [_rule_state(rule) for rule in group._badges.rules],
         **_reputation_state(group._cap.policy),
+    }
+
+
+def _activity_state(policy: TrustPolicy) -> dict[str, Any]:
+    """The activity requirements, grace and flag kind; nothing when none is set."""
+    if not policy.requirements and not policy.grace and policy.flag_kind is None:
+        return {}
+    return {
+        "requirements": [
+            {
+                "counts": dict(r.counts),
+                "days_active": r.days_active,
+                "max_flagged": r.max_flagged,
+                "window": None if r.window is None else r.window // timedelta(microseconds=1),
+                "manual": r.manual,
+            }
+            for r in policy.requirements
+        ],
+        "grace": policy.grace // timedelta(microseconds=1),
+        "flag_kind": policy.flag_kind,
     }
 
 
@@ -137,7 +160,7 @@ def _people_state(group: FanGroup) -> dict[str, Any]:
         "banned": membership.banned[:size].tolist(),
         "joined_at": membership.joined[:size].tolist(),
         "roles_held": group._roles.held[:size].tolist(),
-        "trust_level": group._trust.level[:size].tolist(),
+        "trust_level": group._trust.person_state(size),
         "attributes": {
             key: {"values": values.ids(), "codes": codes[:size].tolist()}
             for key, (values, codes) in group._places.columns.items()
@@ -248,11 +271,16 @@ class _StateReader:
 
     def _policy(self) -> TrustPolicy:
         trust = self.state["trust"]
-        if not isinstance(trust, Mapping) or set(trust) != {"thresholds", "low_water", "unlocks"}:
+        basic = {"thresholds", "low_water", "unlocks"}
+        if not isinstance(trust, Mapping) or set(trust) - _ACTIVITY_KEYS != basic:
             raise InvalidInputError("state.trust: expected thresholds, low_water and unlocks")
         unlocks = self.ints("unlocks", None, 0, Ability.ALL.value, trust)
+        extra = _activity_policy(trust) if set(trust) & _ACTIVITY_KEYS else {}
         return TrustPolicy(
-            trust["thresholds"], trust["low_water"], tuple(Ability(int(u)) for u in unlocks)
+            trust["thresholds"],
+            trust["low_water"],
+            tuple(Ability(int(u)) for u in unlocks),
+            **extra,
         )
 
     def _configured(
@@ -318,8 +346,11 @@ class _StateReader:
         if ((roles != 0) != member).any() or (roles[member] & MEMBER_BIT == 0).any():
             raise InvalidInputError("state.roles_held: members hold Member, others nothing")
         group._roles.held[:size] = roles
-        levels = len(group._trust.policy.thresholds)
-        group._trust.level[:size] = self.ints("trust_level", size, 0, levels)
+        entries = self.list_of("trust_level")
+        if len(entries) != size:
+            raise InvalidInputError(f"state.trust_level: expected {size} entries")
+        for i, entry in enumerate(entries):
+            group._trust.read_person(i, entry, f"state.trust_level[{i}]")
         founder = membership.people.get(self.state["founder"])
         if founder < 0 or not ((roles & OWNER_BIT) != 0).any():
             raise InvalidInputError("state: the founder must be known and an owner must exist")
@@ -447,6 +478,32 @@ def _credited(reader: _StateReader, raw: Mapping[str, Any], points: Int64Array) 
             "for a gain"
         )
     return credited
+
+
+def _activity_policy(trust: Mapping[str, Any]) -> dict[str, Any]:
+    """The keywords of ``TrustPolicy`` beyond the basic three, read from ``state.trust``."""
+    if set(trust) & _ACTIVITY_KEYS != _ACTIVITY_KEYS or not isinstance(trust["requirements"], list):
+        raise InvalidInputError("state.trust: expected requirements, grace and flag_kind")
+    fields = {"counts", "days_active", "max_flagged", "window", "manual"}
+    requirements = []
+    for i, raw in enumerate(trust["requirements"]):
+        if not isinstance(raw, Mapping) or set(raw) != fields:
+            raise InvalidInputError(f"state.trust.requirements[{i}]: expected {sorted(fields)}")
+        window = raw["window"]
+        if window is not None:
+            window = timedelta(microseconds=check_int(window, "state.trust.window", low=1))
+        requirements.append(
+            TrustRequirement(
+                raw["counts"], days_active=raw["days_active"], max_flagged=raw["max_flagged"],
+                window=window, manual=raw["manual"],
+            )
+        )  # fmt: skip
+    grace = check_int(trust["grace"], "state.trust.grace", low=0, high=2**62)
+    return {
+        "requirements": requirements,
+        "grace": timedelta(microseconds=grace),
+        "flag_kind": trust["flag_kind"],
+    }
 
 
 def _reputation_policy(raw: object) -> ReputationPolicy:

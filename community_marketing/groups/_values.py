@@ -317,6 +317,29 @@ class RewardDue:
 
 
 @attrs.frozen
+class TrustChange:
+    """One change of a member's trust level, as the group's history keeps it.
+
+    ``reason`` is ``"reputation"`` (a contribution moved reputation past a mark), ``"promoted"``
+    or ``"demoted"`` (:meth:`FanGroup.evaluate_trust`), ``"manual"`` or ``"locked"`` (set by
+    hand, locked or not) or ``"unlocked"`` (a lock lifted; the level stays).
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.groups import TrustChange
+    >>> TrustChange("ann", datetime(2026, 1, 1, tzinfo=UTC), 1, 2, "promoted").new_level
+    2
+    """
+
+    member: Hashable
+    at: datetime
+    old_level: int
+    new_level: int
+    reason: str
+
+
+@attrs.frozen
 class JoinRequest:
     """A pending request to join a closed group, with the answers to its screening questions.
 
@@ -370,10 +393,10 @@ def _to_thresholds(value: object) -> tuple[int, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidInputError(f"thresholds: expected a sequence of ints, got {value!r}")
     items = tuple(
-        check_int(v, f"thresholds[{i}]", low=1, high=MAX_COUNT) for i, v in enumerate(value)
+        check_int(v, f"thresholds[{i}]", low=0, high=MAX_COUNT) for i, v in enumerate(value)
     )
-    if any(b <= a for a, b in itertools.pairwise(items)):
-        raise InvalidInputError(f"thresholds: expected strictly increasing values, got {items}")
+    if any(b < a for a, b in itertools.pairwise(items)):
+        raise InvalidInputError(f"thresholds: expected non-decreasing values, got {items}")
     return items
 
 
@@ -399,22 +422,141 @@ def _validate_unlocks(instance: TrustPolicy, attribute: attrs.Attribute[Any], va
         )
 
 
+def _to_counts(value: object) -> tuple[tuple[str, int], ...]:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        value = dict(value)  # the stored form, as attrs.evolve passes it back
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(f"counts: expected a mapping of kind to int, got {value!r}")
+    return tuple(
+        sorted(
+            (
+                check_text(kind, "counts key"),
+                check_int(n, f"counts[{kind!r}]", low=0, high=MAX_COUNT),
+            )
+            for kind, n in value.items()
+        )
+    )
+
+
+def _validate_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_int(value, attribute.name, low=0, high=MAX_COUNT)
+
+
+def _validate_optional_count(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        check_int(value, attribute.name, low=0, high=MAX_COUNT)
+
+
+def _validate_window(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, timedelta) or value <= timedelta(0) or value.days > 365_000:
+        raise InvalidInputError(
+            f"{attribute.name}: expected a positive timedelta (at most 365,000 days) or None, "
+            f"got {value!r}"
+        )
+
+
+def _validate_grace(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0) or value.days > 365_000:
+        raise InvalidInputError(
+            f"{attribute.name}: expected a timedelta from 0 to 365,000 days, got {value!r}"
+        )
+
+
+@attrs.frozen
+class TrustRequirement:
+    """What one trust level asks of a member's activity within a window, Discourse style.
+
+    Parameters
+    ----------
+    counts : mapping of str to int, default {}
+        At least this many contributions of each kind (weights included) within ``window``.
+    days_active : int, default 0
+        At least this many distinct days (UTC) with a contribution of any kind within
+        ``window``; record a zero-point kind such as ``"visit"`` to count visits.
+    max_flagged : int, optional
+        At most this many contributions of the policy's ``flag_kind`` within ``window``;
+        None: flags do not count.
+    window : timedelta, optional
+        The trailing window the counts are taken over, ending at the evaluation; None: all
+        time.
+    manual : bool, default False
+        The level is granted by hand only (Discourse's TL4, "Leader"), never automatically.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from community_marketing.groups import TrustRequirement
+    >>> basic = TrustRequirement({"post": 5}, days_active=2, window=timedelta(days=30))
+    >>> basic.counts, basic.days_active
+    ((('post', 5),), 2)
+    """
+
+    counts: tuple[tuple[str, int], ...] = attrs.field(factory=dict, converter=_to_counts)
+    days_active: int = attrs.field(default=0, kw_only=True, validator=_validate_count)
+    max_flagged: int | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_optional_count
+    )
+    window: timedelta | None = attrs.field(default=None, kw_only=True, validator=_validate_window)
+    manual: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
+
+
+def _to_requirements(value: object) -> tuple[TrustRequirement, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInputError(
+            f"requirements: expected a sequence of TrustRequirement, got {value!r}"
+        )
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, TrustRequirement):
+            raise InvalidInputError(
+                f"requirements[{i}]: expected a TrustRequirement, got {type(item).__name__}"
+            )
+    return items
+
+
+def _validate_requirements(
+    instance: TrustPolicy, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    if value and len(value) != len(instance.thresholds):
+        raise InvalidInputError(
+            f"requirements: expected one TrustRequirement per threshold "
+            f"({len(instance.thresholds)}), got {len(value)}"
+        )
+
+
 @attrs.frozen
 class TrustPolicy:
-    """Discourse-style trust levels earned from reputation, with a low-water mark.
+    """Discourse-style trust levels earned from reputation and activity, with a low-water mark.
 
-    A member reaches level ``k`` when their reputation reaches ``thresholds[k-1]``; once there, they
-    keep it until reputation falls below ``low_water * thresholds[k-1]``, so one dip does not cost
-    the level. Level ``k`` unlocks ``unlocks[0] | ... | unlocks[k-1]``.
+    A member reaches level ``k`` when their reputation reaches ``thresholds[k-1]`` (and, with
+    ``requirements``, when they meet ``requirements[0..k-1]``); once there, they keep it until
+    they fall below ``low_water`` of what level ``k`` asks (flags excepted), so one quiet week
+    does not cost the level; a demotion waits ``grace`` after the level was reached. Level
+    ``k`` unlocks ``unlocks[0] | ... | unlocks[k-1]`` and nothing else.
+
+    Without ``requirements`` levels follow reputation at each contribution; with them, levels
+    move at :meth:`FanGroup.evaluate_trust` (vectorized over every member). See
+    :meth:`discourse` for Discourse's own requirements
+    (https://blog.discourse.org/2018/06/understanding-discourse-trust-levels/).
 
     Parameters
     ----------
     thresholds : sequence of int
-        Reputation needed for levels 1, 2, ...; strictly increasing, at most 2**53.
+        Reputation needed for levels 1, 2, ...; non-decreasing, from 0 to 2**53.
     low_water : float, default 0.8
-        The fraction of a level's threshold below which the level is lost.
+        The fraction of a level's threshold (and counts) below which the level is lost.
     unlocks : sequence of Ability
         The abilities each level adds, one per threshold.
+    requirements : sequence of TrustRequirement, default ()
+        What each level asks of activity, one per threshold; () for reputation only.
+    grace : timedelta, default 0
+        How long after reaching a level a member cannot be demoted from it.
+    flag_kind : str, optional
+        The contribution kind that counts as a flag against a member (``max_flagged``).
 
     Examples
     --------
@@ -431,6 +573,52 @@ class TrustPolicy:
         converter=_to_unlocks,
         validator=_validate_unlocks,
     )
+    requirements: tuple[TrustRequirement, ...] = attrs.field(
+        default=(), kw_only=True, converter=_to_requirements, validator=_validate_requirements
+    )
+    grace: timedelta = attrs.field(default=timedelta(0), kw_only=True, validator=_validate_grace)
+    flag_kind: str | None = attrs.field(default=None, kw_only=True, validator=_validate_kind)
+
+    @classmethod
+    def discourse(cls, unlocks: Iterable[Ability] | None = None) -> TrustPolicy:
+        """Discourse's trust levels 1-4 as this library counts activity.
+
+        From https://blog.discourse.org/2018/06/understanding-discourse-trust-levels/ :
+        TL1 (basic) after entering 5 topics and reading 30 posts; TL2 (member) after 15 days
+        visited, 1 like given and 1 received, and 3 replies; TL3 (regular) over the last 100
+        days: 50 days visited, 10 replies, 20 likes received, 30 given, at most 5 flagged
+        posts; kept until below 90% of that after a 14-day grace; TL4 (leader) by hand only.
+        Kinds: ``"topic_entered"``, ``"post_read"``, ``"visit"``, ``"like_given"``,
+        ``"like_received"``, ``"reply"``, ``"flagged"`` (give them points, 0 for none).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import TrustPolicy
+        >>> policy = TrustPolicy.discourse()
+        >>> policy.requirements[2].window.days, policy.low_water, policy.grace.days
+        (100, 0.9, 14)
+        """
+        window = timedelta(days=100)
+        return cls(
+            (0, 0, 0, 0),
+            low_water=0.9,
+            unlocks=tuple(unlocks) if unlocks is not None else (
+                Ability.NONE, Ability.INVITE, Ability.MODERATE, Ability.EDIT_OBJECTS
+            ),
+            requirements=(
+                TrustRequirement({"topic_entered": 5, "post_read": 30}),
+                TrustRequirement(
+                    {"like_given": 1, "like_received": 1, "reply": 3}, days_active=15
+                ),
+                TrustRequirement(
+                    {"reply": 10, "like_received": 20, "like_given": 30},
+                    days_active=50, max_flagged=5, window=window,
+                ),
+                TrustRequirement(manual=True),
+            ),
+            grace=timedelta(days=14),
+            flag_kind="flagged",
+        )  # fmt: skip
 
     def level_for(self, reputation: int) -> int:
         """The level a newcomer with ``reputation`` would hold (no history)."""

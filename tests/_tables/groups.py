@@ -15,6 +15,7 @@ from community_marketing import (
     Reward,
     Role,
     TrustPolicy,
+    TrustRequirement,
 )
 
 from .._sweep_cases import T0, Builder, Call, Clock, FunctionCall
@@ -81,6 +82,9 @@ GROUP_CALLS: dict[str, Call] = {
     "set_attributes": (("bob", {"city": "Nice"}), {}),
     "transfer_ownership": (("ann", "bob"), {"keep": True}),
     "trust_level": (("bob",), {}),
+    "evaluate_trust": ((), {"at": T0 + timedelta(days=1)}),
+    "set_trust_level": (("ann", "cid", 2), {"lock": False, "at": T0}),
+    "trust_history": (("bob",), {}),
     "unban": (("ann", "dan"), {}),
 }
 
@@ -150,6 +154,11 @@ FUNCTIONS: dict[str, FunctionCall] = {
         {"low_water": 0.5, "unlocks": (Ability.NONE, Ability.INVITE)},
     ),
     "Role": (Role, ("Greeter", Ability.INVITE), {"rank": 10}),
+    "TrustRequirement": (
+        TrustRequirement,
+        ({"answer": 3},),
+        {"days_active": 2, "max_flagged": 1, "window": timedelta(days=30), "manual": False},
+    ),
     "ReputationPolicy": (
         ReputationPolicy,
         (200,),

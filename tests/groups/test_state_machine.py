@@ -184,6 +184,25 @@ class FanGroupMachine(RuleBasedStateMachine):
     def time_passes(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
 
+    @rule(days_back=st.integers(0, 3))
+    def evaluate_trust(self, days_back: int) -> None:
+        self.attempt(lambda: self.group.evaluate_trust(at=self.now - timedelta(days=days_back)))
+
+    @rule(
+        by=actors,
+        member=people,
+        level=st.none() | st.integers(0, 3),
+        lock=st.booleans(),
+    )
+    def set_trust_level(self, by: str, member: str, level: int | None, lock: bool) -> None:
+        held = self.group.abilities_of(by)
+        done = self.attempt(
+            lambda: self.group.set_trust_level(by, member, level, lock=lock) or True
+        )
+        if done and level is not None:
+            unlocks = Ability(self.policy.cumulative_unlocks()[level])
+            assert unlocks in held, "a level was set by someone lacking what it unlocks"
+
     # ------------------------------------------------------------------ invariants
 
     @invariant()
@@ -223,6 +242,14 @@ class FanGroupMachine(RuleBasedStateMachine):
         for role in self.group.roles():
             if role.name in self.defined:
                 assert role.abilities == self.defined[role.name]
+
+    @invariant()
+    def history_ends_at_each_level(self) -> None:
+        for person in PEOPLE:
+            if self.group.is_member(person):
+                changes = self.group.trust_history(person)
+                level = changes[-1].new_level if changes else 0
+                assert self.group.trust_level(person) == level
 
     @invariant()
     def reputation_is_the_capped_sum_of_contributions(self) -> None:
