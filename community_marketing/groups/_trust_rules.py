@@ -1,13 +1,14 @@
 """Re-evaluating every member's trust level at a moment, vectorized over the contribution log.
 
-For each window the policy's requirements use, one pass over the log's columns gives every
-person's count of each kind (one ``bincount``) and their distinct active days (rows bucketed
-by day with a radix sort, then one stamp per person and day); each level's test is then a few
-array comparisons. No Python loop runs per member or per contribution.
+The log's rows are taken in time order (as appended, or sorted once), so each trailing window
+is a slice. Per window, one ``bincount`` gives every person's count of each kind (all time is
+the ledger's running totals); one walk over the days gives every window's distinct active days;
+each level's test is then a few array comparisons. No Python loop runs per member or row.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from .._types import BoolArray, Int64Array
 from ._ledger import Ledger
 from ._reputation import decayed
 from ._trust import Trust
-from ._values import DAY_MICROS, Ability, Role, TrustRequirement
+from ._values import DAY_MICROS, Ability, Role, TrustPolicy, TrustRequirement
 
 if TYPE_CHECKING:
     from ._group import FanGroup
@@ -29,72 +30,133 @@ def _micros(delta: timedelta) -> int:
     return delta // timedelta(microseconds=1)
 
 
-def distinct_days(members: Int64Array, times: Int64Array, size: int) -> Int64Array:
-    """How many distinct UTC days each of the first ``size`` people has a row on."""
-    active = np.zeros(size, np.int64)
-    if not len(members):
-        return active
-    days = times // DAY_MICROS
-    first = int(days.min())
-    span = int(days.max()) - first + 1
-    relative = (days - first).astype(np.uint16 if span < 2**16 else np.int64)
-    order = np.argsort(relative, kind="stable")  # a radix sort for 16-bit keys
-    ordered = members[order]
-    bounds = np.flatnonzero(np.diff(relative[order])) + 1
-    stamp = np.full(size, -1, np.int64)
-    # A person's stamp holds the position of their last row of the day, so exactly one row
-    # per person and day finds its own position there.
-    for low, high in zip(
-        np.r_[0, bounds].tolist(), np.r_[bounds, len(order)].tolist(), strict=True
-    ):
-        chunk = ordered[low:high]
-        positions = np.arange(low, high)
-        stamp[chunk] = positions
-        active[chunk[stamp[chunk] == positions]] += 1
-    return active
+class Rows:
+    """The log's rows up to ``at``, ordered by time, so that every window is a slice of them."""
+
+    __slots__ = ("kinds", "members", "times", "weights")
+
+    def __init__(self, ledger: Ledger, at: int) -> None:
+        log = ledger.log
+        times = log["at"]
+        members, kinds, weights = log["member"], log["kind"], log["weight"]
+        # Logs are appended in time order almost always; a late import costs one sort.
+        if len(times) > 1 and not bool((times[1:] >= times[:-1]).all()):
+            order = np.argsort(times, kind="stable")
+            times, members, kinds, weights = (
+                times[order],
+                members[order],
+                kinds[order],
+                weights[order],
+            )
+        end = int(np.searchsorted(times, at, side="right"))
+        self.times: Int64Array = times[:end]
+        self.members = members[:end]
+        self.kinds = kinds[:end]
+        self.weights = weights[:end]
+
+    def start(self, cutoff: int | None) -> int:
+        """The first row after ``cutoff`` (the first row for None)."""
+        return 0 if cutoff is None else int(np.searchsorted(self.times, cutoff, side="right"))
+
+    def counts(self, low: int, size: int, codes: list[int]) -> list[Int64Array]:
+        """Per kind code of ``codes``, each person's weights over rows ``low`` on."""
+        kinds, members, weights = self.kinds[low:], self.members[low:], self.weights[low:]
+        unweighted = not len(weights) or int(weights.max()) == 1
+        columns = []
+        for code in codes:
+            rows = kinds == code
+            column = np.bincount(
+                members[rows], weights=None if unweighted else weights[rows], minlength=size
+            )
+            columns.append(column[:size].astype(np.int64))
+        return columns
+
+    def active_days(self, cutoffs: list[int | None], size: int) -> list[Int64Array]:
+        """Per cutoff, each person's distinct UTC days with a row after it.
+
+        Rows are walked one day at a time; a person's stamp takes the position of their last
+        row of the day (the latest, as rows are in time order), so exactly one row per person
+        and day finds its own position there, and that row decides each window.
+        """
+        active = [np.zeros(size, np.int32) for _ in cutoffs]
+        if not len(self.times):
+            return [counted.astype(np.int64) for counted in active]
+        days = self.times // DAY_MICROS
+        bounds = np.flatnonzero(days[1:] != days[:-1]) + 1
+        stamp = np.full(size, -1, np.int32 if len(days) < 2**31 else np.int64)
+        lows, highs = np.r_[0, bounds].tolist(), np.r_[bounds, len(days)].tolist()
+        for low, high in zip(lows, highs, strict=True):
+            chunk = self.members[low:high]
+            positions = np.arange(low, high, dtype=stamp.dtype)
+            stamp[chunk] = positions
+            last = stamp[chunk] == positions
+            people = chunk[last]
+            for counted, cutoff in zip(active, cutoffs, strict=True):
+                if cutoff is None or self.times[low] > cutoff:
+                    counted[people] += 1
+                elif self.times[high - 1] > cutoff:
+                    counted[people[self.times[low:high][last] > cutoff]] += 1
+        return [counted.astype(np.int64) for counted in active]
 
 
 class Activity:
-    """Counts per kind and active days per person within one window ending at ``at``."""
+    """Counts of the needed kinds and active days per person within one window."""
 
     __slots__ = ("counts", "days")
 
-    def __init__(self, ledger: Ledger, at: int, window: int | None, size: int, days: bool):
-        log = ledger.log
-        times = log["at"]
-        newest = int(times.max()) if len(times) else 0
-        if window is None and newest <= at and not days:
-            self.counts = ledger.counts[:size]
-            self.days = np.zeros(size, np.int64)
-            return
-        keep = times <= at
-        if window is not None:
-            keep &= times > at - window
-        members = log["member"][keep].astype(np.int64)
-        kinds = len(ledger.kinds)
-        key = members * kinds + log["kind"][keep]
-        summed = np.bincount(key, weights=log["weight"][keep], minlength=size * kinds)
-        self.counts = summed[: size * kinds].astype(np.int64).reshape(size, kinds)
-        self.days = distinct_days(members, times[keep], size) if days else np.zeros(size, np.int64)
+    def __init__(self, counts: dict[str, Int64Array], days: Int64Array) -> None:
+        self.counts = counts
+        self.days = days
+
+
+def _window(requirement: TrustRequirement) -> int | None:
+    return None if requirement.window is None else _micros(requirement.window)
+
+
+def activities(
+    ledger: Ledger, policy: TrustPolicy, at: int, size: int
+) -> dict[int | None, Activity]:
+    """One :class:`Activity` per distinct window of the policy's requirements (None: all time)."""
+    requirements = policy.requirements
+    rows = Rows(ledger, at)
+    windows = sorted({_window(r) for r in requirements}, key=lambda w: -1 if w is None else w)
+    cutoffs = [None if w is None else at - w for w in windows]
+    with_days = {_window(r) for r in requirements if r.days_active}
+    day_cutoffs = [c for w, c in zip(windows, cutoffs, strict=True) if w in with_days]
+    days = dict(zip(day_cutoffs, rows.active_days(day_cutoffs, size), strict=True))
+    needed = sorted({kind for r in requirements for kind, _ in r.counts})
+    if policy.flag_kind is not None and policy.flag_kind not in needed:
+        needed.append(policy.flag_kind)
+    codes = [ledger.kind_code[kind] for kind in needed]
+    found = {}
+    for window, cutoff in zip(windows, cutoffs, strict=True):
+        low = rows.start(cutoff)
+        if low == 0 and len(rows.times) == ledger.log.length:
+            # Every row counts: the running totals are the answer.
+            columns = [np.ascontiguousarray(ledger.counts[:size, code]) for code in codes]
+        else:
+            columns = rows.counts(low, size, codes)
+        counts = dict(zip(needed, columns, strict=True))
+        found[window] = Activity(counts, days.get(cutoff, np.zeros(size, np.int64)))
+    return found
 
 
 def _level_tests(
-    requirement: TrustRequirement, activity: Activity, ledger: Ledger, flag: int | None,
-    low_water: float,
-) -> tuple[BoolArray, BoolArray]:  # fmt: skip
+    requirement: TrustRequirement, activity: Activity, policy: TrustPolicy
+) -> tuple[BoolArray, BoolArray]:
     """Who meets ``requirement``, and who stays above its low-water mark (flags in full)."""
     size = len(activity.days)
     met = np.ones(size, np.bool_)
     kept = np.ones(size, np.bool_)
     for kind, n in requirement.counts:
-        column = activity.counts[:, ledger.kind_code[kind]]
+        column = activity.counts[kind]
         met &= column >= n
-        kept &= column >= low_water * n
+        kept &= column >= low_mark(policy.low_water, n)
     if requirement.days_active:
         met &= activity.days >= requirement.days_active
-        kept &= activity.days >= low_water * requirement.days_active
-    if requirement.max_flagged is not None and flag is not None:
-        clean = activity.counts[:, flag] <= requirement.max_flagged
+        kept &= activity.days >= low_mark(policy.low_water, requirement.days_active)
+    if requirement.max_flagged is not None and policy.flag_kind is not None:
+        clean = activity.counts[policy.flag_kind] <= requirement.max_flagged
         met &= clean
         kept &= clean
     if requirement.manual:
@@ -102,32 +164,33 @@ def _level_tests(
     return met, kept
 
 
+def low_mark(low_water: float, n: int) -> int:
+    """The least whole count at ``low_water`` of ``n``: 90% of 10 is 9, whatever float says."""
+    return math.ceil(low_water * n - 1e-9)
+
+
 def targets(
     trust: Trust, ledger: Ledger, reputation: Int64Array, at: int, size: int
 ) -> tuple[Int64Array, Int64Array]:
     """The level each of the first ``size`` people reaches at ``at``, and the one they keep."""
     policy = trust.policy
-    met = reputation[:, None] >= trust.high[None, :]
-    kept = reputation[:, None] >= trust.low[None, :]
-    if policy.requirements:
-        flag = None if policy.flag_kind is None else ledger.kind_code[policy.flag_kind]
-        windows: dict[int | None, Activity] = {}
-        needs_days = {r.window for r in policy.requirements if r.days_active}
-        for k, requirement in enumerate(policy.requirements):
-            window = None if requirement.window is None else _micros(requirement.window)
-            if window not in windows:
-                windows[window] = Activity(
-                    ledger, at, window, size, requirement.window in needs_days
-                )
-            level_met, level_kept = _level_tests(
-                requirement, windows[window], ledger, flag, policy.low_water
-            )
-            met[:, k] &= level_met
-            kept[:, k] &= level_kept
+    windows = activities(ledger, policy, at, size) if policy.requirements else {}
+    reached = np.zeros(size, np.int64)
+    keep = np.zeros(size, np.int64)
+    met_so_far = np.ones(size, np.bool_)
+    kept_so_far = np.ones(size, np.bool_)
     # Levels are cumulative: level k needs levels 1..k-1 too.
-    reached = np.cumprod(met, axis=1).sum(axis=1)
-    keep = np.cumprod(kept, axis=1).sum(axis=1)
-    return reached.astype(np.int64), keep.astype(np.int64)
+    for k, threshold in enumerate(policy.thresholds):
+        met_so_far &= reputation >= threshold
+        kept_so_far &= reputation >= low_mark(policy.low_water, threshold)
+        if policy.requirements:
+            requirement = policy.requirements[k]
+            met, kept = _level_tests(requirement, windows[_window(requirement)], policy)
+            met_so_far &= met
+            kept_so_far &= kept
+        reached += met_so_far
+        keep += kept_so_far
+    return reached, keep
 
 
 def evaluate(
