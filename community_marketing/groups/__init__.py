@@ -20,7 +20,8 @@ Where things live
 - ``_ledger.py``: contributions, points, reputation, counts and leaderboards.
 - ``_reputation.py``: the daily reputation cap in each member's day, and decay.
 - ``_setup.py``: the empty parts built from checked settings.
-- ``_badges.py``: badge rules, automatic and manual awards, the award log.
+- ``_badges.py``: badge rules, automatic and manual awards, revocations, the award log.
+- ``_badge_rules.py``: re-evaluating every badge rule at a moment (windows, revocation).
 - ``_rewards.py``: rewards due with badges, and settling them once handed out.
 - ``_places.py``: member attributes (city, region, nickname) and hotspots.
 - ``_state.py``: ``to_state`` and ``from_state``.

@@ -37,9 +37,11 @@ def record(
         credited = credit.points
         totals = group._ledger.totals_after(indices, codes, weight_column, credited, people, field)
         plans = group._badges.planned(group._badges.rules, 0, totals, group._ledger, field)
+        revocations = group._badges.revoked_by(totals, group._ledger)
         group._ledger.record(indices, codes, weight_column, micros, credited, totals)
         group._cap.store(credit)
         moved = group._trust.update(totals.touched, totals.reputation, int(micros.max()))
         group._roles.refresh(moved, group._trust)
+        group._badges.revoke(revocations)
         start = group._badges.award(plans, int(micros.max()))
         return group._badges.since(start, people)

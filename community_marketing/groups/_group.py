@@ -24,7 +24,16 @@ from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from .._types import Int64Array
 from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
-from . import _contributions, _erasure, _reputation, _rewards, _setup, _state, _trust_rules
+from . import (
+    _badge_rules,
+    _contributions,
+    _erasure,
+    _reputation,
+    _rewards,
+    _setup,
+    _state,
+    _trust_rules,
+)
 from ._badges import Badges, labelled
 from ._ledger import Ledger, distinct
 from ._membership import (
@@ -1270,6 +1279,31 @@ class FanGroup:
             number = self._badges.number_of(badge)
             row = self._badges.award_by_hand(index, number, micros)
             return self._badges.since(row, self._membership.people)[0]
+
+    def evaluate_badges(self, *, at: datetime | None = None) -> list[Badge]:
+        """Re-evaluate every badge rule for every member at ``at``; returns the new badges.
+
+        Rules with a ``window`` award here (their count slides with time); ``revocable``
+        rules take back what no longer holds, latest grant first, from every listing.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> rule = BadgeRule("Active", "bronze", 3, kind="post", window=timedelta(days=7),
+        ...                  revocable=True)
+        >>> start = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> group = FanGroup("espresso", "ann", badge_rules=[rule], clock=lambda: start)
+        >>> _ = group.record_contribution("ann", "post", weight=3)
+        >>> [badge.name for badge in group.evaluate_badges()]
+        ['Active']
+        >>> _ = group.evaluate_badges(at=start + timedelta(days=7))
+        >>> group.badges("ann"), group.display_name("ann")
+        ([], 'ann')
+        """
+        micros = self._now(at)
+        with self._lock:
+            return _badge_rules.evaluate_group(self, micros)
 
     def badges(self, member: Hashable) -> list[Badge]:
         """The badges ``member`` holds, oldest first.

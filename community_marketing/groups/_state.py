@@ -52,7 +52,8 @@ _STATE_KEYS: Final = frozenset(
         "attributes", "contributions", "badges", "awarded", "requests", "invitations",
     }
 )  # fmt: skip
-_OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation"})
+_OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation", "badge_next_id"})
+_BADGE_KEYS: Final = frozenset({"member", "rule", "at", "settled"})
 _LOG_KEYS: Final = frozenset({"member", "kind", "weight", "at"})
 _ACTIVITY_KEYS: Final = frozenset({"requirements", "grace", "flag_kind"})
 
@@ -170,19 +171,34 @@ def _people_state(group: FanGroup) -> dict[str, Any]:
 
 def _ledgers_state(group: FanGroup) -> dict[str, Any]:
     """The contribution and badge logs, and how often each person earned each badge."""
-    ledger, log = group._ledger.log, group._badges.log
+    ledger = group._ledger.log
     size = len(group._membership.people)
     # Without a cap every row credits its points, so the column is written only under one.
     capped = group._cap.policy.daily_cap is not None
     columns = ("member", "kind", "weight", "at", *(("credited",) if capped else ()))
     return {
         "contributions": {name: ledger[name].tolist() for name in columns},
-        "badges": {name: log[name].tolist() for name in ("member", "rule", "at", "settled")},
+        **_badge_log_state(group),
         "awarded": group._badges.awarded[:size].tolist(),
     }
 
 
+def _badge_log_state(group: FanGroup) -> dict[str, Any]:
+    """The award log; ids and the next id only once they differ from row numbers (a
+    revocation or an erasure), as states before ids had none."""
+    log, next_id = group._badges.log, group._badges.next_id
+    columns = ["member", "rule", "at", "settled"]
+    plain = next_id == log.length and bool((log["id"] == np.arange(log.length)).all())
+    if plain:
+        return {"badges": {name: log[name].tolist() for name in columns}}
+    return {
+        "badges": {name: log[name].tolist() for name in [*columns, "id"]},
+        "badge_next_id": next_id,
+    }
+
+
 def _rule_state(rule: BadgeRule) -> dict[str, Any]:
+    window = None if rule.window is None else rule.window // timedelta(microseconds=1)
     return {
         "name": rule.name,
         "tier": rule.tier.value,
@@ -191,6 +207,9 @@ def _rule_state(rule: BadgeRule) -> dict[str, Any]:
         "repeatable": rule.repeatable,
         "reward": rule.reward.kind,
         "value": rule.reward.value,
+        # written only when set, as states before them had neither
+        **({} if window is None else {"window": window}),
+        **({"revocable": True} if rule.revocable else {}),
     }
 
 
@@ -399,16 +418,29 @@ class _StateReader:
 
     def _read_badges(self, group: FanGroup, size: int) -> None:
         log = self.state["badges"]
-        if not isinstance(log, Mapping) or set(log) != {"member", "rule", "at", "settled"}:
-            raise InvalidInputError("state.badges: expected member, rule, at, settled")
+        with_ids = "badge_next_id" in self.state
+        if not isinstance(log, Mapping) or set(log) != _BADGE_KEYS | (
+            {"id"} if with_ids else set()
+        ):
+            raise InvalidInputError(
+                "state.badges: expected member, rule, at, settled (and id with badge_next_id)"
+            )
         badges = group._badges
         members = self.ints("member", None, 0, size - 1, log)
         m = len(members)
         rules = self.ints("rule", m, 0, len(badges.rules) - 1, log)
         times = self.ints("at", m, MIN_MICROS, MAX_MICROS, log)
         settled = self.bools("settled", m, log)
+        ids, next_id = np.arange(m, dtype=np.int64), m
+        if with_ids:
+            next_id = check_int(self.state["badge_next_id"], "state.badge_next_id", low=m,
+                                high=MAX_COUNT)  # fmt: skip
+            ids = self.ints("id", m, 0, next_id - 1, log)
+            if (np.diff(ids) <= 0).any():
+                raise InvalidInputError("state.badges.id: expected increasing ids")
         if m:
-            badges.log.append(member=members, rule=rules, at=times, settled=settled)
+            badges.log.append(member=members, rule=rules, at=times, settled=settled, id=ids)
+        badges.next_id = next_id
         awarded = self.list_of("awarded")
         n_rules = len(badges.rules)
         if len(awarded) != size or any(
@@ -530,8 +562,15 @@ def _moment(value: object, field: str) -> int:
 
 def _rule_from_state(i: int, raw: object) -> BadgeRule:
     fields = {"name", "tier", "at_least", "kind", "repeatable", "reward", "value"}
-    if not isinstance(raw, Mapping) or set(raw) != fields:
+    if not isinstance(raw, Mapping) or set(raw) - {"window", "revocable"} != fields:
         raise InvalidInputError(f"state.badge_rules[{i}]: expected {sorted(fields)}")
+    window = raw.get("window")
+    if window is not None:
+        window = timedelta(
+            microseconds=check_int(window, f"state.badge_rules[{i}].window", low=1, high=2**62)
+        )
+    if raw.get("revocable", True) is not True:
+        raise InvalidInputError(f"state.badge_rules[{i}].revocable: written only as true")
     return BadgeRule(
         raw["name"],
         raw["tier"],
@@ -539,4 +578,6 @@ def _rule_from_state(i: int, raw: object) -> BadgeRule:
         kind=raw["kind"],
         repeatable=raw["repeatable"],
         reward=Reward(raw["reward"], raw["value"]),
+        window=window,
+        revocable="revocable" in raw,
     )

@@ -239,6 +239,16 @@ def _validate_bool(instance: object, attribute: attrs.Attribute[Any], value: obj
     check_bool(value, attribute.name)
 
 
+def _validate_window(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, timedelta) or value <= timedelta(0) or value.days > 365_000:
+        raise InvalidInputError(
+            f"{attribute.name}: expected a positive timedelta (at most 365,000 days) or None, "
+            f"got {value!r}"
+        )
+
+
 @attrs.frozen
 class BadgeRule:
     """A badge granted automatically when a member's count of a kind (or reputation) reaches a mark.
@@ -255,9 +265,17 @@ class BadgeRule:
     kind : str, optional
         The contribution kind counted; None means reputation.
     repeatable : bool, default False
-        Granted once, or once more each time the mark is reached again (at 2x, 3x...).
+        Granted once, or once more each time the mark is reached again (at 2x, 3x...): a
+        badge granted many times, as Discourse's.
     reward : Reward, default Reward("badge")
         What the brand hands out with the badge (see :meth:`FanGroup.rewards_due`).
+    window : timedelta, optional
+        Count only contributions within this trailing window (credited points for
+        reputation); such a rule is evaluated by :meth:`FanGroup.evaluate_badges` only.
+    revocable : bool, default False
+        Opt-in automatic revocation, as Discourse's badges: when the condition no longer holds
+        (reputation fell, the window slid), the badge goes, latest grant first, from every
+        listing and from the state; its reward, if still due, goes with it.
 
     Examples
     --------
@@ -274,6 +292,8 @@ class BadgeRule:
     kind: str | None = attrs.field(default=None, kw_only=True, validator=_validate_kind)
     repeatable: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
     reward: Reward = attrs.field(factory=Reward, kw_only=True, validator=_validate_reward_field)
+    window: timedelta | None = attrs.field(default=None, kw_only=True, validator=_validate_window)
+    revocable: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
 
 
 @attrs.frozen
@@ -447,16 +467,6 @@ def _validate_optional_count(
 ) -> None:
     if value is not None:
         check_int(value, attribute.name, low=0, high=MAX_COUNT)
-
-
-def _validate_window(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, timedelta) or value <= timedelta(0) or value.days > 365_000:
-        raise InvalidInputError(
-            f"{attribute.name}: expected a positive timedelta (at most 365,000 days) or None, "
-            f"got {value!r}"
-        )
 
 
 def _validate_grace(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -83,6 +83,7 @@ GROUP_CALLS: dict[str, Call] = {
     "transfer_ownership": (("ann", "bob"), {"keep": True}),
     "trust_level": (("bob",), {}),
     "evaluate_trust": ((), {"at": T0 + timedelta(days=1)}),
+    "evaluate_badges": ((), {"at": T0 + timedelta(days=1)}),
     "set_trust_level": (("ann", "cid", 2), {"lock": False, "at": T0}),
     "trust_history": (("bob",), {}),
     "unban": (("ann", "dan"), {}),

@@ -20,8 +20,10 @@ from community_marketing.errors import CommunityMarketingError, InvalidTokenErro
 from community_marketing.groups import (
     DEFAULT_POINTS,
     Ability,
+    BadgeRule,
     FanGroup,
     ReputationPolicy,
+    Reward,
     TrustPolicy,
 )
 from community_marketing.optin import OptInRegistry
@@ -54,6 +56,10 @@ class FanGroupMachine(RuleBasedStateMachine):
             trust=self.policy,
             invite_daily_cap=3,
             reputation=ReputationPolicy(DAILY_CAP),
+            badge_rules=[
+                BadgeRule("Regular", "silver", 12, revocable=True, reward=Reward("trial")),
+                BadgeRule("Helper", "bronze", 10, repeatable=True, revocable=True),
+            ],
             clock=lambda: self.now,
         )
         self.gains: dict[tuple[str, object], int] = defaultdict(int)
@@ -242,6 +248,21 @@ class FanGroupMachine(RuleBasedStateMachine):
         for role in self.group.roles():
             if role.name in self.defined:
                 assert role.abilities == self.defined[role.name]
+
+    @invariant()
+    def revocable_badges_follow_reputation_everywhere(self) -> None:
+        state = self.group.to_state()
+        due = {(d.member, d.badge) for d in self.group.rewards_due()}
+        for member in {who for who, _ in self.gains} | set(self.losses):
+            reputation = self.expected(member)
+            held = [b.name for b in self.group.badges(member)]
+            assert held.count("Regular") == (1 if reputation >= 12 else 0)
+            assert held.count("Helper") == max(reputation // 10, 0)
+            if "Regular" not in held:
+                assert (member, "Regular") not in due
+                if self.group.is_member(member):
+                    assert "Regular" not in self.group.display_name(member)
+        assert len(state["badges"]["member"]) == sum(map(sum, state["awarded"]))
 
     @invariant()
     def history_ends_at_each_level(self) -> None:
