@@ -22,12 +22,13 @@ from .._imports import ImportReport, OnError
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
 from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from .._types import Int64Array
-from ..errors import InvalidInputError, PermissionDeniedError
+from ..errors import InvalidInputError
 from ..optin import OptInRegistry
 from . import (
     _badge_rules,
     _contributions,
     _erasure,
+    _exits,
     _reputation,
     _rewards,
     _setup,
@@ -711,12 +712,7 @@ class FanGroup:
         check_text(source, "source")
         micros = self._now(at)
         with self._lock:
-            index = self._membership.index_of(member)
-            if self._roles.is_owner(index) and len(self.owners()) == 1:
-                raise PermissionDeniedError(
-                    f"{member!r} is the last owner of {self._name!r}: transfer_ownership first"
-                )
-            self._expel(index, member, micros, source)
+            _exits.leave(self, member, micros, source)
 
     def remove(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
         """Remove a member; ``by`` needs REMOVE and must outrank them.
@@ -769,17 +765,7 @@ class FanGroup:
         check_id(member, "member")
         micros = self._now(at)
         with self._lock:
-            actor = self._actor(by, Ability.BAN)
-            index = self._membership.people.get(member)
-            if self._membership.is_member(member):
-                self._roles.check_outranks(actor, index, "ban", self._membership.people)
-                self._expel(index, member, micros, "group:banned")
-            elif member == by:
-                raise PermissionDeniedError(f"{by!r} cannot ban themselves")
-            if index < 0:
-                index = int(self._add_people([member])[0])
-            self._membership.ban(index, member)
-            self._invitations.void(member)
+            _exits.ban(self, by, member, micros)
 
     def unban(self, by: Hashable, member: Hashable) -> bool:
         """Lift a ban; ``by`` needs BAN. Returns False if ``member`` was not banned.
