@@ -21,6 +21,7 @@ Where things live
 - ``_reputation.py``: the daily reputation cap in each member's day, and decay.
 - ``_setup.py``: the empty parts built from checked settings.
 - ``_exits.py``: leaving and banning.
+- ``_referral_rewards.py``: a referral graph's referrals credited, flagged ones left out.
 - ``_badges.py``: badge rules, automatic and manual awards, revocations, the award log.
 - ``_badge_rules.py``: re-evaluating every badge rule at a moment (windows, revocation).
 - ``_rewards.py``: rewards due with badges, and settling them once handed out.

@@ -7,7 +7,7 @@ own the data (membership, roles, trust, ledger, badges, places); this file holds
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from . import (
     _contributions,
     _erasure,
     _exits,
+    _referral_rewards,
     _reputation,
     _rewards,
     _setup,
@@ -47,6 +48,7 @@ from ._membership import (
     invitation_expiry,
 )
 from ._places import Places, attribute_row, check_attribute_columns
+from ._referral_rewards import ReferralSource
 from ._reputation import DailyCap
 from ._roles import Roles
 from ._trust import Trust
@@ -1134,6 +1136,40 @@ class FanGroup:
         (7, 5)
         """
         return _contributions.record(self, members, kinds, at, weights, "weights")
+
+    def credit_referrals(
+        self,
+        graph: ReferralSource,
+        *,
+        kind: str = "referral",
+        qualified: Callable[[Hashable], bool] | Collection[Hashable] | None = None,
+        at: datetime | None = None,
+    ) -> list[Badge]:
+        """Credit members' referrals from a ``ReferralGraph``; returns the badges earned.
+
+        Each member's count of ``kind`` is topped up to the number of their attributed
+        referrals up to ``at`` whose referee is ``qualified`` (a predicate or a collection)
+        and that no flag of ``graph.suspicious_referrals()`` covers (a flag names the
+        referrer and a span of time). Calling again credits nothing twice. Milestones are
+        badge rules on ``kind`` (1, 3, 6 referrals...); their rewards are due in
+        :meth:`rewards_due` until :meth:`mark_handed_out`.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup, Reward
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> rules = [BadgeRule("Promoter", "bronze", 1, kind="referral", reward=Reward("discount", 5)),
+        ...          BadgeRule("Campaigner", "silver", 3, kind="referral")]
+        >>> group = FanGroup("espresso", "ann", badge_rules=rules)
+        >>> graph = ReferralGraph()
+        >>> for friend in ["bob", "cid", "dan"]:
+        ...     _ = graph.record_referral("ann", friend)
+        >>> [badge.name for badge in group.credit_referrals(graph)]
+        ['Promoter', 'Campaigner']
+        >>> group.credit_referrals(graph), group.contributions("ann")["referral"]
+        ([], 3)
+        """  # noqa: E501
+        return _referral_rewards.credit(self, graph, kind, qualified, self._now(at))
 
     def reputation(self, member: Hashable, *, at: datetime | None = None) -> int:
         """The sum of the points credited for everything ``member`` contributed.

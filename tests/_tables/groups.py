@@ -11,6 +11,7 @@ from community_marketing import (
     BadgeTier,
     FanGroup,
     OptInRegistry,
+    ReferralGraph,
     ReputationPolicy,
     Reward,
     Role,
@@ -38,7 +39,9 @@ def _group(clock: Clock) -> tuple[FanGroup, dict[str, Any]]:
     group.assign_role("ann", "bob", "mod")
     group.record_contributions(["bob", "cid", "bob"], "answer", at=T0)
     token = group.invite("ann", "eve", at=T0)
-    return group, {"token": token, "registry": registry}
+    graph = ReferralGraph()
+    graph.record_referral("bob", "newcomer", at=T0)
+    return group, {"token": token, "registry": registry, "graph": graph}
 
 
 GROUP_CALLS: dict[str, Call] = {
@@ -84,6 +87,10 @@ GROUP_CALLS: dict[str, Call] = {
     "trust_level": (("bob",), {}),
     "evaluate_trust": ((), {"at": T0 + timedelta(days=1)}),
     "evaluate_badges": ((), {"at": T0 + timedelta(days=1)}),
+    "credit_referrals": (
+        (lambda c: c["graph"],),
+        {"kind": "answer", "qualified": {"newcomer"}, "at": T0 + timedelta(days=1)},
+    ),
     "set_trust_level": (("ann", "cid", 2), {"lock": False, "at": T0}),
     "trust_history": (("bob",), {}),
     "unban": (("ann", "dan"), {}),
