@@ -47,6 +47,7 @@ EXPECTED = {
     "Hotspot",
     "ImportReport",
     "JoinRequest",
+    "JoinRule",
     "ReputationPolicy",
     "Reward",
     "RewardDue",

@@ -21,6 +21,7 @@ Where things live
 - ``_reputation.py``: the daily reputation cap in each member's day, and decay.
 - ``_setup.py``: the empty parts built from checked settings.
 - ``_exits.py``: leaving and banning.
+- ``_join_rules.py``: requests to join approved or declined at once by rule.
 - ``_referral_rewards.py``: a referral graph's referrals credited, flagged ones left out.
 - ``_badges.py``: badge rules, automatic and manual awards, revocations, the award log.
 - ``_badge_rules.py``: re-evaluating every badge rule at a moment (windows, revocation).
@@ -57,6 +58,7 @@ from ._values import (
     BadgeTier,
     Hotspot,
     JoinRequest,
+    JoinRule,
     ReputationPolicy,
     Reward,
     RewardDue,
@@ -76,6 +78,7 @@ __all__ = [
     "FanGroup",
     "Hotspot",
     "JoinRequest",
+    "JoinRule",
     "ReputationPolicy",
     "Reward",
     "RewardDue",

@@ -29,6 +29,7 @@ from . import (
     _contributions,
     _erasure,
     _exits,
+    _join_rules,
     _referral_rewards,
     _reputation,
     _rewards,
@@ -59,8 +60,8 @@ from ._values import (
     BadgeRule,
     Hotspot,
     JoinRequest,
+    JoinRule,
     ReputationPolicy,
-    Request,
     RewardDue,
     Role,
     Standing,
@@ -114,6 +115,8 @@ class FanGroup:
         A daily reputation cap in each member's local day, and decay; none by default.
     badge_rules : sequence of BadgeRule, default ()
         Badges granted automatically.
+    join_rules : sequence of JoinRule, default ()
+        Rules that approve or decline a request to join a closed group at once.
     clock : callable, optional
         Returns the current aware datetime; UTC now by default.
 
@@ -150,6 +153,7 @@ class FanGroup:
     _badges: Badges
     _places: Places
     _cap: DailyCap
+    _join_rules: tuple[JoinRule, ...]
 
     def __init__(
         self,
@@ -168,6 +172,7 @@ class FanGroup:
         trust: TrustPolicy | None = None,
         reputation: ReputationPolicy | None = None,
         badge_rules: Sequence[BadgeRule] = (),
+        join_rules: Sequence[JoinRule] = (),
         clock: Clock | None = None,
     ) -> None:
         _setup.configure(
@@ -175,7 +180,7 @@ class FanGroup:
             open_enrollment=open_enrollment, enrollment_fee=enrollment_fee,
             creation_fee=creation_fee, questions=questions, invite_daily_cap=invite_daily_cap,
             points=points, trust=trust, badge_rules=badge_rules, clock=clock,
-            reputation=reputation,
+            reputation=reputation, join_rules=join_rules,
         )  # fmt: skip
         founder = [self._founder]
         micros = self._now(None)
@@ -494,9 +499,17 @@ class FanGroup:
         answers: Sequence[str] = (),
         consent: bool = True,
         fee_paid: float = 0,
+        attributes: Mapping[str, Hashable] | None = None,
+        trust_elsewhere: int | None = None,
         at: datetime | None = None,
     ) -> None:
         """Ask to join a closed group, answering its screening questions.
+
+        The group's ``join_rules`` (:class:`JoinRule`) may decide at once: approve (the
+        requester joins, with ``attributes``), or decline (``PermissionDeniedError``, nothing
+        kept). Otherwise the request waits for :meth:`approve`; its answers are shown to
+        members with APPROVE only (:meth:`pending_requests`). ``trust_elsewhere`` is the
+        requester's trust level in another group, as the application reads it there.
 
         Examples
         --------
@@ -513,12 +526,10 @@ class FanGroup:
         checked = check_answers(answers, self._enrollment.questions)
         paid = check_amount(fee_paid, "fee_paid")
         self._enrollment.check_fee(paid)
+        columns = None if attributes is None else attribute_row(attributes)
         micros = self._now(at)
         with self._lock:
-            self._enrollment.require_closed()
-            self._membership.check_newcomer(member, self._name)
-            self._consent.check_suppression([member], micros)
-            self._membership.requests[member] = Request(member, checked, micros, paid)
+            _join_rules.request(self, member, checked, paid, micros, columns, trust_elsewhere)
 
     def pending_requests(self, by: Hashable) -> list[JoinRequest]:
         """Pending join requests with their answers; only for members with APPROVE.

@@ -11,13 +11,14 @@ from .._ids import check_id
 from .._time import Clock, utc_now
 from ..errors import InvalidInputError
 from ._badges import Badges, check_rules
+from ._join_rules import check_join_rules
 from ._ledger import Ledger, check_points
 from ._membership import ConsentLink, Enrollment, Invitations, Membership
 from ._places import Places
 from ._reputation import DailyCap, check_reputation_policy
 from ._roles import Roles
 from ._trust import Trust, check_policy
-from ._values import DEFAULT_POINTS, BadgeRule, ReputationPolicy, TrustPolicy
+from ._values import DEFAULT_POINTS, BadgeRule, JoinRule, ReputationPolicy, TrustPolicy
 
 if TYPE_CHECKING:
     from ._group import FanGroup
@@ -50,6 +51,7 @@ def configure(
     badge_rules: Sequence[BadgeRule],
     clock: Clock | None,
     reputation: ReputationPolicy | None = None,
+    join_rules: Sequence[JoinRule] = (),
 ) -> None:
     """Check every setting (in the order of the signature), then build the empty parts."""
     group._name = check_text(name, "name")
@@ -68,3 +70,4 @@ def configure(
     group._roles = Roles()
     group._places = Places()
     group._badges = Badges(check_rules(badge_rules, (), group._ledger))
+    group._join_rules = check_join_rules(join_rules)

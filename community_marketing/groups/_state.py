@@ -30,6 +30,7 @@ from ._values import (
     Ability,
     BadgeRule,
     Invitation,
+    JoinRule,
     ReputationPolicy,
     Request,
     Reward,
@@ -52,7 +53,8 @@ _STATE_KEYS: Final = frozenset(
         "attributes", "contributions", "badges", "awarded", "requests", "invitations",
     }
 )  # fmt: skip
-_OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation", "badge_next_id"})
+_OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation", "badge_next_id", "join_rules"})
+_JOIN_RULE_KEYS: Final = frozenset({"decision", "attribute", "values", "min_trust", "invited"})
 _BADGE_KEYS: Final = frozenset({"member", "rule", "at", "settled"})
 _LOG_KEYS: Final = frozenset({"member", "kind", "weight", "at"})
 _ACTIVITY_KEYS: Final = frozenset({"requirements", "grace", "flag_kind"})
@@ -113,6 +115,25 @@ def _settings_state(group: FanGroup) -> dict[str, Any]:
         ],
         "badge_rules": [_rule_state(rule) for rule in group._badges.rules],
         **_reputation_state(group._cap.policy),
+        **_join_rules_state(group),
+    }
+
+
+def _join_rules_state(group: FanGroup) -> dict[str, Any]:
+    """``{"join_rules": [...]}``, or nothing without rules (as states before them)."""
+    if not group._join_rules:
+        return {}
+    return {
+        "join_rules": [
+            {
+                "decision": rule.decision,
+                "attribute": rule.attribute,
+                "values": None if rule.values is None else list(rule.values),
+                "min_trust": rule.min_trust,
+                "invited": rule.invited,
+            }
+            for rule in group._join_rules
+        ]
     }
 
 
@@ -330,6 +351,7 @@ class _StateReader:
             badge_rules=rules,
             clock=clock,
             reputation=_reputation_policy(s.get("reputation")),
+            join_rules=_join_rules_from_state(s.get("join_rules", [])),
         )
         return group
 
@@ -536,6 +558,22 @@ def _activity_policy(trust: Mapping[str, Any]) -> dict[str, Any]:
         "grace": timedelta(microseconds=grace),
         "flag_kind": trust["flag_kind"],
     }
+
+
+def _join_rules_from_state(raw: object) -> list[JoinRule]:
+    if not isinstance(raw, list):
+        raise InvalidInputError("state.join_rules: expected a list")
+    rules = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping) or set(item) != _JOIN_RULE_KEYS:
+            raise InvalidInputError(f"state.join_rules[{i}]: expected {sorted(_JOIN_RULE_KEYS)}")
+        rules.append(
+            JoinRule(
+                item["decision"], attribute=item["attribute"], values=item["values"],
+                min_trust=item["min_trust"], invited=item["invited"],
+            )
+        )  # fmt: skip
+    return rules
 
 
 def _reputation_policy(raw: object) -> ReputationPolicy:

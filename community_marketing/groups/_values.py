@@ -359,6 +359,84 @@ class TrustChange:
     reason: str
 
 
+def _validate_optional_count(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        check_int(value, attribute.name, low=0, high=MAX_COUNT)
+
+
+JOIN_DECISIONS: Final = ("approve", "decline")
+
+
+def _validate_decision(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or value not in JOIN_DECISIONS:
+        raise InvalidInputError(f"decision: expected 'approve' or 'decline', got {value!r}")
+
+
+def _to_values(value: object) -> tuple[Hashable, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"values: expected a collection of attribute values, got {value!r}")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, (str, int)) or isinstance(item, bool):
+            raise InvalidInputError(f"values[{i}]: expected a str or an int, got {item!r}")
+    return items
+
+
+def _validate_optional_bool(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        check_bool(value, attribute.name)
+
+
+@attrs.frozen
+class JoinRule:
+    """A rule that decides a request to join a closed group without waiting for an admin.
+
+    Every condition set must hold for the rule to match; the first matching rule of the group
+    decides (``"approve"`` admits at once, ``"decline"`` refuses with ``PermissionDeniedError``
+    and keeps nothing); with no match the request waits for someone with APPROVE.
+
+    Parameters
+    ----------
+    decision : {"approve", "decline"}
+        What a match does.
+    attribute : str, default "region"
+        The attribute of the request (:meth:`FanGroup.request_to_join`) ``values`` reads.
+    values : collection of str or int, optional
+        The request's ``attribute`` is one of these (a region, a country...).
+    min_trust : int, optional
+        The trust level the requester holds elsewhere (``trust_elsewhere`` of the request,
+        as the application reads it from another group) is at least this.
+    invited : bool, optional
+        The requester holds a usable invitation to this group (True), or none (False).
+
+    Examples
+    --------
+    >>> from community_marketing.groups import JoinRule
+    >>> JoinRule("approve", min_trust=2).min_trust
+    2
+    >>> JoinRule("decline", values=["XX"]).values
+    ('XX',)
+    """
+
+    decision: str = attrs.field(validator=_validate_decision)
+    attribute: str = attrs.field(default="region", kw_only=True, validator=_validate_name)
+    values: tuple[Hashable, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_to_values
+    )
+    min_trust: int | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_optional_count
+    )
+    invited: bool | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_optional_bool
+    )
+
+
 @attrs.frozen
 class JoinRequest:
     """A pending request to join a closed group, with the answers to its screening questions.
@@ -460,13 +538,6 @@ def _to_counts(value: object) -> tuple[tuple[str, int], ...]:
 
 def _validate_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     check_int(value, attribute.name, low=0, high=MAX_COUNT)
-
-
-def _validate_optional_count(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if value is not None:
-        check_int(value, attribute.name, low=0, high=MAX_COUNT)
 
 
 def _validate_grace(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -10,6 +10,7 @@ from community_marketing import (
     BadgeRule,
     BadgeTier,
     FanGroup,
+    JoinRule,
     OptInRegistry,
     ReferralGraph,
     ReputationPolicy,
@@ -109,7 +110,15 @@ CLOSED_GROUP_CALLS: dict[str, Call] = {
     "approve": (("ann", "cid"), {}),
     "reject": (("ann", "dan"), {}),
     "pending_requests": (("ann",), {}),
-    "request_to_join": (("zed",), {"answers": ["because"], "fee_paid": 0}),
+    "request_to_join": (
+        ("zed",),
+        {
+            "answers": ["because"],
+            "fee_paid": 0,
+            "attributes": {"region": "FR"},
+            "trust_elsewhere": 1,
+        },
+    ),
     "join_many": ((["zed"],), {"by": "ann"}),
 }
 
@@ -142,6 +151,7 @@ FUNCTIONS: dict[str, FunctionCall] = {
             "trust": TrustPolicy((10, 100), unlocks=(Ability.NONE, Ability.INVITE)),
             "reputation": ReputationPolicy(200, zone="Europe/Paris", half_life=timedelta(days=9)),
             "badge_rules": (BadgeRule("helper", BadgeTier.BRONZE, 2, kind="answer"),),
+            "join_rules": (JoinRule("approve", min_trust=3),),
             "clock": Clock(),
         },
     ),
@@ -162,6 +172,11 @@ FUNCTIONS: dict[str, FunctionCall] = {
         {"low_water": 0.5, "unlocks": (Ability.NONE, Ability.INVITE)},
     ),
     "Role": (Role, ("Greeter", Ability.INVITE), {"rank": 10}),
+    "JoinRule": (
+        JoinRule,
+        ("approve",),
+        {"attribute": "region", "values": ["FR"], "min_trust": 2, "invited": False},
+    ),
     "TrustRequirement": (
         TrustRequirement,
         ({"answer": 3},),
