@@ -24,6 +24,7 @@ from ._values import DAY_MICROS, NEVER, ReputationPolicy
 _QUARTER_MICROS = 900_000_000
 """Offsets are read per quarter hour of UTC: every zone's transitions fall on one."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NOBODY: Int64Array = np.zeros(0, np.int64)
 
 
 def check_reputation_policy(policy: object) -> ReputationPolicy:
@@ -113,7 +114,7 @@ class DailyCap:
         """What each row credits under the cap (no writes); ``points`` as is without a cap."""
         cap = self.policy.daily_cap
         if cap is None or not len(indices):
-            return Credit(points, indices[:0], indices[:0], indices[:0])
+            return Credit(points, _NOBODY, _NOBODY, _NOBODY)
         days = self.local_days(indices, micros, places)
         n = len(indices)
         order = np.lexsort((np.arange(n), micros, days, indices))
@@ -150,6 +151,8 @@ class DailyCap:
 
     def store(self, credit: Credit) -> None:
         """Keep the new (day, gained) of :meth:`credit`."""
+        if not len(credit.who):
+            return
         self.day[credit.who] = credit.day
         self.gained[credit.who] = credit.gained
 

@@ -95,9 +95,13 @@ class Trust:
         target = np.searchsorted(self.high, reputation, side="right")
         keep = np.searchsorted(self.low, reputation, side="right")
         level = np.maximum(target, np.minimum(current, keep))
-        held = self.locked[touched] | ((level < current) & (micros < self.grace_end(touched)))
-        level = np.where(held, current, level)
         changed = level != current
+        if not changed.any():
+            return touched[:0]
+        held = self.locked[touched]
+        if self.policy.grace:
+            held = held | ((level < current) & (micros < self.grace_end(touched)))
+        changed &= ~held
         moved: Int64Array = touched[changed]
         self.move(moved, level[changed], micros, "reputation")
         return moved
