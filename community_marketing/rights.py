@@ -238,7 +238,11 @@ def _plain(value: Any) -> Any:
 
 def _group_access(group: FanGroup, contact: Hashable) -> dict[str, Any]:
     if not group.is_member(contact):
-        return {"member": False, "banned": group.is_banned(contact)}
+        request = group.join_request_of(contact)
+        pending = {} if request is None else {"join_request": {
+            "answers": list(request.answers), "requested_at": request.requested_at.isoformat()
+        }}  # fmt: skip
+        return {"member": False, "banned": group.is_banned(contact), **pending}
     return {
         "member": True,
         "joined_at": group.joined_at(contact).isoformat(),

@@ -545,6 +545,25 @@ class FanGroup:
         self._actor(by, Ability.APPROVE)
         return self._membership.join_requests()
 
+    def join_request_of(self, member: Hashable) -> JoinRequest | None:
+        """``member``'s own pending request with their answers (None without one).
+
+        The answers are the requester's data: theirs to see (subject access) and gone with an
+        erasure; other members see them only through :meth:`pending_requests` with APPROVE.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False, questions=["Why?"])
+        >>> group.request_to_join("bob", answers=["the crema"])
+        >>> group.join_request_of("bob").answers, group.join_request_of("cid")
+        (('the crema',), None)
+        """
+        check_id(member, "member")
+        with self._lock:
+            mine = [r for r in self._membership.join_requests() if r.member == member]
+        return mine[0] if mine else None
+
     def approve(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
         """Admit a pending request; ``by`` needs APPROVE. See :meth:`request_to_join`.
 

@@ -110,6 +110,7 @@ CLOSED_GROUP_CALLS: dict[str, Call] = {
     "approve": (("ann", "cid"), {}),
     "reject": (("ann", "dan"), {}),
     "pending_requests": (("ann",), {}),
+    "join_request_of": (("cid",), {}),
     "request_to_join": (
         ("zed",),
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from community_marketing import OptInRegistry, subject_access
 from community_marketing.errors import InvalidInputError, PermissionDeniedError
 from community_marketing.groups import FanGroup, JoinRule
 
@@ -61,7 +62,11 @@ def test_an_invitation_approves_and_no_match_waits_for_an_admin(clock: Clock) ->
     with pytest.raises(PermissionDeniedError, match="APPROVE"):
         group.pending_requests("fay")
     assert "I like coffee" not in repr(group.members()) + repr(group.leaderboard())
+    assert group.join_request_of("gus").answers == ("I like coffee",)
+    access = subject_access("gus", registry=OptInRegistry(clock=clock), group=group)
+    assert access["group"]["join_request"]["answers"] == ["I like coffee"]
     group.erase("gus")
+    assert group.join_request_of("gus") is None
     assert "I like coffee" not in repr(group.to_state()), "erasure takes the answers"
 
 
