@@ -1239,7 +1239,8 @@ class FanGroup:
     def leaderboard(self, n: int = 10, *, since: datetime | None = None) -> list[Standing]:
         """The ``n`` current members with most points (all time, or since ``since``).
 
-        Ties go to the member who appeared first.
+        Ties go to the member who appeared first. Under a half-life (:class:`ReputationPolicy`)
+        all-time points are read decayed at the clock's now, as :meth:`reputation` reads them.
 
         Parameters
         ----------
@@ -1269,7 +1270,7 @@ class FanGroup:
         people = self._membership.people
         with self._lock:  # one consistent snapshot of members, totals and the log
             candidates = self._membership.members()
-            chosen, values = self._ledger.leaders(candidates, n, len(people), cutoff)
+            chosen, values = _reputation.leaders(self, candidates, n, cutoff)
             ids = people.ids_at(chosen)
         return [Standing(member, score) for member, score in zip(ids, values.tolist(), strict=True)]
 

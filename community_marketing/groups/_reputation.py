@@ -10,16 +10,19 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .._columns import grown
 from .._types import Float64Array, Int64Array
 from ..errors import InvalidInputError
-from ._ledger import Ledger
+from ._ledger import Ledger, best_of
 from ._places import Places
 from ._values import DAY_MICROS, NEVER, ReputationPolicy
+
+if TYPE_CHECKING:
+    from ._group import FanGroup
 
 _QUARTER_MICROS = 900_000_000
 """Offsets are read per quarter hour of UTC: every zone's transitions fall on one."""
@@ -207,3 +210,16 @@ def decayed_one(ledger: Ledger, half_life: timedelta, at: int, index: int) -> in
     age = (at - times[seen]).astype(np.float64)
     factor = np.exp2(-age / (half_life / timedelta(microseconds=1)))
     return int(np.floor(float((log["credited"][rows][seen] * factor).sum()) + 1e-9))
+
+
+def leaders(
+    group: FanGroup, candidates: Int64Array, n: int, cutoff: int | None
+) -> tuple[Int64Array, Int64Array]:
+    """The ``n`` best ``candidates``: by decayed reputation now under a half-life and without
+    ``cutoff``, else as the ledger ranks them."""
+    size = len(group._membership.people)
+    half_life = group._cap.policy.half_life
+    if half_life is None or cutoff is not None:
+        return group._ledger.leaders(candidates, n, size, cutoff)
+    scores = decayed(group._ledger, half_life, group._now(None), size)
+    return best_of(candidates, scores, n)

@@ -104,6 +104,10 @@ def test_decay_halves_reputation_per_half_life(clock: Clock) -> None:
     assert group.reputation("ann", at=clock.now - timedelta(days=1)) == 0, "not yet earned"
     clock.advance(timedelta(days=10))
     assert group.reputation("ann") == 30
+    group.join("bob")
+    group.record_contribution("bob", "accepted_answer", weight=3)
+    assert [(s.member, s.reputation) for s in group.leaderboard(2)] == [("bob", 45), ("ann", 30)]
+    assert group.leaderboard(1, since=clock.now)[0].reputation == 45, "since: not decayed"
 
 
 @pytest.mark.parametrize(
