@@ -208,6 +208,9 @@ class Badges:
 
     def revoke(self, revocations: list[Revocation]) -> int:
         """Take back the latest grants beyond what each person earns; how many went."""
+        revocations = [plan for plan in revocations if len(plan.who)]
+        if not revocations:
+            return 0
         log = self.log
         drop = np.zeros(log.length, np.bool_)
         for plan in revocations:
