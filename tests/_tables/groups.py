@@ -164,13 +164,25 @@ FUNCTIONS: dict[str, FunctionCall] = {
     "BadgeRule": (
         BadgeRule,
         ("helper", "silver", 10),
-        {"kind": "answer", "repeatable": True, "reward": Reward("trial", "grinder")},
+        {
+            "kind": "answer",
+            "repeatable": True,
+            "reward": Reward("trial", "grinder"),
+            "window": timedelta(days=30),
+            "revocable": True,
+        },
     ),
     "Reward": (Reward, ("discount", 15), {}),
     "TrustPolicy": (
         TrustPolicy,
         ((10, 100),),
-        {"low_water": 0.5, "unlocks": (Ability.NONE, Ability.INVITE)},
+        {
+            "low_water": 0.5,
+            "unlocks": (Ability.NONE, Ability.INVITE),
+            "requirements": (TrustRequirement({"answer": 1}), TrustRequirement(days_active=2)),
+            "grace": timedelta(days=14),
+            "flag_kind": "flagged",
+        },
     ),
     "Role": (Role, ("Greeter", Ability.INVITE), {"rank": 10}),
     "JoinRule": (
