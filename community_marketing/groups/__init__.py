@@ -15,9 +15,16 @@ Where things live
 - ``_group.py``: :class:`FanGroup`, the face: argument checks, the lock, the clock, delegation.
 - ``_membership.py``: enrollment, who belongs or is banned, requests, invitations, registry link.
 - ``_roles.py``: roles as bundles of :class:`Ability` flags with a rank; no escalation of rights.
-- ``_trust.py``: trust levels earned from reputation, with a low-water mark.
+- ``_trust.py``: trust levels per person, locks and the history of changes.
+- ``_trust_rules.py``: re-evaluating every level at a moment, vectorized; levels set by hand.
 - ``_ledger.py``: contributions, points, reputation, counts and leaderboards.
-- ``_badges.py``: badge rules, automatic and manual awards, the award log.
+- ``_reputation.py``: the daily reputation cap in each member's day, and decay.
+- ``_setup.py``: the empty parts built from checked settings.
+- ``_exits.py``: leaving and banning.
+- ``_join_rules.py``: requests to join approved or declined at once by rule.
+- ``_referral_rewards.py``: a referral graph's referrals credited, flagged ones left out.
+- ``_badges.py``: badge rules, automatic and manual awards, revocations, the award log.
+- ``_badge_rules.py``: re-evaluating every badge rule at a moment (windows, revocation).
 - ``_rewards.py``: rewards due with badges, and settling them once handed out.
 - ``_places.py``: member attributes (city, region, nickname) and hotspots.
 - ``_state.py``: ``to_state`` and ``from_state``.
@@ -52,11 +59,15 @@ from ._values import (
     BadgeTier,
     Hotspot,
     JoinRequest,
+    JoinRule,
+    ReputationPolicy,
     Reward,
     RewardDue,
     Role,
     Standing,
+    TrustChange,
     TrustPolicy,
+    TrustRequirement,
 )
 
 __all__ = [
@@ -68,12 +79,16 @@ __all__ = [
     "FanGroup",
     "Hotspot",
     "JoinRequest",
+    "JoinRule",
+    "ReputationPolicy",
     "Reward",
     "RewardDue",
     "RisingArea",
     "Role",
     "Standing",
+    "TrustChange",
     "TrustPolicy",
+    "TrustRequirement",
 ]
 
 publish(__name__, *(globals()[name] for name in __all__))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 
@@ -15,6 +15,10 @@ from ..errors import InvalidInputError
 from ._ledger import Ledger, Totals, grown_rows
 from ._values import MAX_AWARDS, MAX_COUNT, TIER_ORDER, Badge, BadgeRule
 
+LOG_COLUMNS: Final = {
+    "member": np.int64, "rule": np.int32, "at": np.int64, "settled": np.bool_, "id": np.int64
+}  # fmt: skip
+
 
 class Award(NamedTuple):
     """Awards of one rule: to whom, their new count of it, and how many are new."""
@@ -23,6 +27,14 @@ class Award(NamedTuple):
     who: Int64Array
     earned: Int64Array
     new: Int64Array
+
+
+class Revocation(NamedTuple):
+    """Revocations of one rule: from whom, and the count of it each keeps."""
+
+    number: int
+    who: Int64Array
+    earned: Int64Array
 
 
 def check_rules(rules: object, known: Sequence[BadgeRule], ledger: Ledger) -> list[BadgeRule]:
@@ -47,6 +59,14 @@ def check_rules(rules: object, known: Sequence[BadgeRule], ledger: Ledger) -> li
     return checked
 
 
+def earned_of(rule: BadgeRule, metric: Int64Array) -> Int64Array:
+    """How many times each ``metric`` earns ``rule``."""
+    if rule.repeatable:
+        earned: Int64Array = np.maximum(metric // rule.at_least, 0)
+        return earned
+    return (metric >= rule.at_least).astype(np.int64)
+
+
 def best_badge(held: Sequence[Badge]) -> Badge:
     """The highest tier among ``held``, the latest of that tier."""
     return max(enumerate(held), key=lambda pair: (TIER_ORDER[pair[1].tier], pair[0]))[1]
@@ -69,14 +89,14 @@ class Badges:
         Already checked (see :func:`check_rules`).
     """
 
-    __slots__ = ("awarded", "log", "rules")
+    __slots__ = ("awarded", "log", "next_id", "rules")
 
     def __init__(self, rules: list[BadgeRule]) -> None:
         self.rules = rules
         self.awarded: Int64Array = np.zeros((0, len(rules)), np.int64)
-        self.log = Columns(
-            {"member": np.int64, "rule": np.int32, "at": np.int64, "settled": np.bool_}
-        )
+        self.log = Columns(LOG_COLUMNS)
+        self.next_id = 0
+        """The id of the next award: ids only grow, so a revoked award's id is never reused."""
 
     def grow(self, capacity: int) -> None:
         """Room for ``capacity`` people."""
@@ -108,26 +128,29 @@ class Badges:
         touched = totals.touched
         plans = []
         for number, rule in enumerate(rules, first):
+            if rule.window is not None:
+                continue  # a window slides with time: evaluate_badges decides
             if rule.kind is None:
                 metric = totals.reputation
             else:
                 metric = totals.counts[:, ledger.kind_code[rule.kind]]
-            if rule.repeatable:
-                earned = np.maximum(metric // rule.at_least, 0)
-            else:
-                earned = (metric >= rule.at_least).astype(np.int64)
+            earned = earned_of(rule, metric)
             held = self.awarded[touched, number] if number < self.awarded.shape[1] else 0
             winners = earned > held
             if winners.any():
                 new = (earned - held)[winners]
                 plans.append(Award(number, touched[winners], earned[winners], new))
         total = sum(int(plan.new.sum()) for plan in plans)
-        limit = MAX_AWARDS + len(touched) * len(rules)
+        self.check_award_count(total, MAX_AWARDS + len(touched) * len(rules), field)
+        return plans
+
+    @staticmethod
+    def check_award_count(total: int, limit: int, field: str) -> None:
+        """``InvalidInputError`` naming ``field`` when one call would award past ``limit``."""
         if total > limit:
             raise InvalidInputError(
                 f"{field}: would award {total} badges in one call; at most {limit}"
             )
-        return plans
 
     def rule_awards(
         self, rule: object, members: Int64Array, ledger: Ledger
@@ -136,6 +159,19 @@ class Badges:
         (checked,) = check_rules([rule], self.rules, ledger)
         totals = Totals(members, ledger.reputation[members], ledger.counts[members])
         return checked, self.planned([checked], len(self.rules), totals, ledger, "rule")
+
+    def revoked_by(self, totals: Totals, ledger: Ledger) -> list[Revocation]:
+        """What revocable rules without a window take back from the people of ``totals``."""
+        found = []
+        for number, rule in enumerate(self.rules):
+            if rule.revocable and rule.window is None:
+                if rule.kind is None:
+                    metric = totals.reputation
+                else:
+                    metric = totals.counts[:, ledger.kind_code[rule.kind]]
+                earned = earned_of(rule, metric)
+                found.append(self.revocations(totals.touched, earned, number))
+        return found
 
     def award(self, plans: list[Award], micros: int) -> int:
         """Make the awards :meth:`planned` found; returns the first new log row."""
@@ -160,7 +196,43 @@ class Badges:
             rule=np.full(len(members), number, np.int32),
             at=np.full(len(members), micros, np.int64),
             settled=np.full(len(members), self.rules[number].reward.kind == "badge"),
+            id=np.arange(self.next_id, self.next_id + len(members), dtype=np.int64),
         )
+        self.next_id += len(members)
+
+    def revocations(self, touched: Int64Array, earned: Int64Array, number: int) -> Revocation:
+        """Who of ``touched`` holds rule ``number`` more often than ``earned`` now (revocable)."""
+        held = self.awarded[touched, number]
+        over = earned < held
+        return Revocation(number, touched[over], earned[over])
+
+    def revoke(self, revocations: list[Revocation]) -> int:
+        """Take back the latest grants beyond what each person earns; how many went."""
+        revocations = [plan for plan in revocations if len(plan.who)]
+        if not revocations:
+            return 0
+        log = self.log
+        drop = np.zeros(log.length, np.bool_)
+        for plan in revocations:
+            if not len(plan.who):
+                continue
+            excess = np.zeros(len(self.awarded), np.int64)
+            excess[plan.who] = self.awarded[plan.who, plan.number] - plan.earned
+            self.awarded[plan.who, plan.number] = plan.earned
+            rows = np.flatnonzero(log["rule"] == plan.number)
+            members = log["member"][rows]
+            # Latest first within each person: rank 0 is their newest grant of the rule.
+            order = np.lexsort((-rows, members))
+            ordered = members[order]
+            first = np.r_[True, ordered[1:] != ordered[:-1]]
+            starts = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+            rank = np.arange(len(order)) - starts
+            drop[rows[order][rank < excess[ordered]]] = True
+        if drop.any():
+            kept = {name: log[name][~drop] for name in log.names()}
+            self.log = Columns(LOG_COLUMNS)
+            self.log.append(**kept)
+        return int(drop.sum())
 
     def since(self, start: int, people: IdIndex) -> list[Badge]:
         """The badges awarded from log row ``start`` on."""

@@ -32,10 +32,17 @@ def record(
     with group._lock:
         people = group._membership.people
         indices = group._membership.indices_of_members(members, "members")
-        totals = group._ledger.totals_after(indices, codes, weight_column, people, field)
+        raw = group._ledger.raw_points(codes, weight_column)
+        credit = group._cap.credit(indices, raw, micros, group._ledger, group._places)
+        credited = credit.points
+        totals = group._ledger.totals_after(indices, codes, weight_column, credited, people, field)
         plans = group._badges.planned(group._badges.rules, 0, totals, group._ledger, field)
-        group._ledger.record(indices, codes, weight_column, micros, totals)
-        moved = group._trust.update(totals.touched, totals.reputation)
+        revocations = group._badges.revoked_by(totals, group._ledger)
+        group._ledger.record(indices, codes, weight_column, micros, credited, totals)
+        group._cap.store(credit)
+        latest = int(micros.max())
+        moved = group._trust.update(totals.touched, totals.reputation, latest)
         group._roles.refresh(moved, group._trust)
-        start = group._badges.award(plans, int(micros.max()))
+        group._badges.revoke(revocations)
+        start = group._badges.award(plans, latest)
         return group._badges.since(start, people)

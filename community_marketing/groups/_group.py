@@ -7,7 +7,7 @@ own the data (membership, roles, trust, ledger, badges, places); this file holds
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,13 +20,25 @@ from .._erased import Removed
 from .._ids import as_id_list, check_id
 from .._imports import ImportReport, OnError
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
-from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros, utc_now
+from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from .._types import Int64Array
-from ..errors import InvalidInputError, PermissionDeniedError
+from ..errors import InvalidInputError
 from ..optin import OptInRegistry
-from . import _contributions, _erasure, _rewards, _state
-from ._badges import Badges, check_rules, labelled
-from ._ledger import Ledger, check_points, distinct
+from . import (
+    _badge_rules,
+    _contributions,
+    _erasure,
+    _exits,
+    _join_rules,
+    _referral_rewards,
+    _reputation,
+    _rewards,
+    _setup,
+    _state,
+    _trust_rules,
+)
+from ._badges import Badges, labelled
+from ._ledger import Ledger, distinct
 from ._membership import (
     ConsentLink,
     Enrollment,
@@ -44,20 +56,23 @@ from ._places import (
     hotspots_of,
     rising_areas,
 )
+from ._referral_rewards import ReferralSource
+from ._reputation import DailyCap
 from ._roles import Roles
-from ._trust import Trust, check_policy
+from ._trust import Trust
 from ._values import (
-    DEFAULT_POINTS,
     INT32_MAX,
     Ability,
     Badge,
     BadgeRule,
     Hotspot,
     JoinRequest,
-    Request,
+    JoinRule,
+    ReputationPolicy,
     RewardDue,
     Role,
     Standing,
+    TrustChange,
     TrustPolicy,
     check_ability,
     check_amount,
@@ -65,13 +80,6 @@ from ._values import (
 
 Ids = Sequence[Hashable] | npt.NDArray[Any]
 Moments = datetime | Sequence[datetime] | npt.NDArray[Any] | None
-
-
-def check_clock(clock: object) -> Clock:
-    """A callable returning aware datetimes; UTC now for None."""
-    if clock is not None and not callable(clock):
-        raise InvalidInputError(f"clock: expected a callable, got {type(clock).__name__}")
-    return utc_now if clock is None else clock
 
 
 def _since(since: datetime | None) -> int | None:
@@ -110,8 +118,12 @@ class FanGroup:
         Points per contribution kind; :data:`DEFAULT_POINTS` by default.
     trust : TrustPolicy, optional
         Trust levels and what they unlock; ``TrustPolicy()`` by default.
+    reputation : ReputationPolicy, optional
+        A daily reputation cap in each member's local day, and decay; none by default.
     badge_rules : sequence of BadgeRule, default ()
         Badges granted automatically.
+    join_rules : sequence of JoinRule, default ()
+        Rules that approve or decline a request to join a closed group at once.
     clock : callable, optional
         Returns the current aware datetime; UTC now by default.
 
@@ -147,6 +159,8 @@ class FanGroup:
     _ledger: Ledger
     _badges: Badges
     _places: Places
+    _cap: DailyCap
+    _join_rules: tuple[JoinRule, ...]
 
     def __init__(
         self,
@@ -163,25 +177,18 @@ class FanGroup:
         invite_daily_cap: int = 20,
         points: Mapping[str, int] | None = None,
         trust: TrustPolicy | None = None,
+        reputation: ReputationPolicy | None = None,
         badge_rules: Sequence[BadgeRule] = (),
+        join_rules: Sequence[JoinRule] = (),
         clock: Clock | None = None,
     ) -> None:
-        self._configure(
-            name,
-            owner,
-            registry=registry,
-            purpose=purpose,
-            channels=channels,
-            open_enrollment=open_enrollment,
-            enrollment_fee=enrollment_fee,
-            creation_fee=creation_fee,
-            questions=questions,
-            invite_daily_cap=invite_daily_cap,
-            points=points,
-            trust=trust,
-            badge_rules=badge_rules,
-            clock=clock,
-        )
+        _setup.configure(
+            self, name, owner, registry=registry, purpose=purpose, channels=channels,
+            open_enrollment=open_enrollment, enrollment_fee=enrollment_fee,
+            creation_fee=creation_fee, questions=questions, invite_daily_cap=invite_daily_cap,
+            points=points, trust=trust, badge_rules=badge_rules, clock=clock,
+            reputation=reputation, join_rules=join_rules,
+        )  # fmt: skip
         founder = [self._founder]
         micros = self._now(None)
         self._consent.check_suppression(founder, micros)
@@ -189,41 +196,6 @@ class FanGroup:
         index = self._add_people(founder)
         self._membership.admit(index, micros)
         self._roles.make_founder(int(index[0]), self._trust)
-
-    def _configure(
-        self,
-        name: str,
-        owner: Hashable,
-        *,
-        registry: object,
-        purpose: str | None,
-        channels: Sequence[str],
-        open_enrollment: bool,
-        enrollment_fee: float,
-        creation_fee: float,
-        questions: Sequence[str],
-        invite_daily_cap: int,
-        points: Mapping[str, int] | None,
-        trust: TrustPolicy | None,
-        badge_rules: Sequence[BadgeRule],
-        clock: Clock | None,
-    ) -> None:
-        """Check every setting (in the order of the signature), then build the empty parts."""
-        self._name = check_text(name, "name")
-        self._founder = check_id(owner, "owner")
-        self._consent = ConsentLink.checked(registry, purpose, channels, self._name)
-        self._enrollment = Enrollment.checked(
-            open_enrollment, enrollment_fee, creation_fee, questions, self._name
-        )
-        self._invitations = Invitations(check_int(invite_daily_cap, "invite_daily_cap", low=0))
-        self._ledger = Ledger(check_points(DEFAULT_POINTS if points is None else points))
-        self._trust = Trust(check_policy(trust))
-        self._clock = check_clock(clock)
-        self._lock = threading.RLock()
-        self._membership = Membership()
-        self._roles = Roles()
-        self._places = Places()
-        self._badges = Badges(check_rules(badge_rules, (), self._ledger))
 
     # ---------------------------------------------------------------- steps the methods share
 
@@ -237,7 +209,7 @@ class FanGroup:
         return index
 
     def _add_people(self, ids: list[Hashable], field: str = "members") -> Int64Array:
-        parts = (self._roles, self._trust, self._ledger, self._badges, self._places)
+        parts = (self._roles, self._trust, self._ledger, self._badges, self._places, self._cap)
         return self._membership.add(ids, parts, field)
 
     def _admit(
@@ -323,6 +295,11 @@ class FanGroup:
     def trust_policy(self) -> TrustPolicy:
         """The trust levels and what they unlock."""
         return self._trust.policy
+
+    @property
+    def reputation_policy(self) -> ReputationPolicy:
+        """The daily cap, the zones and the decay of reputation."""
+        return self._cap.policy
 
     @property
     def member_count(self) -> int:
@@ -529,9 +506,17 @@ class FanGroup:
         answers: Sequence[str] = (),
         consent: bool = True,
         fee_paid: float = 0,
+        attributes: Mapping[str, Hashable] | None = None,
+        trust_elsewhere: int | None = None,
         at: datetime | None = None,
     ) -> None:
         """Ask to join a closed group, answering its screening questions.
+
+        The group's ``join_rules`` (:class:`JoinRule`) may decide at once: approve (the
+        requester joins, with ``attributes``), or decline (``PermissionDeniedError``, nothing
+        kept). Otherwise the request waits for :meth:`approve`; its answers are shown to
+        members with APPROVE only (:meth:`pending_requests`). ``trust_elsewhere`` is the
+        requester's trust level in another group, as the application reads it there.
 
         Examples
         --------
@@ -548,12 +533,10 @@ class FanGroup:
         checked = check_answers(answers, self._enrollment.questions)
         paid = check_amount(fee_paid, "fee_paid")
         self._enrollment.check_fee(paid)
+        columns = None if attributes is None else attribute_row(attributes)
         micros = self._now(at)
         with self._lock:
-            self._enrollment.require_closed()
-            self._membership.check_newcomer(member, self._name)
-            self._consent.check_suppression([member], micros)
-            self._membership.requests[member] = Request(member, checked, micros, paid)
+            _join_rules.request(self, member, checked, paid, micros, columns, trust_elsewhere)
 
     def pending_requests(self, by: Hashable) -> list[JoinRequest]:
         """Pending join requests with their answers; only for members with APPROVE.
@@ -568,6 +551,25 @@ class FanGroup:
         """
         self._actor(by, Ability.APPROVE)
         return self._membership.join_requests()
+
+    def join_request_of(self, member: Hashable) -> JoinRequest | None:
+        """``member``'s own pending request with their answers (None without one).
+
+        The answers are the requester's data: theirs to see (subject access) and gone with an
+        erasure; other members see them only through :meth:`pending_requests` with APPROVE.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann", open_enrollment=False, questions=["Why?"])
+        >>> group.request_to_join("bob", answers=["the crema"])
+        >>> group.join_request_of("bob").answers, group.join_request_of("cid")
+        (('the crema',), None)
+        """
+        check_id(member, "member")
+        with self._lock:
+            mine = [r for r in self._membership.join_requests() if r.member == member]
+        return mine[0] if mine else None
 
     def approve(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
         """Admit a pending request; ``by`` needs APPROVE. See :meth:`request_to_join`.
@@ -749,12 +751,7 @@ class FanGroup:
         check_text(source, "source")
         micros = self._now(at)
         with self._lock:
-            index = self._membership.index_of(member)
-            if self._roles.is_owner(index) and len(self.owners()) == 1:
-                raise PermissionDeniedError(
-                    f"{member!r} is the last owner of {self._name!r}: transfer_ownership first"
-                )
-            self._expel(index, member, micros, source)
+            _exits.leave(self, member, micros, source)
 
     def remove(self, by: Hashable, member: Hashable, *, at: datetime | None = None) -> None:
         """Remove a member; ``by`` needs REMOVE and must outrank them.
@@ -807,18 +804,7 @@ class FanGroup:
         check_id(member, "member")
         micros = self._now(at)
         with self._lock:
-            actor = self._actor(by, Ability.BAN)
-            index = self._membership.people.get(member)
-            if self._membership.is_member(member):
-                self._roles.check_outranks(actor, index, "ban", self._membership.people)
-                self._expel(index, member, micros, "group:banned")
-            elif member == by:
-                raise PermissionDeniedError(f"{by!r} cannot ban themselves")
-            if index < 0:
-                self._membership.erased.refuse([member], "member")
-                index = int(self._add_people([member])[0])
-            self._membership.ban(index, member)
-            self._invitations.void(member)
+            _exits.ban(self, by, member, micros)
 
     def unban(self, by: Hashable, member: Hashable) -> bool:
         """Lift a ban; ``by`` needs BAN. Returns False if ``member`` was not banned.
@@ -1053,6 +1039,79 @@ class FanGroup:
         """
         return int(self._trust.level[self._membership.index_of(member)])
 
+    def evaluate_trust(self, *, at: datetime | None = None) -> int:
+        """Re-evaluate every member's trust level at ``at``; returns how many changed.
+
+        Promotes those who meet a level's requirements (:class:`TrustRequirement`, counted
+        over each window ending at ``at``), demotes those below its low-water mark once the
+        grace after reaching it has passed, leaves locked members and levels granted by hand
+        only. Each change is in :meth:`trust_history` with its reason. Vectorized over the
+        contribution log (no loop per member).
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing.groups import (Ability, FanGroup, TrustPolicy,
+        ...                                         TrustRequirement)
+        >>> month = TrustRequirement({"post": 3}, window=timedelta(days=30))
+        >>> policy = TrustPolicy((0,), unlocks=[Ability.INVITE], requirements=[month])
+        >>> start = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> group = FanGroup("espresso", "ann", clock=lambda: start, trust=policy)
+        >>> _ = group.record_contribution("ann", "post", weight=3)
+        >>> group.evaluate_trust(), group.trust_level("ann")
+        (1, 1)
+        >>> group.evaluate_trust(at=start + timedelta(days=31)), group.trust_level("ann")
+        (1, 0)
+        """
+        micros = self._now(at)
+        with self._lock:
+            return _trust_rules.evaluate_group(self, micros)
+
+    def set_trust_level(
+        self,
+        by: Hashable,
+        member: Hashable,
+        level: int | None,
+        *,
+        lock: bool = True,
+        at: datetime | None = None,
+    ) -> None:
+        """Set ``member``'s trust level by hand (locked unless ``lock=False``); None unlocks.
+
+        ``by`` needs ASSIGN_ROLES, every ability the level unlocks, and a higher rank than
+        ``member`` (unless setting their own). A locked level moves only by hand.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.join("bob")
+        >>> group.set_trust_level("ann", "bob", 3)
+        >>> group.trust_level("bob"), group.trust_history("bob")[-1].reason
+        (3, 'locked')
+        """
+        micros = self._now(at)
+        with self._lock:
+            _trust_rules.set_by_hand(self, by, member, level, lock, micros)
+
+    def trust_history(self, member: Hashable | None = None) -> list[TrustChange]:
+        """Every change of trust level: of ``member`` as they happened, or of everyone by time.
+
+        A change carries the moment it was evaluated for (``at``); the changes of everyone are
+        ordered by that moment, then by order of first appearance.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import FanGroup
+        >>> group = FanGroup("espresso", "ann")
+        >>> _ = group.record_contribution("ann", "accepted_answer")
+        >>> [(c.old_level, c.new_level, c.reason) for c in group.trust_history("ann")]
+        [(0, 1, 'reputation')]
+        """
+        with self._lock:
+            index = None if member is None else self._membership.index_seen(member)
+            return self._trust.changes(self._trust.rows(index), self._membership.people)
+
     # ---------------------------------------------------------------- contributions
 
     def record_contribution(
@@ -1115,10 +1174,47 @@ class FanGroup:
         """
         return _contributions.record(self, members, kinds, at, weights, "weights")
 
-    def reputation(self, member: Hashable) -> int:
-        """The sum of the points of everything ``member`` contributed.
+    def credit_referrals(
+        self,
+        graph: ReferralSource,
+        *,
+        kind: str = "referral",
+        qualified: Callable[[Hashable], bool] | Collection[Hashable] | None = None,
+        at: datetime | None = None,
+    ) -> list[Badge]:
+        """Credit members' referrals from a ``ReferralGraph``; returns the badges earned.
+
+        Each member's count of ``kind`` is topped up to the number of their attributed
+        referrals up to ``at`` whose referee is ``qualified`` (a predicate or a collection)
+        and that no flag of ``graph.suspicious_referrals()`` covers (a flag names the
+        referrer and a span of time). Calling again credits nothing twice. Milestones are
+        badge rules on ``kind`` (1, 3, 6 referrals...); their rewards are due in
+        :meth:`rewards_due` until :meth:`mark_handed_out`.
+
+        Examples
+        --------
+        >>> from community_marketing.groups import BadgeRule, FanGroup, Reward
+        >>> from community_marketing.referrals import ReferralGraph
+        >>> rules = [BadgeRule("Promoter", "bronze", 1, kind="referral", reward=Reward("discount", 5)),
+        ...          BadgeRule("Campaigner", "silver", 3, kind="referral")]
+        >>> group = FanGroup("espresso", "ann", badge_rules=rules)
+        >>> graph = ReferralGraph()
+        >>> for friend in ["bob", "cid", "dan"]:
+        ...     _ = graph.record_referral("ann", friend)
+        >>> [badge.name for badge in group.credit_referrals(graph)]
+        ['Promoter', 'Campaigner']
+        >>> group.credit_referrals(graph), group.contributions("ann")["referral"]
+        ([], 3)
+        """  # noqa: E501
+        return _referral_rewards.credit(self, graph, kind, qualified, self._now(at))
+
+    def reputation(self, member: Hashable, *, at: datetime | None = None) -> int:
+        """The sum of the points credited for everything ``member`` contributed.
 
         Kept across leave and rejoin; ``UnknownIdError`` for someone the group never saw.
+        Under a daily cap (see :class:`ReputationPolicy`) gains past the cap credit nothing.
+        With a half-life, the decayed value at ``at`` (the clock's now by default) of the
+        points credited up to then, rounded down; without one ``at`` is not used.
 
         Examples
         --------
@@ -1128,7 +1224,11 @@ class FanGroup:
         >>> group.reputation("ann")
         3
         """
-        return int(self._ledger.reputation[self._membership.index_seen(member)])
+        index = self._membership.index_seen(member)
+        half_life = self._cap.policy.half_life
+        if half_life is None:
+            return int(self._ledger.reputation[index])
+        return _reputation.decayed_one(self._ledger, half_life, self._now(at), index)
 
     def contributions(self, member: Hashable) -> dict[str, int]:
         """How many of each kind ``member`` contributed (weights included).
@@ -1146,7 +1246,8 @@ class FanGroup:
     def leaderboard(self, n: int = 10, *, since: datetime | None = None) -> list[Standing]:
         """The ``n`` current members with most points (all time, or since ``since``).
 
-        Ties go to the member who appeared first.
+        Ties go to the member who appeared first. Under a half-life (:class:`ReputationPolicy`)
+        all-time points are read decayed at the clock's now, as :meth:`reputation` reads them.
 
         Parameters
         ----------
@@ -1176,7 +1277,7 @@ class FanGroup:
         people = self._membership.people
         with self._lock:  # one consistent snapshot of members, totals and the log
             candidates = self._membership.members()
-            chosen, values = self._ledger.leaders(candidates, n, len(people), cutoff)
+            chosen, values = _reputation.leaders(self, candidates, n, cutoff)
             ids = people.ids_at(chosen)
         return [Standing(member, score) for member, score in zip(ids, values.tolist(), strict=True)]
 
@@ -1238,6 +1339,31 @@ class FanGroup:
             number = self._badges.number_of(badge)
             row = self._badges.award_by_hand(index, number, micros)
             return self._badges.since(row, self._membership.people)[0]
+
+    def evaluate_badges(self, *, at: datetime | None = None) -> list[Badge]:
+        """Re-evaluate every badge rule for every member at ``at``; returns the new badges.
+
+        Rules with a ``window`` award here (their count slides with time); ``revocable``
+        rules take back what no longer holds, latest grant first, from every listing.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from community_marketing.groups import BadgeRule, FanGroup
+        >>> rule = BadgeRule("Active", "bronze", 3, kind="post", window=timedelta(days=7),
+        ...                  revocable=True)
+        >>> start = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> group = FanGroup("espresso", "ann", badge_rules=[rule], clock=lambda: start)
+        >>> _ = group.record_contribution("ann", "post", weight=3)
+        >>> [badge.name for badge in group.evaluate_badges()]
+        ['Active']
+        >>> _ = group.evaluate_badges(at=start + timedelta(days=7))
+        >>> group.badges("ann"), group.display_name("ann")
+        ([], 'ann')
+        """
+        micros = self._now(at)
+        with self._lock:
+            return _badge_rules.evaluate_group(self, micros)
 
     def badges(self, member: Hashable) -> list[Badge]:
         """The badges ``member`` holds, oldest first.

@@ -128,7 +128,13 @@ class Ledger:
         self.last_at: Int64Array = np.full(0, NEVER, np.int64)
         self.counts: Int64Array = np.zeros((0, len(self.kinds)), np.int64)
         self.log = Columns(
-            {"member": np.int32, "kind": np.int16, "weight": np.int32, "at": np.int64}
+            {
+                "member": np.int32,
+                "kind": np.int16,
+                "weight": np.int32,
+                "at": np.int64,
+                "credited": np.int64,
+            }
         )
 
     def grow(self, capacity: int) -> None:
@@ -159,11 +165,19 @@ class Ledger:
                     ) from None
             raise  # pragma: no cover - the loop above always finds the culprit
 
+    def raw_points(self, codes: Int16Array, weights: Int32Array) -> Int64Array:
+        """The points of each row before any cap: ``points[kind] * weight``."""
+        raw: Int64Array = self.kind_points[codes] * weights.astype(np.int64)
+        return raw
+
     def totals_after(
-        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, people: IdIndex,
-        field: str,
+        self, indices: Int64Array, codes: Int16Array, weights: Int32Array, credited: Int64Array,
+        people: IdIndex, field: str,
     ) -> Totals:  # fmt: skip
         """What the touched people's totals become with these rows; nothing is written.
+
+        ``credited`` is what each row adds to reputation (its points, or less under a daily
+        cap; see ``_reputation``), never more in size than its points.
 
         Every total must stay within ``[-MAX_COUNT, MAX_COUNT]``, else ``InvalidInputError``
         naming ``field`` and the person. The sums run in float64: exact, because what one
@@ -171,7 +185,8 @@ class Ledger:
         the rare batch whose bound is not obvious).
         """
         if len(indices) == 1:
-            return self._one_after(indices, int(codes[0]), int(weights[0]), people, field)
+            return self._one_after(indices, int(codes[0]), int(weights[0]), credited, people,
+                                   field)  # fmt: skip
         touched = distinct(indices, len(people))
         rows = positions(touched, indices, len(people))
         wide = weights.astype(np.int64)
@@ -186,18 +201,20 @@ class Ledger:
         summed = np.bincount(rows * k + codes, weights=wide, minlength=len(touched) * k)
         added = summed.astype(np.int64).reshape(len(touched), k)
         counts = self.counts[touched] + added
-        reputation = self.reputation[touched] + added @ self.kind_points
+        gained = np.bincount(rows, weights=credited.astype(np.float64), minlength=len(touched))
+        reputation = self.reputation[touched] + gained.astype(np.int64)
         self._check_range(np.abs(reputation), touched, people, field)
         if counts.size and counts.max() > MAX_COUNT:
             self._check_range(counts.max(axis=1), touched, people, field)
         return Totals(touched, reputation, counts)
 
     def _one_after(
-        self, indices: Int64Array, code: int, weight: int, people: IdIndex, field: str
-    ) -> Totals:
+        self, indices: Int64Array, code: int, weight: int, credited: Int64Array, people: IdIndex,
+        field: str,
+    ) -> Totals:  # fmt: skip
         """:meth:`totals_after` for one row, the hot scalar path, in Python ints."""
         index = int(indices[0])
-        reputation = int(self.reputation[index]) + int(self.kind_points[code]) * weight
+        reputation = int(self.reputation[index]) + int(credited[0])
         counts = self.counts[index : index + 1].copy()
         count = int(counts[0, code]) + weight
         if abs(reputation) > MAX_COUNT or count > MAX_COUNT:
@@ -216,10 +233,10 @@ class Ledger:
 
     def record(
         self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array,
-        totals: Totals,
+        credited: Int64Array, totals: Totals,
     ) -> None:  # fmt: skip
         """Append rows to the log and store the totals :meth:`totals_after` computed."""
-        self.log.append(member=indices, kind=codes, weight=weights, at=micros)
+        self.log.append(member=indices, kind=codes, weight=weights, at=micros, credited=credited)
         self.reputation[totals.touched] = totals.reputation
         self.counts[totals.touched] = totals.counts
         np.add.at(self.activity, indices, 1)
@@ -233,7 +250,7 @@ class Ledger:
         """Points per person from contributions at or after ``cutoff`` (microseconds)."""
         log = self.log
         recent = log["at"] >= cutoff
-        points = self.kind_points[log["kind"][recent]] * log["weight"][recent]
+        points = log["credited"][recent]
         members = log["member"][recent]
         if not len(points) or int(np.abs(points).max()) * len(points) <= MAX_COUNT:
             # float64 sums are exact below 2**53, and bincount is the fastest sum per person.

@@ -7,6 +7,7 @@ raises ``InvalidInputError`` naming it; nothing else escapes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Final
 
@@ -19,6 +20,7 @@ from .._time import MAX_MICROS, MIN_MICROS, Clock
 from .._types import BoolArray, Int64Array
 from ..errors import CommunityMarketingError, InvalidInputError
 from ..optin import OptInRegistry
+from . import _setup
 from ._values import (
     BUILTIN_ROLES,
     INT32_MAX,
@@ -29,10 +31,13 @@ from ._values import (
     Ability,
     BadgeRule,
     Invitation,
+    JoinRule,
+    ReputationPolicy,
     Request,
     Reward,
     Role,
     TrustPolicy,
+    TrustRequirement,
     check_amount,
 )
 
@@ -49,7 +54,11 @@ _STATE_KEYS: Final = frozenset(
         "attributes", "contributions", "badges", "awarded", "requests", "invitations",
     }
 )  # fmt: skip
-_OPTIONAL_KEYS: Final = frozenset({"erasure"})
+_OPTIONAL_KEYS: Final = frozenset({"erasure", "reputation", "badge_next_id", "join_rules"})
+_JOIN_RULE_KEYS: Final = frozenset({"decision", "attribute", "values", "min_trust", "invited"})
+_BADGE_KEYS: Final = frozenset({"member", "rule", "at", "settled"})
+_LOG_KEYS: Final = frozenset({"member", "kind", "weight", "at"})
+_ACTIVITY_KEYS: Final = frozenset({"requirements", "grace", "flag_kind"})
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -99,12 +108,68 @@ def _settings_state(group: FanGroup) -> dict[str, Any]:
             "thresholds": list(policy.thresholds),
             "low_water": policy.low_water,
             "unlocks": [u.value for u in policy.unlocks],
+            **_activity_state(policy),
         },
         "roles": [
             {"name": r.name, "abilities": r.abilities.value, "rank": r.rank}
             for r in group._roles.role_list[len(BUILTIN_ROLES) :]
         ],
         "badge_rules": [_rule_state(rule) for rule in group._badges.rules],
+        **_reputation_state(group._cap.policy),
+        **_join_rules_state(group),
+    }
+
+
+def _join_rules_state(group: FanGroup) -> dict[str, Any]:
+    """``{"join_rules": [...]}``, or nothing without rules (as states before them)."""
+    if not group._join_rules:
+        return {}
+    return {
+        "join_rules": [
+            {
+                "decision": rule.decision,
+                "attribute": rule.attribute,
+                "values": None if rule.values is None else list(rule.values),
+                "min_trust": rule.min_trust,
+                "invited": rule.invited,
+            }
+            for rule in group._join_rules
+        ]
+    }
+
+
+def _activity_state(policy: TrustPolicy) -> dict[str, Any]:
+    """The activity requirements, grace and flag kind; nothing when none is set."""
+    if not policy.requirements and not policy.grace and policy.flag_kind is None:
+        return {}
+    return {
+        "requirements": [
+            {
+                "counts": dict(r.counts),
+                "days_active": r.days_active,
+                "max_flagged": r.max_flagged,
+                "window": None if r.window is None else r.window // timedelta(microseconds=1),
+                "manual": r.manual,
+            }
+            for r in policy.requirements
+        ],
+        "grace": policy.grace // timedelta(microseconds=1),
+        "flag_kind": policy.flag_kind,
+    }
+
+
+def _reputation_state(policy: ReputationPolicy) -> dict[str, Any]:
+    """``{"reputation": ...}``, or nothing for the default policy (as states before it)."""
+    if policy == ReputationPolicy():
+        return {}
+    half_life = policy.half_life
+    return {
+        "reputation": {
+            "daily_cap": policy.daily_cap,
+            "zone": policy.zone,
+            "zone_attribute": policy.zone_attribute,
+            "half_life": None if half_life is None else half_life // timedelta(microseconds=1),
+        }
     }
 
 
@@ -118,7 +183,7 @@ def _people_state(group: FanGroup) -> dict[str, Any]:
         "banned": membership.banned[:size].tolist(),
         "joined_at": membership.joined[:size].tolist(),
         "roles_held": group._roles.held[:size].tolist(),
-        "trust_level": group._trust.level[:size].tolist(),
+        "trust_level": group._trust.person_state(size),
         "attributes": {
             key: {"values": values.ids(), "codes": codes[:size].tolist()}
             for key, (values, codes) in group._places.columns.items()
@@ -128,18 +193,34 @@ def _people_state(group: FanGroup) -> dict[str, Any]:
 
 def _ledgers_state(group: FanGroup) -> dict[str, Any]:
     """The contribution and badge logs, and how often each person earned each badge."""
-    ledger, log = group._ledger.log, group._badges.log
+    ledger = group._ledger.log
     size = len(group._membership.people)
+    # Without a cap every row credits its points, so the column is written only under one.
+    capped = group._cap.policy.daily_cap is not None
+    columns = ("member", "kind", "weight", "at", *(("credited",) if capped else ()))
     return {
-        "contributions": {
-            name: ledger[name].tolist() for name in ("member", "kind", "weight", "at")
-        },
-        "badges": {name: log[name].tolist() for name in ("member", "rule", "at", "settled")},
+        "contributions": {name: ledger[name].tolist() for name in columns},
+        **_badge_log_state(group),
         "awarded": group._badges.awarded[:size].tolist(),
     }
 
 
+def _badge_log_state(group: FanGroup) -> dict[str, Any]:
+    """The award log; ids and the next id only once they differ from row numbers (a
+    revocation or an erasure), as states before ids had none."""
+    log, next_id = group._badges.log, group._badges.next_id
+    columns = ["member", "rule", "at", "settled"]
+    plain = next_id == log.length and bool((log["id"] == np.arange(log.length)).all())
+    if plain:
+        return {"badges": {name: log[name].tolist() for name in columns}}
+    return {
+        "badges": {name: log[name].tolist() for name in [*columns, "id"]},
+        "badge_next_id": next_id,
+    }
+
+
 def _rule_state(rule: BadgeRule) -> dict[str, Any]:
+    window = None if rule.window is None else rule.window // timedelta(microseconds=1)
     return {
         "name": rule.name,
         "tier": rule.tier.value,
@@ -148,6 +229,9 @@ def _rule_state(rule: BadgeRule) -> dict[str, Any]:
         "repeatable": rule.repeatable,
         "reward": rule.reward.kind,
         "value": rule.reward.value,
+        # written only when set, as states before them had neither
+        **({} if window is None else {"window": window}),
+        **({"revocable": True} if rule.revocable else {}),
     }
 
 
@@ -223,11 +307,16 @@ class _StateReader:
 
     def _policy(self) -> TrustPolicy:
         trust = self.state["trust"]
-        if not isinstance(trust, Mapping) or set(trust) != {"thresholds", "low_water", "unlocks"}:
+        basic = {"thresholds", "low_water", "unlocks"}
+        if not isinstance(trust, Mapping) or set(trust) - _ACTIVITY_KEYS != basic:
             raise InvalidInputError("state.trust: expected thresholds, low_water and unlocks")
         unlocks = self.ints("unlocks", None, 0, Ability.ALL.value, trust)
+        extra = _activity_policy(trust) if set(trust) & _ACTIVITY_KEYS else {}
         return TrustPolicy(
-            trust["thresholds"], trust["low_water"], tuple(Ability(int(u)) for u in unlocks)
+            trust["thresholds"],
+            trust["low_water"],
+            tuple(Ability(int(u)) for u in unlocks),
+            **extra,
         )
 
     def _configured(
@@ -241,7 +330,8 @@ class _StateReader:
         self.list_of("channels")
         self.list_of("questions")
         group = cls.__new__(cls)
-        group._configure(
+        _setup.configure(
+            group,
             s["name"],
             s["founder"],
             registry=registry,
@@ -256,6 +346,8 @@ class _StateReader:
             trust=policy,
             badge_rules=rules,
             clock=clock,
+            reputation=_reputation_policy(s.get("reputation")),
+            join_rules=_join_rules_from_state(s.get("join_rules", [])),
         )
         return group
 
@@ -291,8 +383,11 @@ class _StateReader:
         if ((roles != 0) != member).any() or (roles[member] & MEMBER_BIT == 0).any():
             raise InvalidInputError("state.roles_held: members hold Member, others nothing")
         group._roles.held[:size] = roles
-        levels = len(group._trust.policy.thresholds)
-        group._trust.level[:size] = self.ints("trust_level", size, 0, levels)
+        entries = self.list_of("trust_level")
+        if len(entries) != size:
+            raise InvalidInputError(f"state.trust_level: expected {size} entries")
+        for i, entry in enumerate(entries):
+            group._trust.read_person(i, entry, f"state.trust_level[{i}]")
         founder = membership.people.get(self.state["founder"])
         if founder < 0 or not ((roles & OWNER_BIT) != 0).any():
             raise InvalidInputError("state: the founder must be known and an owner must exist")
@@ -317,8 +412,12 @@ class _StateReader:
 
     def _read_contributions(self, group: FanGroup, size: int) -> None:
         raw = self.state["contributions"]
-        if not isinstance(raw, Mapping) or set(raw) != {"member", "kind", "weight", "at"}:
-            raise InvalidInputError("state.contributions: expected member, kind, weight, at")
+        keys = _LOG_KEYS | ({"credited"} if group._cap.policy.daily_cap is not None else set())
+        if not isinstance(raw, Mapping) or set(raw) != keys:
+            raise InvalidInputError(
+                "state.contributions: expected member, kind, weight, at (and credited under a "
+                "daily cap)"
+            )
         ledger = group._ledger
         members = self.ints("member", None, 0, size - 1, raw)
         n = len(members)
@@ -327,22 +426,39 @@ class _StateReader:
         times = self.ints("at", n, MIN_MICROS, MAX_MICROS, raw)
         if n:
             codes, column = kinds.astype(np.int16), weights.astype(np.int32)
+            credited = _credited(self, raw, ledger.raw_points(codes, column))
             people = group._membership.people
-            totals = ledger.totals_after(members, codes, column, people, "state.contributions")
-            ledger.record(members, codes, column, times, totals)
+            totals = ledger.totals_after(
+                members, codes, column, credited, people, "state.contributions"
+            )
+            ledger.record(members, codes, column, times, credited, totals)
+        group._cap.rebuild(ledger, group._places, size)
 
     def _read_badges(self, group: FanGroup, size: int) -> None:
         log = self.state["badges"]
-        if not isinstance(log, Mapping) or set(log) != {"member", "rule", "at", "settled"}:
-            raise InvalidInputError("state.badges: expected member, rule, at, settled")
+        with_ids = "badge_next_id" in self.state
+        if not isinstance(log, Mapping) or set(log) != _BADGE_KEYS | (
+            {"id"} if with_ids else set()
+        ):
+            raise InvalidInputError(
+                "state.badges: expected member, rule, at, settled (and id with badge_next_id)"
+            )
         badges = group._badges
         members = self.ints("member", None, 0, size - 1, log)
         m = len(members)
         rules = self.ints("rule", m, 0, len(badges.rules) - 1, log)
         times = self.ints("at", m, MIN_MICROS, MAX_MICROS, log)
         settled = self.bools("settled", m, log)
+        ids, next_id = np.arange(m, dtype=np.int64), m
+        if with_ids:
+            next_id = check_int(self.state["badge_next_id"], "state.badge_next_id", low=m,
+                                high=MAX_COUNT)  # fmt: skip
+            ids = self.ints("id", m, 0, next_id - 1, log)
+            if (np.diff(ids) <= 0).any():
+                raise InvalidInputError("state.badges.id: expected increasing ids")
         if m:
-            badges.log.append(member=members, rule=rules, at=times, settled=settled)
+            badges.log.append(member=members, rule=rules, at=times, settled=settled, id=ids)
+        badges.next_id = next_id
         awarded = self.list_of("awarded")
         n_rules = len(badges.rules)
         if len(awarded) != size or not (
@@ -394,6 +510,81 @@ class _StateReader:
             )
 
 
+def _credited(reader: _StateReader, raw: Mapping[str, Any], points: Int64Array) -> Int64Array:
+    """The credited column: each row its points, or a part of positive points (a daily cap)."""
+    if "credited" not in raw:
+        return points
+    bound = int(np.abs(points).max())
+    credited = reader.ints("credited", len(points), -bound, bound, raw)
+    if ((points > 0) & ((credited < 0) | (credited > points))).any() or (
+        (points <= 0) & (credited != points)
+    ).any():
+        raise InvalidInputError(
+            "state.contributions.credited: expected each row's points, or 0 to its points "
+            "for a gain"
+        )
+    return credited
+
+
+def _activity_policy(trust: Mapping[str, Any]) -> dict[str, Any]:
+    """The keywords of ``TrustPolicy`` beyond the basic three, read from ``state.trust``."""
+    if set(trust) & _ACTIVITY_KEYS != _ACTIVITY_KEYS or not isinstance(trust["requirements"], list):
+        raise InvalidInputError("state.trust: expected requirements, grace and flag_kind")
+    fields = {"counts", "days_active", "max_flagged", "window", "manual"}
+    requirements = []
+    for i, raw in enumerate(trust["requirements"]):
+        if not isinstance(raw, Mapping) or set(raw) != fields:
+            raise InvalidInputError(f"state.trust.requirements[{i}]: expected {sorted(fields)}")
+        window = raw["window"]
+        if window is not None:
+            window = timedelta(microseconds=check_int(window, "state.trust.window", low=1))
+        requirements.append(
+            TrustRequirement(
+                raw["counts"], days_active=raw["days_active"], max_flagged=raw["max_flagged"],
+                window=window, manual=raw["manual"],
+            )
+        )  # fmt: skip
+    grace = check_int(trust["grace"], "state.trust.grace", low=0, high=2**62)
+    return {
+        "requirements": requirements,
+        "grace": timedelta(microseconds=grace),
+        "flag_kind": trust["flag_kind"],
+    }
+
+
+def _join_rules_from_state(raw: object) -> list[JoinRule]:
+    if not isinstance(raw, list):
+        raise InvalidInputError("state.join_rules: expected a list")
+    rules = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping) or set(item) != _JOIN_RULE_KEYS:
+            raise InvalidInputError(f"state.join_rules[{i}]: expected {sorted(_JOIN_RULE_KEYS)}")
+        rules.append(
+            JoinRule(
+                item["decision"], attribute=item["attribute"], values=item["values"],
+                min_trust=item["min_trust"], invited=item["invited"],
+            )
+        )  # fmt: skip
+    return rules
+
+
+def _reputation_policy(raw: object) -> ReputationPolicy:
+    if raw is None:
+        return ReputationPolicy()
+    fields = {"daily_cap", "zone", "zone_attribute", "half_life"}
+    if not isinstance(raw, Mapping) or set(raw) != fields:
+        raise InvalidInputError(f"state.reputation: expected {sorted(fields)}")
+    half_life = raw["half_life"]
+    if half_life is not None:
+        half_life = timedelta(
+            microseconds=check_int(half_life, "state.reputation.half_life", low=1, high=2**62)
+        )
+    return ReputationPolicy(
+        raw["daily_cap"], zone=raw["zone"], zone_attribute=raw["zone_attribute"],
+        half_life=half_life,
+    )  # fmt: skip
+
+
 def _moment(value: object, field: str) -> int:
     """Microseconds since the epoch within the representable range."""
     return check_int(value, field, low=MIN_MICROS, high=MAX_MICROS)
@@ -401,8 +592,15 @@ def _moment(value: object, field: str) -> int:
 
 def _rule_from_state(i: int, raw: object) -> BadgeRule:
     fields = {"name", "tier", "at_least", "kind", "repeatable", "reward", "value"}
-    if not isinstance(raw, Mapping) or set(raw) != fields:
+    if not isinstance(raw, Mapping) or set(raw) - {"window", "revocable"} != fields:
         raise InvalidInputError(f"state.badge_rules[{i}]: expected {sorted(fields)}")
+    window = raw.get("window")
+    if window is not None:
+        window = timedelta(
+            microseconds=check_int(window, f"state.badge_rules[{i}].window", low=1, high=2**62)
+        )
+    if raw.get("revocable", True) is not True:
+        raise InvalidInputError(f"state.badge_rules[{i}].revocable: written only as true")
     return BadgeRule(
         raw["name"],
         raw["tier"],
@@ -410,6 +608,8 @@ def _rule_from_state(i: int, raw: object) -> BadgeRule:
         kind=raw["kind"],
         repeatable=raw["repeatable"],
         reward=Reward(raw["reward"], raw["value"]),
+        window=window,
+        revocable="revocable" in raw,
     )
 
 

@@ -10,8 +10,9 @@ import enum
 import itertools
 import math
 import types
+import zoneinfo
 from collections.abc import Hashable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import attrs
@@ -238,6 +239,16 @@ def _validate_bool(instance: object, attribute: attrs.Attribute[Any], value: obj
     check_bool(value, attribute.name)
 
 
+def _validate_window(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, timedelta) or value <= timedelta(0) or value.days > 365_000:
+        raise InvalidInputError(
+            f"{attribute.name}: expected a positive timedelta (at most 365,000 days) or None, "
+            f"got {value!r}"
+        )
+
+
 @attrs.frozen
 class BadgeRule:
     """A badge granted automatically when a member's count of a kind (or reputation) reaches a mark.
@@ -254,9 +265,17 @@ class BadgeRule:
     kind : str, optional
         The contribution kind counted; None means reputation.
     repeatable : bool, default False
-        Granted once, or once more each time the mark is reached again (at 2x, 3x...).
+        Granted once, or once more each time the mark is reached again (at 2x, 3x...): a
+        badge granted many times, as Discourse's.
     reward : Reward, default Reward("badge")
         What the brand hands out with the badge (see :meth:`FanGroup.rewards_due`).
+    window : timedelta, optional
+        Count only contributions within this trailing window (credited points for
+        reputation); such a rule is evaluated by :meth:`FanGroup.evaluate_badges` only.
+    revocable : bool, default False
+        Opt-in automatic revocation, as Discourse's badges: when the condition no longer holds
+        (reputation fell, the window slid), the badge goes, latest grant first, from every
+        listing and from the state; its reward, if still due, goes with it.
 
     Examples
     --------
@@ -273,6 +292,8 @@ class BadgeRule:
     kind: str | None = attrs.field(default=None, kw_only=True, validator=_validate_kind)
     repeatable: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
     reward: Reward = attrs.field(factory=Reward, kw_only=True, validator=_validate_reward_field)
+    window: timedelta | None = attrs.field(default=None, kw_only=True, validator=_validate_window)
+    revocable: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
 
 
 @attrs.frozen
@@ -313,6 +334,107 @@ class RewardDue:
     badge: str
     reward: Reward
     awarded_at: datetime
+
+
+@attrs.frozen
+class TrustChange:
+    """One change of a member's trust level, as the group's history keeps it.
+
+    ``reason`` is ``"reputation"`` (a contribution moved reputation past a mark), ``"promoted"``
+    or ``"demoted"`` (:meth:`FanGroup.evaluate_trust`), ``"manual"`` or ``"locked"`` (set by
+    hand, locked or not) or ``"unlocked"`` (a lock lifted; the level stays).
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from community_marketing.groups import TrustChange
+    >>> TrustChange("ann", datetime(2026, 1, 1, tzinfo=UTC), 1, 2, "promoted").new_level
+    2
+    """
+
+    member: Hashable
+    at: datetime
+    old_level: int
+    new_level: int
+    reason: str
+
+
+def _validate_optional_count(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        check_int(value, attribute.name, low=0, high=MAX_COUNT)
+
+
+JOIN_DECISIONS: Final = ("approve", "decline")
+
+
+def _validate_decision(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or value not in JOIN_DECISIONS:
+        raise InvalidInputError(f"decision: expected 'approve' or 'decline', got {value!r}")
+
+
+def _to_values(value: object) -> tuple[Hashable, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"values: expected a collection of attribute values, got {value!r}")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, (str, int)) or isinstance(item, bool):
+            raise InvalidInputError(f"values[{i}]: expected a str or an int, got {item!r}")
+    return items
+
+
+def _validate_optional_bool(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        check_bool(value, attribute.name)
+
+
+@attrs.frozen
+class JoinRule:
+    """A rule that decides a request to join a closed group without waiting for an admin.
+
+    Every condition set must hold for the rule to match; the first matching rule of the group
+    decides (``"approve"`` admits at once, ``"decline"`` refuses with ``PermissionDeniedError``
+    and keeps nothing); with no match the request waits for someone with APPROVE.
+
+    Parameters
+    ----------
+    decision : {"approve", "decline"}
+        What a match does.
+    attribute : str, default "region"
+        The attribute of the request (:meth:`FanGroup.request_to_join`) ``values`` reads.
+    values : collection of str or int, optional
+        The request's ``attribute`` is one of these (a region, a country...).
+    min_trust : int, optional
+        The trust level the requester holds elsewhere (``trust_elsewhere`` of the request,
+        as the application reads it from another group) is at least this.
+    invited : bool, optional
+        The requester holds a usable invitation to this group (True), or none (False).
+
+    Examples
+    --------
+    >>> from community_marketing.groups import JoinRule
+    >>> JoinRule("approve", min_trust=2).min_trust
+    2
+    >>> JoinRule("decline", values=["XX"]).values
+    ('XX',)
+    """
+
+    decision: str = attrs.field(validator=_validate_decision)
+    attribute: str = attrs.field(default="region", kw_only=True, validator=_validate_name)
+    values: tuple[Hashable, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_to_values
+    )
+    min_trust: int | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_optional_count
+    )
+    invited: bool | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_optional_bool
+    )
 
 
 @attrs.frozen
@@ -369,10 +491,10 @@ def _to_thresholds(value: object) -> tuple[int, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidInputError(f"thresholds: expected a sequence of ints, got {value!r}")
     items = tuple(
-        check_int(v, f"thresholds[{i}]", low=1, high=MAX_COUNT) for i, v in enumerate(value)
+        check_int(v, f"thresholds[{i}]", low=0, high=MAX_COUNT) for i, v in enumerate(value)
     )
-    if any(b <= a for a, b in itertools.pairwise(items)):
-        raise InvalidInputError(f"thresholds: expected strictly increasing values, got {items}")
+    if any(b < a for a, b in itertools.pairwise(items)):
+        raise InvalidInputError(f"thresholds: expected non-decreasing values, got {items}")
     return items
 
 
@@ -398,22 +520,124 @@ def _validate_unlocks(instance: TrustPolicy, attribute: attrs.Attribute[Any], va
         )
 
 
+def _to_counts(value: object) -> tuple[tuple[str, int], ...]:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        value = dict(value)  # the stored form, as attrs.evolve passes it back
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(f"counts: expected a mapping of kind to int, got {value!r}")
+    return tuple(
+        sorted(
+            (
+                check_text(kind, "counts key"),
+                check_int(n, f"counts[{kind!r}]", low=0, high=MAX_COUNT),
+            )
+            for kind, n in value.items()
+        )
+    )
+
+
+def _validate_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_int(value, attribute.name, low=0, high=MAX_COUNT)
+
+
+def _validate_grace(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0) or value.days > 365_000:
+        raise InvalidInputError(
+            f"{attribute.name}: expected a timedelta from 0 to 365,000 days, got {value!r}"
+        )
+
+
+@attrs.frozen
+class TrustRequirement:
+    """What one trust level asks of a member's activity within a window, Discourse style.
+
+    Parameters
+    ----------
+    counts : mapping of str to int, default {}
+        At least this many contributions of each kind (weights included) within ``window``.
+    days_active : int, default 0
+        At least this many distinct days (UTC) with a contribution of any kind within
+        ``window``; record a zero-point kind such as ``"visit"`` to count visits.
+    max_flagged : int, optional
+        At most this many contributions of the policy's ``flag_kind`` within ``window``;
+        None: flags do not count.
+    window : timedelta, optional
+        The trailing window the counts are taken over, ending at the evaluation; None: all
+        time.
+    manual : bool, default False
+        The level is granted by hand only (Discourse's TL4, "Leader"), never automatically.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from community_marketing.groups import TrustRequirement
+    >>> basic = TrustRequirement({"post": 5}, days_active=2, window=timedelta(days=30))
+    >>> basic.counts, basic.days_active
+    ((('post', 5),), 2)
+    """
+
+    counts: tuple[tuple[str, int], ...] = attrs.field(factory=dict, converter=_to_counts)
+    days_active: int = attrs.field(default=0, kw_only=True, validator=_validate_count)
+    max_flagged: int | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_optional_count
+    )
+    window: timedelta | None = attrs.field(default=None, kw_only=True, validator=_validate_window)
+    manual: bool = attrs.field(default=False, kw_only=True, validator=_validate_bool)
+
+
+def _to_requirements(value: object) -> tuple[TrustRequirement, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInputError(
+            f"requirements: expected a sequence of TrustRequirement, got {value!r}"
+        )
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, TrustRequirement):
+            raise InvalidInputError(
+                f"requirements[{i}]: expected a TrustRequirement, got {type(item).__name__}"
+            )
+    return items
+
+
+def _validate_requirements(
+    instance: TrustPolicy, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    if value and len(value) != len(instance.thresholds):
+        raise InvalidInputError(
+            f"requirements: expected one TrustRequirement per threshold "
+            f"({len(instance.thresholds)}), got {len(value)}"
+        )
+
+
 @attrs.frozen
 class TrustPolicy:
-    """Discourse-style trust levels earned from reputation, with a low-water mark.
+    """Discourse-style trust levels earned from reputation and activity, with a low-water mark.
 
-    A member reaches level ``k`` when their reputation reaches ``thresholds[k-1]``; once there, they
-    keep it until reputation falls below ``low_water * thresholds[k-1]``, so one dip does not cost
-    the level. Level ``k`` unlocks ``unlocks[0] | ... | unlocks[k-1]``.
+    A member reaches level ``k`` when their reputation reaches ``thresholds[k-1]`` (and, with
+    ``requirements``, when they meet ``requirements[0..k-1]``); once there, they keep it until
+    they fall below ``low_water`` of what level ``k`` asks (flags excepted), so one quiet week
+    does not cost the level; a demotion waits ``grace`` after the level was reached. Level
+    ``k`` unlocks ``unlocks[0] | ... | unlocks[k-1]`` and nothing else.
+
+    Without ``requirements`` levels follow reputation at each contribution; with them, levels
+    move at :meth:`FanGroup.evaluate_trust` (vectorized over every member). See
+    :meth:`discourse` for Discourse's own requirements
+    (https://blog.discourse.org/2018/06/understanding-discourse-trust-levels/).
 
     Parameters
     ----------
     thresholds : sequence of int
-        Reputation needed for levels 1, 2, ...; strictly increasing, at most 2**53.
+        Reputation needed for levels 1, 2, ...; non-decreasing, from 0 to 2**53.
     low_water : float, default 0.8
-        The fraction of a level's threshold below which the level is lost.
+        The fraction of a level's threshold (and counts) below which the level is lost.
     unlocks : sequence of Ability
         The abilities each level adds, one per threshold.
+    requirements : sequence of TrustRequirement, default ()
+        What each level asks of activity, one per threshold; () for reputation only.
+    grace : timedelta, default 0
+        How long after reaching a level a member cannot be demoted from it.
+    flag_kind : str, optional
+        The contribution kind that counts as a flag against a member (``max_flagged``).
 
     Examples
     --------
@@ -430,6 +654,52 @@ class TrustPolicy:
         converter=_to_unlocks,
         validator=_validate_unlocks,
     )
+    requirements: tuple[TrustRequirement, ...] = attrs.field(
+        default=(), kw_only=True, converter=_to_requirements, validator=_validate_requirements
+    )
+    grace: timedelta = attrs.field(default=timedelta(0), kw_only=True, validator=_validate_grace)
+    flag_kind: str | None = attrs.field(default=None, kw_only=True, validator=_validate_kind)
+
+    @classmethod
+    def discourse(cls, unlocks: Iterable[Ability] | None = None) -> TrustPolicy:
+        """Discourse's trust levels 1-4 as this library counts activity.
+
+        From https://blog.discourse.org/2018/06/understanding-discourse-trust-levels/ :
+        TL1 (basic) after entering 5 topics and reading 30 posts; TL2 (member) after 15 days
+        visited, 1 like given and 1 received, and 3 replies; TL3 (regular) over the last 100
+        days: 50 days visited, 10 replies, 20 likes received, 30 given, at most 5 flagged
+        posts; kept until below 90% of that after a 14-day grace; TL4 (leader) by hand only.
+        Kinds: ``"topic_entered"``, ``"post_read"``, ``"visit"``, ``"like_given"``,
+        ``"like_received"``, ``"reply"``, ``"flagged"`` (give them points, 0 for none).
+
+        Examples
+        --------
+        >>> from community_marketing.groups import TrustPolicy
+        >>> policy = TrustPolicy.discourse()
+        >>> policy.requirements[2].window.days, policy.low_water, policy.grace.days
+        (100, 0.9, 14)
+        """
+        window = timedelta(days=100)
+        return cls(
+            (0, 0, 0, 0),
+            low_water=0.9,
+            unlocks=tuple(unlocks) if unlocks is not None else (
+                Ability.NONE, Ability.INVITE, Ability.MODERATE, Ability.EDIT_OBJECTS
+            ),
+            requirements=(
+                TrustRequirement({"topic_entered": 5, "post_read": 30}),
+                TrustRequirement(
+                    {"like_given": 1, "like_received": 1, "reply": 3}, days_active=15
+                ),
+                TrustRequirement(
+                    {"reply": 10, "like_received": 20, "like_given": 30},
+                    days_active=50, max_flagged=5, window=window,
+                ),
+                TrustRequirement(manual=True),
+            ),
+            grace=timedelta(days=14),
+            flag_kind="flagged",
+        )  # fmt: skip
 
     def level_for(self, reputation: int) -> int:
         """The level a newcomer with ``reputation`` would hold (no history)."""
@@ -441,6 +711,77 @@ class TrustPolicy:
         for unlock in self.unlocks:
             bits.append(bits[-1] | unlock.value)
         return bits
+
+
+MAX_DAILY_CAP: Final = 10**9
+"""The largest daily reputation cap: a day's gains then stay far inside int64."""
+
+
+def _validate_cap(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_int(value, "daily_cap", low=1, high=MAX_DAILY_CAP)
+
+
+def _validate_zone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    name = check_text(value, attribute.name)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInputError(
+            f"{attribute.name}: expected an IANA zone name such as 'Europe/Paris', "
+            f"got {name[:64]!r}"
+        ) from None
+
+
+def _validate_half_life(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, timedelta) or value < timedelta(seconds=1):
+        raise InvalidInputError(
+            f"half_life: expected a timedelta of at least one second or None, got {value!r}"
+        )
+
+
+@attrs.frozen
+class ReputationPolicy:
+    """How contributions turn into reputation: a daily cap in the member's day, and decay.
+
+    Points come from the group's ``points`` (a negative value, such as a flagged post, takes
+    reputation away). The cap bounds what a member *gains* in one day of their own time zone,
+    as Stack Exchange caps reputation from votes at 200 a day
+    (https://stackoverflow.com/help/whats-reputation): positive points beyond the cap are
+    recorded as contributions but credit nothing; negative points always count and do not
+    free room under the cap. With a half-life, reputation read at a moment is each credited
+    point times ``0.5 ** (age / half_life)``, rounded down.
+
+    Parameters
+    ----------
+    daily_cap : int, optional
+        The most reputation one member gains in one local day (1 to 10**9); None: no cap.
+    zone : str, default "UTC"
+        The group's IANA time zone, for members without a zone of their own.
+    zone_attribute : str, default "timezone"
+        The member attribute (see :meth:`FanGroup.set_attributes`) naming a member's own
+        zone; a value that is not an IANA zone name falls back to ``zone``.
+    half_life : timedelta, optional
+        The age at which a point counts half (at least one second); None: no decay.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from community_marketing.groups import ReputationPolicy
+    >>> ReputationPolicy(200, zone="Europe/Paris").daily_cap
+    200
+    >>> ReputationPolicy(half_life=timedelta(days=365)).half_life.days
+    365
+    """
+
+    daily_cap: int | None = attrs.field(default=None, validator=_validate_cap)
+    zone: str = attrs.field(default="UTC", kw_only=True, validator=_validate_zone)
+    zone_attribute: str = attrs.field(default="timezone", kw_only=True, validator=_validate_name)
+    half_life: timedelta | None = attrs.field(
+        default=None, kw_only=True, validator=_validate_half_life
+    )
 
 
 DEFAULT_POINTS: Final[Mapping[str, int]] = types.MappingProxyType(

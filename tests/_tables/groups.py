@@ -10,10 +10,14 @@ from community_marketing import (
     BadgeRule,
     BadgeTier,
     FanGroup,
+    JoinRule,
     OptInRegistry,
+    ReferralGraph,
+    ReputationPolicy,
     Reward,
     Role,
     TrustPolicy,
+    TrustRequirement,
 )
 
 from .._sweep_cases import T0, Builder, Call, Clock, FunctionCall
@@ -36,7 +40,9 @@ def _group(clock: Clock) -> tuple[FanGroup, dict[str, Any]]:
     group.assign_role("ann", "bob", "mod")
     group.record_contributions(["bob", "cid", "bob"], "answer", at=T0)
     token = group.invite("ann", "eve", at=T0)
-    return group, {"token": token, "registry": registry}
+    graph = ReferralGraph()
+    graph.record_referral("bob", "newcomer", at=T0)
+    return group, {"token": token, "registry": registry, "graph": graph}
 
 
 GROUP_CALLS: dict[str, Call] = {
@@ -74,7 +80,7 @@ GROUP_CALLS: dict[str, Call] = {
     "record_contribution": (("cid", "answer"), {"weight": 2}),
     "record_contributions": ((["cid", "dan"], ["answer", "post"]), {"weights": [1, 2]}),
     "remove": (("ann", "dan"), {}),
-    "reputation": (("bob",), {}),
+    "reputation": (("bob",), {"at": T0}),
     "require": (("bob", Ability.INVITE), {}),
     "revoke_role": (("ann", "bob", "mod"), {}),
     "rewards_due": ((), {}),
@@ -84,6 +90,14 @@ GROUP_CALLS: dict[str, Call] = {
     "set_attributes": (("bob", {"city": "Nice"}), {}),
     "transfer_ownership": (("ann", "bob"), {"keep": True}),
     "trust_level": (("bob",), {}),
+    "evaluate_trust": ((), {"at": T0 + timedelta(days=1)}),
+    "evaluate_badges": ((), {"at": T0 + timedelta(days=1)}),
+    "credit_referrals": (
+        (lambda c: c["graph"],),
+        {"kind": "answer", "qualified": {"newcomer"}, "at": T0 + timedelta(days=1)},
+    ),
+    "set_trust_level": (("ann", "cid", 2), {"lock": False, "at": T0}),
+    "trust_history": (("bob",), {}),
     "unban": (("ann", "dan"), {}),
 }
 
@@ -100,7 +114,16 @@ CLOSED_GROUP_CALLS: dict[str, Call] = {
     "approve": (("ann", "cid"), {}),
     "reject": (("ann", "dan"), {}),
     "pending_requests": (("ann",), {}),
-    "request_to_join": (("zed",), {"answers": ["because"], "fee_paid": 0}),
+    "join_request_of": (("cid",), {}),
+    "request_to_join": (
+        ("zed",),
+        {
+            "answers": ["because"],
+            "fee_paid": 0,
+            "attributes": {"region": "FR"},
+            "trust_elsewhere": 1,
+        },
+    ),
     "join_many": ((["zed"],), {"by": "ann"}),
 }
 
@@ -131,7 +154,9 @@ FUNCTIONS: dict[str, FunctionCall] = {
             "invite_daily_cap": 3,
             "points": {"answer": 5, "post": 2},
             "trust": TrustPolicy((10, 100), unlocks=(Ability.NONE, Ability.INVITE)),
+            "reputation": ReputationPolicy(200, zone="Europe/Paris", half_life=timedelta(days=9)),
             "badge_rules": (BadgeRule("helper", BadgeTier.BRONZE, 2, kind="answer"),),
+            "join_rules": (JoinRule("approve", min_trust=3),),
             "clock": Clock(),
         },
     ),
@@ -143,14 +168,41 @@ FUNCTIONS: dict[str, FunctionCall] = {
     "BadgeRule": (
         BadgeRule,
         ("helper", "silver", 10),
-        {"kind": "answer", "repeatable": True, "reward": Reward("trial", "grinder")},
+        {
+            "kind": "answer",
+            "repeatable": True,
+            "reward": Reward("trial", "grinder"),
+            "window": timedelta(days=30),
+            "revocable": True,
+        },
     ),
     "Reward": (Reward, ("discount", 15), {}),
     "TrustPolicy": (
         TrustPolicy,
         ((10, 100),),
-        {"low_water": 0.5, "unlocks": (Ability.NONE, Ability.INVITE)},
+        {
+            "low_water": 0.5,
+            "unlocks": (Ability.NONE, Ability.INVITE),
+            "requirements": (TrustRequirement({"answer": 1}), TrustRequirement(days_active=2)),
+            "grace": timedelta(days=14),
+            "flag_kind": "flagged",
+        },
     ),
     "Role": (Role, ("Greeter", Ability.INVITE), {"rank": 10}),
+    "JoinRule": (
+        JoinRule,
+        ("approve",),
+        {"attribute": "region", "values": ["FR"], "min_trust": 2, "invited": False},
+    ),
+    "TrustRequirement": (
+        TrustRequirement,
+        ({"answer": 3},),
+        {"days_active": 2, "max_flagged": 1, "window": timedelta(days=30), "manual": False},
+    ),
+    "ReputationPolicy": (
+        ReputationPolicy,
+        (200,),
+        {"zone": "Europe/Paris", "zone_attribute": "tz", "half_life": timedelta(days=30)},
+    ),
 }
 """Functions and constructors of this primitive's module, swept for library errors only."""

@@ -2,11 +2,13 @@
 
 Invariants: no member holds an ability nobody granted, banned people are never members, every
 member has a consent grant in the registry, the founder never changes, reputation equals the sum
-of recorded contributions, and a call that raises changes nothing.
+of recorded contributions capped per day (never above the daily cap in a day), and a call that
+raises changes nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +17,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from community_marketing.errors import CommunityMarketingError, InvalidTokenError
-from community_marketing.groups import DEFAULT_POINTS, Ability, FanGroup, TrustPolicy
+from community_marketing.groups import (
+    DEFAULT_POINTS,
+    Ability,
+    BadgeRule,
+    FanGroup,
+    ReputationPolicy,
+    Reward,
+    TrustPolicy,
+)
 from community_marketing.optin import OptInRegistry
 
 PEOPLE = ["owner", "p1", "p2", "p3", "p4", "p5", "p6"]
@@ -24,6 +34,7 @@ ABILITY_FLAGS = [a for a in Ability if a.name not in {"NONE", "ALL"}]
 KINDS = [*DEFAULT_POINTS, "flagged"]
 POINTS = dict(DEFAULT_POINTS) | {"flagged": -3}
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
+DAILY_CAP = 40
 
 people = st.sampled_from(PEOPLE)
 # The founder (or whoever they hand power to) acts often, so that actions succeed as often
@@ -44,9 +55,15 @@ class FanGroupMachine(RuleBasedStateMachine):
             points=POINTS,
             trust=self.policy,
             invite_daily_cap=3,
+            reputation=ReputationPolicy(DAILY_CAP),
+            badge_rules=[
+                BadgeRule("Regular", "silver", 12, revocable=True, reward=Reward("trial")),
+                BadgeRule("Helper", "bronze", 10, repeatable=True, revocable=True),
+            ],
             clock=lambda: self.now,
         )
-        self.reputation: dict[str, int] = {}
+        self.gains: dict[tuple[str, object], int] = defaultdict(int)
+        self.losses: dict[str, int] = defaultdict(int)
         self.tokens: list[str] = []
         self.used_tokens: set[str] = set()
         self.defined: dict[str, Ability] = {}
@@ -150,18 +167,47 @@ class FanGroupMachine(RuleBasedStateMachine):
             lambda: self.group.record_contribution(member, kind, weight=weight) or True
         )
         if done:
-            self.reputation[member] = self.reputation.get(member, 0) + POINTS[kind] * weight
+            self.credit(member, POINTS[kind] * weight)
 
     @rule(members=st.lists(people, min_size=1, max_size=5), kind=st.sampled_from(KINDS))
     def contribute_many(self, members: list[str], kind: str) -> None:
         done = self.attempt(lambda: self.group.record_contributions(members, kind) or True)
         if done:
             for member in members:
-                self.reputation[member] = self.reputation.get(member, 0) + POINTS[kind]
+                self.credit(member, POINTS[kind])
+
+    def credit(self, member: str, points: int) -> None:
+        if points > 0:
+            self.gains[member, self.now.date()] += points
+        else:
+            self.losses[member] += points
+
+    def expected(self, member: str) -> int:
+        gained = sum(min(t, DAILY_CAP) for (who, _), t in self.gains.items() if who == member)
+        return gained + self.losses[member]
 
     @rule(hours=st.integers(1, 12))
     def time_passes(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
+
+    @rule(days_back=st.integers(0, 3))
+    def evaluate_trust(self, days_back: int) -> None:
+        self.attempt(lambda: self.group.evaluate_trust(at=self.now - timedelta(days=days_back)))
+
+    @rule(
+        by=actors,
+        member=people,
+        level=st.none() | st.integers(0, 3),
+        lock=st.booleans(),
+    )
+    def set_trust_level(self, by: str, member: str, level: int | None, lock: bool) -> None:
+        held = self.group.abilities_of(by)
+        done = self.attempt(
+            lambda: self.group.set_trust_level(by, member, level, lock=lock) or True
+        )
+        if done and level is not None:
+            unlocks = Ability(self.policy.cumulative_unlocks()[level])
+            assert unlocks in held, "a level was set by someone lacking what it unlocks"
 
     # ------------------------------------------------------------------ invariants
 
@@ -204,13 +250,38 @@ class FanGroupMachine(RuleBasedStateMachine):
                 assert role.abilities == self.defined[role.name]
 
     @invariant()
-    def reputation_is_the_sum_of_contributions(self) -> None:
-        for member, total in self.reputation.items():
-            assert self.group.reputation(member) == total
+    def revocable_badges_follow_reputation_everywhere(self) -> None:
+        state = self.group.to_state()
+        due = {(d.member, d.badge) for d in self.group.rewards_due()}
+        for member in {who for who, _ in self.gains} | set(self.losses):
+            reputation = self.expected(member)
+            held = [b.name for b in self.group.badges(member)]
+            assert held.count("Regular") == (1 if reputation >= 12 else 0)
+            assert held.count("Helper") == max(reputation // 10, 0)
+            if "Regular" not in held:
+                assert (member, "Regular") not in due
+                if self.group.is_member(member):
+                    assert "Regular" not in self.group.display_name(member)
+        assert len(state["badges"]["member"]) == sum(map(sum, state["awarded"]))
+
+    @invariant()
+    def history_ends_at_each_level(self) -> None:
+        for person in PEOPLE:
+            if self.group.is_member(person):
+                changes = self.group.trust_history(person)
+                level = changes[-1].new_level if changes else 0
+                assert self.group.trust_level(person) == level
+
+    @invariant()
+    def reputation_is_the_capped_sum_of_contributions(self) -> None:
+        for member in {who for who, _ in self.gains} | set(self.losses):
+            assert self.group.reputation(member) == self.expected(member)
         board = self.group.leaderboard(len(PEOPLE))
         assert {s.member: s.reputation for s in board} == {
-            m: self.reputation.get(str(m), 0) for m in self.group.members()
+            m: self.expected(str(m)) for m in self.group.members()
         }
+        today = self.group.leaderboard(len(PEOPLE), since=self.now.replace(hour=0))
+        assert all(s.reputation <= DAILY_CAP for s in today), "above the cap in a day"
 
 
 FanGroupMachine.TestCase.settings = settings(
