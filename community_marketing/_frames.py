@@ -191,7 +191,9 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
     ----------
     values : result or sequence of value objects
         A listing (``group.leaderboard(5)``, ``registry.history(c)``, badges, referrals,
-        offers...) or a result with ``to_columns``.
+        offers...) or a result with ``to_columns``; ``(id, score)`` pairs (``popular``,
+        ``similar_items``, ``audience_for``) give ``id`` and ``score``, bare ids
+        (``members()``, ``holders_of``) give ``id``.
 
     Returns
     -------
@@ -223,6 +225,8 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
             f"got {type(values).__name__}"
         )
     rows = list(values)
+    if rows and not any(attrs.has(type(row)) for row in rows):
+        return _plain_rows(rows)
     names: dict[str, None] = {}
     for row in rows:
         if not attrs.has(type(row)):
@@ -233,6 +237,20 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
             if not field.name.startswith("_"):
                 names.setdefault(field.name, None)
     return _flattened({name: [getattr(row, name, None) for row in rows] for name in names})
+
+
+def _plain_rows(rows: list[Any]) -> dict[str, npt.NDArray[Any]]:
+    """``id`` and ``score`` of ``(id, float)`` pairs (``similar_items``, ``audience_for``,
+    ``popular``), or ``id`` of bare ids (``members()``, ``holders_of``)."""
+    if all(
+        isinstance(row, tuple) and len(row) == 2 and isinstance(row[1], (float, np.floating))
+        for row in rows
+    ):
+        return {
+            "id": np.fromiter((row[0] for row in rows), object, len(rows)),
+            "score": np.fromiter((row[1] for row in rows), np.float64, len(rows)),
+        }
+    return {"id": np.fromiter(rows, object, len(rows))}
 
 
 def _flattened(raw: dict[str, list[Any]]) -> dict[str, npt.NDArray[Any]]:
@@ -252,7 +270,9 @@ def _flattened(raw: dict[str, list[Any]]) -> dict[str, npt.NDArray[Any]]:
 
 
 def labelled(
-    columns: Mapping[str, npt.NDArray[Any]], labels: Mapping[Hashable, object] | None
+    columns: Mapping[str, npt.NDArray[Any]],
+    labels: Mapping[Hashable, object] | None,
+    id_columns: frozenset[str] = ID_COLUMNS,
 ) -> dict[str, npt.NDArray[Any]]:
     """``columns`` with ``<id column>_name`` beside each id column, from ``labels``.
 
@@ -268,7 +288,7 @@ def labelled(
     for name, values in columns.items():
         out[name] = values
         names_of: Any = labels.get(name) if per_column else labels
-        if name in ID_COLUMNS and names_of is not None:
+        if name in id_columns and names_of is not None:
             names = [names_of.get(value) for value in values.tolist()]
             out[f"{name}_name"] = np.fromiter(names, object, len(names))
     return out
@@ -317,7 +337,10 @@ def frame_of(values: object, labels: Mapping[Hashable, object] | None = None) ->
     0       2         Ann           4
     1       3         Bob           2
     """
-    return frame(labelled(columns_of(values), labels))
+    columns = columns_of(values)
+    # The "id" of plain ids and (id, score) pairs is an id; a reward's "id" is a number.
+    plain = "id" in columns and columns["id"].dtype == object and len(columns) <= 2
+    return frame(labelled(columns, labels, ID_COLUMNS | {"id"} if plain else ID_COLUMNS))
 
 
 def with_label(id: Hashable, labels: Mapping[Hashable, Any] | None, column: str) -> str:

@@ -117,7 +117,8 @@ def test_refuses_what_is_not_a_listing() -> None:
     with pytest.raises(InvalidInputError, match="values"):
         columns_of(3)
     with pytest.raises(InvalidInputError, match="attrs value objects"):
-        columns_of([1, 2])
+        columns_of([Reward(), 2])
+    assert columns_of([1, 2])["id"].tolist() == [1, 2]  # bare ids are a listing too
 
 
 def test_results_have_to_columns_and_to_frame() -> None:
@@ -231,3 +232,23 @@ def test_labels_per_column_keep_overlapping_ids_apart() -> None:
             recs.to_frame(labels=bad)  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError, match=r"^labels: expected a mapping"):
             plan.with_labels(bad)  # type: ignore[arg-type]
+
+
+def test_frame_of_reads_pairs_and_bare_ids() -> None:
+    from community_marketing import FanGroup, Recommender, columns_of, frame_of
+
+    model = Recommender(factors=2, iterations=2, random_state=0, num_threads=1)
+    model.fit(["a", "a", "b", "c"], ["x", "y", "x", "y"])
+    pairs = model.similar_items("x")
+    table = frame_of(pairs, labels={"y": "Yak"})
+    assert table.columns.tolist() == ["id", "id_name", "score"]
+    assert table["id"].tolist() == [item for item, _ in pairs]
+    assert table["score"].tolist() == pytest.approx([score for _, score in pairs])
+    assert frame_of(model.holders_of("x"))["id"].tolist() == ["a", "b"]
+    assert columns_of(FanGroup("g", 1).members())["id"].tolist() == [1]
+    # A tuple id with an int inside is an id, not a score.
+    assert columns_of([("acct", 7)])["id"].tolist() == [("acct", 7)]
+    group = FanGroup("g", 1)
+    group.join(2)
+    rewards = frame_of(group.rewards_due(), labels={0: "not a reward's name"})
+    assert "id_name" not in rewards.columns
