@@ -145,8 +145,11 @@ def test_progress_reaches_the_total_and_a_raise_stops_cleanly(data: Interactions
 
 
 def test_the_bar_is_drawn(data: Interactions, capsys: pytest.CaptureFixture[str]) -> None:
-    small().tune(data, space={"alpha": [1.0, 2.0]}, random_state=0, show_progress=True)
-    assert "tune" in capsys.readouterr().err
+    space = {"alpha": [1.0, 2.0], "iterations": [2, 3]}
+    small().tune(data, space=space, random_state=0, show_progress=True)
+    err = capsys.readouterr().err
+    assert "tune: 100%" in err
+    assert "4/4" in err
 
 
 def test_a_setting_als_cannot_fit_scores_nan_and_never_wins() -> None:
