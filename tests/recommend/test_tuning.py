@@ -8,10 +8,13 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from community_marketing.errors import InvalidInputError
 from community_marketing.evaluation import evaluate, train_test_split
 from community_marketing.recommend import Interactions, Recommender, Trial, TuningResult
+from community_marketing.recommend._tuning import settings as draw_settings
 
 from ._support import DATA_DIR, clustered, small
 
@@ -145,8 +148,12 @@ def test_progress_reaches_the_total_and_a_raise_stops_cleanly(data: Interactions
 
 
 def test_the_bar_is_drawn(data: Interactions, capsys: pytest.CaptureFixture[str]) -> None:
-    small().tune(data, space={"alpha": [1.0, 2.0]}, random_state=0, show_progress=True)
-    assert "tune" in capsys.readouterr().err
+    space = {"alpha": [1.0, 2.0], "iterations": [2, 3]}
+    small().tune(data, space=space, random_state=0, show_progress=True)
+    err = capsys.readouterr().err
+    assert "tune:" in err
+    # tqdm skips redraws within 0.1 s, so the last frame drawn may come before the end.
+    assert "/4 [" in err
 
 
 def test_a_setting_als_cannot_fit_scores_nan_and_never_wins() -> None:
@@ -211,3 +218,32 @@ def test_lastfm_tuned_beats_the_defaults_on_the_test_split() -> None:
     tuned = evaluate(result.fit(train), train, test, k=10).precision
     default = evaluate(Recommender(random_state=0).fit(train), train, test, k=10).precision
     assert tuned >= default
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+    iterations=st.one_of(st.none(), st.lists(st.integers(1, 30), min_size=1, max_size=3)),
+    n_trials=st.one_of(st.none(), st.integers(1, 40)),
+    seed=st.integers(0, 100),
+)
+def test_the_draw_covers_n_trials_distinct_settings_of_the_grid(
+    sizes: list[int], iterations: list[int] | None, n_trials: int | None, seed: int
+) -> None:
+    keys = ["factors", "regularization", "alpha"][: len(sizes)]
+    space: dict[str, tuple[Any, ...]] = {
+        key: tuple(range(1, size + 1)) for key, size in zip(keys, sizes, strict=True)
+    }
+    if iterations is not None:
+        space["iterations"] = tuple(dict.fromkeys(iterations))
+    fits = draw_settings(space, n_trials, np.random.default_rng(seed))
+    tried = [
+        (tuple(params.items()), count) for params, counts in fits for count in counts or [None]
+    ]
+    total = int(np.prod(sizes)) * len(space.get("iterations", (None,)))
+    assert len(tried) == (total if n_trials is None else min(n_trials, total))
+    assert len(set(tried)) == len(tried)
+    for params, count in tried:
+        assert all(dict(params)[key] in space[key] for key in keys)
+        assert count is None or count in space["iterations"]
+    assert fits == draw_settings(space, n_trials, np.random.default_rng(seed))
