@@ -56,6 +56,13 @@ class Columns:
         """Forget every row from ``length`` on (the undo of a failed append)."""
         self.length = min(self.length, length)
 
+    def select(self, rows: npt.NDArray[np.bool_]) -> Columns:
+        """A new ``Columns`` holding the rows where ``rows`` is True (this one unchanged)."""
+        out = Columns({}, self._fills)
+        out._arrays = {name: self[name][rows] for name in self._arrays}
+        out.length = int(np.count_nonzero(rows))
+        return out
+
     def names(self) -> tuple[str, ...]:
         """The column names, in order."""
         return tuple(self._arrays)

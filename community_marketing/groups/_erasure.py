@@ -1,24 +1,31 @@
-"""Erasure of one person from a group (GDPR Art. 17): a rebuild without them, checked first.
+"""Erasure of one person from a group (GDPR Art. 17): new parts without them, checked first.
 
-The group is written out with :func:`_state.to_state`, the person's slot and every row that
-names them are cut (index columns shift down), and the group is read back through
-:func:`_state.from_state`, whose checks run before anything changes. The founder cannot be
-erased (the group's record names them for good), nor the last owner. Contribution and badge
-rows of the person go with them; totals of the others are untouched.
+Each part with a row per person is copied without the person's slot (later slots one down),
+each log without their rows, the attribute columns without values nobody else holds, and the
+join requests and invitations naming them are left out; the group's own parts stay as they
+are until :class:`Plan` swaps the copies in. The founder cannot be erased (the group's record
+names them for good), nor the last owner. Totals of the others are untouched, and so are
+their award ids (the reward ids the brand hands out).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import numpy as np
 
+from .._columns import Columns
 from .._erased import ErasedIds, Plan, Removed, plain_state_ids
+from .._ids import IdIndex
 from .._time import from_micros
+from .._types import Int64Array
 from ..errors import PermissionDeniedError
-from . import _state
 from ._badges import labelled
+from ._membership import Invitations
 from ._values import OWNER_BIT
 
 if TYPE_CHECKING:
@@ -44,43 +51,121 @@ def plan(group: FanGroup, member: Hashable, micros: int) -> Plan:
         raise PermissionDeniedError(
             f"{member!r} founded {group._name!r} and cannot be erased from it"
         )
-    index = group._membership.people.get(member)
+    membership = group._membership
+    index = membership.people.get(member)
     if index < 0 and not _pending(group, member):
         return Plan(group, None, erased_of, member, micros, Removed("group", ()), KEEP)
-    state = _state.to_state(group)
-    if index >= 0:
-        held = np.asarray(state["roles_held"], np.int64)
-        member_now = np.asarray(state["member"], np.bool_)
-        owners = np.flatnonzero(member_now & ((held & OWNER_BIT) != 0))
-        if owners.tolist() == [index]:
-            raise PermissionDeniedError(
-                f"{member!r} is the last owner of {group._name!r}: transfer ownership first"
-            )
-        counts = _cut(state, member, index)
-    else:
-        # Someone who only asked to join, or was only invited, has no slot: their request
-        # (with its answers) and their invitations are all the group holds of them.
-        counts = _cut_pending(state, member)
-    rebuilt = _state.from_state(type(group), state, group._consent.registry, group._clock)
+    size = len(membership.people)
+    owners = np.flatnonzero(
+        membership.member[:size] & ((group._roles.held[:size] & OWNER_BIT) != 0)
+    )
+    if index >= 0 and owners.tolist() == [index]:
+        raise PermissionDeniedError(
+            f"{member!r} is the last owner of {group._name!r}: transfer ownership first"
+        )
+    parts, counts = _live_cut(group, member, index)
+    rebuilt = SimpleNamespace(**{f.name: getattr(group, f.name) for f in attrs.fields(type(group))})
+    for name, part in parts.items():
+        setattr(rebuilt, name, part)
     return Plan(group, rebuilt, erased_of, member, micros, Removed("group", counts), KEEP)
 
 
-def _cut(state: dict[str, Any], member: Hashable, index: int) -> tuple[tuple[str, int], ...]:
-    """Cut slot ``index`` and the rows naming ``member`` from ``state``; the counts by kind."""
-    was_member = int(state["member"][index])
-    for key in ("people", "member", "banned", "joined_at", "roles_held", "trust_level", "awarded"):
-        del state[key][index]
-    attributes = sum(_cut_attribute(column, index) for column in state["attributes"].values())
-    contributions = _cut_log(state["contributions"], index)
-    badges = _cut_log(state["badges"], index)
+SLOT_ARRAYS: Final = {
+    "_membership": ("member", "banned", "joined"),
+    "_roles": ("held", "abilities", "rank"),
+    "_trust": ("level", "locked", "since"),
+    "_ledger": ("reputation", "activity", "last_at", "counts"),
+    "_badges": ("awarded",),
+    "_cap": ("day", "gained"),
+}
+"""Each part's arrays with one row per person (a test checks that no other array is)."""
+
+SLOT_LOGS: Final = {"_trust": "history", "_ledger": "log", "_badges": "log"}
+"""Each part's log with a ``member`` column of person indices."""
+
+
+def _live_cut(
+    group: FanGroup, member: Hashable, index: int
+) -> tuple[dict[str, Any], tuple[tuple[str, int], ...]]:
+    """New parts without slot ``index`` (later slots one down) and without the requests and
+    invitations naming ``member``; the counts by kind. The group's own parts are untouched.
+
+    The same cut as a trip through ``to_state``, without that trip's copies and checks (the
+    trip is the test oracle). Award ids are kept as they are, so the other members' reward
+    ids do not change.
+    """
+    parts: dict[str, Any] = {}
+    dropped: dict[str, int] = {}
+    for name, arrays in SLOT_ARRAYS.items():
+        part = copy.copy(getattr(group, name))
+        if index >= 0:
+            for array in arrays:
+                setattr(part, array, np.delete(getattr(part, array), index, axis=0))
+            log_name = SLOT_LOGS.get(name)
+            if log_name is not None:
+                log, dropped[name] = _log_without(getattr(part, log_name), index)
+                setattr(part, log_name, log)
+        parts[name] = part
+    membership = parts["_membership"]
+    was_member = index >= 0 and bool(group._membership.member[index])
+    if index >= 0:
+        membership.people = membership.people.without(index)
+        membership.int_table = None
+    requests = {k: r for k, r in membership.requests.items() if not plain_state_ids(k, member)}
+    membership.requests = requests
+    attributes = 0
+    if index >= 0:
+        parts["_places"] = places = copy.copy(group._places)
+        places.columns = {}
+        for key, (values, codes) in group._places.columns.items():
+            attributes += int(codes[index] >= 0)
+            places.columns[key] = _attribute_without(values, codes, index)
+    invitations = parts["_invitations"] = _invitations_without(group._invitations, member)
     counts = (
-        ("memberships", was_member),
-        ("people", 1),
+        ("memberships", int(was_member)),
+        ("people", int(index >= 0)),
         ("attributes", attributes),
-        ("contributions", contributions),
-        ("badges", badges),
+        ("contributions", dropped.get("_ledger", 0)),
+        ("badges", dropped.get("_badges", 0)),
+        ("join_requests", len(group._membership.requests) - len(requests)),
+        ("invitations", len(group._invitations.items) - len(invitations.items)),
     )
-    return counts + _cut_pending(state, member)
+    return parts, counts if index >= 0 else counts[-2:]
+
+
+def _log_without(log: Columns, index: int) -> tuple[Columns, int]:
+    """``log`` without the rows of person ``index``, later persons one down; rows dropped."""
+    owner = log["member"]
+    keep = owner != index
+    out = log.select(keep)
+    column = out["member"]
+    column -= column > index
+    return out, len(log) - len(out)
+
+
+def _attribute_without(
+    values: IdIndex, codes: Int64Array, index: int
+) -> tuple[IdIndex, Int64Array]:
+    """One attribute column without slot ``index``, and without the values nobody else holds."""
+    codes = np.delete(codes, index)
+    used = np.unique(codes[codes >= 0])
+    if len(used) == values.count:
+        return values, codes
+    kept = IdIndex(values.ids_at(used), kind=values.kind)
+    renumber = np.full(len(values), -1, np.int64)
+    renumber[used] = np.arange(len(used))
+    return kept, np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
+
+
+def _invitations_without(invitations: Invitations, member: Hashable) -> Invitations:
+    """A copy without the invitations addressed to ``member`` or sent by them."""
+    out = Invitations(invitations.cap)
+    for invitation in invitations.items:
+        if not (
+            plain_state_ids(invitation.member, member) or plain_state_ids(invitation.by, member)
+        ):
+            out.add(attrs.evolve(invitation))
+    return out
 
 
 def _pending(group: FanGroup, member: Hashable) -> bool:
@@ -88,44 +173,6 @@ def _pending(group: FanGroup, member: Hashable) -> bool:
     invitations = group._invitations
     named = (group._membership.requests, invitations.invited, invitations.sent_by)
     return any(plain_state_ids(key, member) for keys in named for key in keys)
-
-
-def _cut_pending(state: dict[str, Any], member: Hashable) -> tuple[tuple[str, int], ...]:
-    """Cut the join requests and invitations naming ``member`` from ``state``; their counts."""
-    requests = [r for r in state["requests"] if not plain_state_ids(r["member"], member)]
-    invitations = [
-        i
-        for i in state["invitations"]
-        if not (plain_state_ids(i["member"], member) or plain_state_ids(i["by"], member))
-    ]
-    counts = (
-        ("join_requests", len(state["requests"]) - len(requests)),
-        ("invitations", len(state["invitations"]) - len(invitations)),
-    )
-    state["requests"], state["invitations"] = requests, invitations
-    return counts
-
-
-def _cut_log(log: dict[str, list[Any]], index: int) -> int:
-    """Drop the rows of ``index`` from a columnar log and shift later indices; rows dropped."""
-    owner = np.asarray(log["member"], np.int64)
-    keep = owner != index
-    for name, column in log.items():
-        log[name] = np.asarray(column)[keep].tolist() if len(column) else []
-    kept = owner[keep]
-    log["member"] = (kept - (kept > index)).tolist()
-    return int((~keep).sum())
-
-
-def _cut_attribute(column: dict[str, list[Any]], index: int) -> int:
-    """Cut slot ``index`` of one attribute column, and the values nobody else holds."""
-    codes = column["codes"]
-    had = int(codes.pop(index) >= 0)
-    used = sorted({c for c in codes if c >= 0})
-    renumber = {old: new for new, old in enumerate(used)}
-    column["values"] = [column["values"][old] for old in used]
-    column["codes"] = [renumber.get(c, -1) for c in codes]
-    return had
 
 
 def access(group: FanGroup, person: Hashable, plain: Callable[[Any], Any]) -> dict[str, Any]:
