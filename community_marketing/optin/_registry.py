@@ -1274,6 +1274,7 @@ class OptInRegistry:
         """
         registry = _state.new_registry(cls, state, clock)
         _state.load_state(registry._store, registry._tokens, state)
+        _state.check_declared(registry._policy, state["pairs"])
         return registry
 
     def to_bytes(self) -> bytes:

@@ -579,3 +579,16 @@ def _load_tokens(store: Store, tokens: Tokens, entries: list[Any]) -> None:
         if len(raw) != 32 or log.action[row] != REQUEST:
             raise InvalidInputError(f"{field}: expected the 32-byte hex digest of a request")
         tokens.open[seq] = (raw, expires, row)
+
+
+def check_declared(policy: Any, pairs: list[Any]) -> None:
+    """Every purpose and channel the events use is in the declared vocabularies, if any.
+
+    A state whose events name a purpose its own vocabulary refuses would load, then refuse
+    every question about that purpose.
+    """
+    for row, (purpose, channel) in enumerate(pairs):
+        try:
+            policy.check_names(purpose, channel)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"state.pairs[{row}]: {error}") from None

@@ -295,3 +295,18 @@ def test_round_trip_is_exact_once_the_back_dated_rows_are_erased() -> None:
     state = registry.to_state()
     assert "recorded" not in state["columns"]
     _same_state(OptInRegistry.from_state(state).to_state(), state)
+
+
+def test_a_state_whose_events_use_an_undeclared_purpose_is_refused() -> None:
+    from community_marketing import InvalidInputError, OptInRegistry
+
+    registry = OptInRegistry(purposes=["news"], channels=["email"])
+    registry.grant("ann", "news", "email", source="form")
+    state = registry.to_state()
+    assert OptInRegistry.from_state(state).may_contact("ann", "news", "email")
+    state["config"]["purposes"] = ["offers"]
+    with pytest.raises(InvalidInputError, match=r"^state\.pairs\[0\]: purpose: 'news' is not"):
+        OptInRegistry.from_state(state)
+    state["config"]["purposes"], state["config"]["channels"] = None, ["sms"]
+    with pytest.raises(InvalidInputError, match=r"^state\.pairs\[0\]: channel: 'email'"):
+        OptInRegistry.from_state(state)
