@@ -186,12 +186,11 @@ def _linear_threshold(
         positions, owner = gather(indptr, node)
         keys = run[owner] * n + indices[positions]
         weight = weights[positions] if isinstance(weights, np.ndarray) else weights
-        pressure += np.bincount(
-            keys, weights=np.broadcast_to(weight, keys.shape), minlength=runs * n
-        )
-        touched = distinct(keys)
-        touched = touched[~active[touched]]
-        frontier = touched[pressure[touched] >= thresholds[touched]]
+        # Unbuffered adds touch only the entries pushed, not all ``runs * n`` of them.
+        np.add.at(pressure, keys, weight)
+        # Only those pushed over their threshold are sorted, not every edge's key.
+        crossed = keys[(pressure[keys] >= thresholds[keys]) & ~active[keys]]
+        frontier = distinct(crossed)
         if not frontier.size:
             break
         active[frontier] = True
