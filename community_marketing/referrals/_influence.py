@@ -237,7 +237,7 @@ class _RRSampler:
                 positions, owner = live_edges(indptr, node, self.weights, self.rng)
             else:
                 positions, owner = _heeded_friend(indptr, node, self.cumulative, self.rng)
-            keys = sets[owner] * n + indices[positions]
+            keys = (sets * n)[owner] + indices[positions]
             keys = keys[~visited[keys]]
             frontier = distinct(keys)
             visited[frontier] = True
