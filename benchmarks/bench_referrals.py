@@ -209,6 +209,11 @@ def bench_graph(name: str, a: np.ndarray, b: np.ndarray, args: argparse.Namespac
     if "cascade" not in args.skip:
         bench_cascades(name, graph, matrix, ids, nx_graph, args)
 
+    # -- IMM on every graph: time, peak memory beside the reverse-reachable sets, spread
+    if "influence" not in args.skip:
+        for probability in args.influence_p:
+            bench_influence(name, graph, probability)
+
     # -- influencers by reverse-reachable sets vs CELF greedy
     if "celf" not in args.skip and n < 10_000:
         probability = 0.05
@@ -255,6 +260,41 @@ def bench_graph(name: str, a: np.ndarray, b: np.ndarray, args: argparse.Namespac
         )
     elif "celf" not in args.skip:
         skip(name, "influencers(10, cascade)", "CELF greedy", "CELF is run on Last.fm only")
+
+
+def bench_influence(name: str, graph: ReferralGraph, probability: float) -> None:
+    """influencers(10, cascade): wall time, then tracemalloc's peak over the sets' bytes."""
+    import tracemalloc
+
+    from community_marketing.referrals import _influence
+
+    t_ours, chosen = timed(
+        lambda: graph.influencers(10, method="cascade", probability=probability, random_state=0)
+    )
+    sampler_bytes: list[int] = []
+    greedy = _influence._RRSampler.greedy
+
+    def measured(self: Any, k: int, allowed: Any) -> Any:
+        sampler_bytes.append(self.nbytes())
+        return greedy(self, k, allowed)
+
+    _influence._RRSampler.greedy = measured  # type: ignore[method-assign]
+    tracemalloc.start()
+    try:
+        graph.influencers(10, method="cascade", probability=probability, random_state=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        _influence._RRSampler.greedy = greedy  # type: ignore[method-assign]
+    spread = graph.simulate_cascade(
+        chosen.ids, probability=probability, runs=200, random_state=42
+    ).mean
+    rr = sampler_bytes[-1]
+    note = (
+        f"{chosen.samples} RR sets of {rr / 2**20:.1f} MiB, peak {peak / 2**20:.1f} MiB = "
+        f"{peak / rr:.2f}x; spread {spread:.1f} (IMM estimate {chosen.expected_spread:.1f})"
+    )
+    skip(name, f"influencers(10, cascade, p={probability})", "none in one run", note, t_ours)
 
 
 def bench_cascades(
@@ -410,8 +450,12 @@ def main() -> None:
         "--skip", default="", help="comma list: reach,pagerank,cascade,ndlib,celf,influence"
     )
     parser.add_argument("--celf-runs", type=int, default=100, help="cascade runs per CELF eval")
+    parser.add_argument(
+        "--influence-p", default="0.01", help="comma list of IMM probabilities on every graph"
+    )
     args = parser.parse_args()
     args.skip = set(filter(None, args.skip.split(",")))
+    args.influence_p = [float(p) for p in args.influence_p.split(",")]
     import igraph
     import networkx
     import scipy

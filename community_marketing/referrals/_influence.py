@@ -27,7 +27,7 @@ from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
 
-_UNCOUNT_BUDGET = 1 << 20
+_UNCOUNT_BUDGET = 1 << 18
 """Members of covered sets gathered at once in the greedy (24 bytes each while gathered)."""
 
 
@@ -220,6 +220,8 @@ class _RRSampler:
             members.append((found % n).astype(np.int32))
             self.count += batch
             self.progress.advance(batch)
+        # The scratch goes before the round is laid out: both at once would set the peak.
+        del visited
         self.rounds.append(_Round.of(first, members, sizes, n))
         self.degree += np.diff(self.rounds[-1].member_starts)
 
@@ -314,7 +316,11 @@ class _Round:
             newly = np.zeros(len(self.starts) - 1, np.bool_)
             newly[local] = True
             mask = np.repeat(newly, np.diff(self.starts))
-            gain -= np.bincount(self.members[mask], minlength=self.n)
+            # By slices: selecting by a mask builds the positions first (8 bytes each).
+            step = max(4 * _UNCOUNT_BUDGET, self.n)
+            for lo in range(0, len(mask), step):
+                chosen = self.members[lo : lo + step][mask[lo : lo + step]]
+                gain -= np.bincount(chosen, minlength=self.n)
             return
         # Blocks of sets whose members fit the budget keep the gathered positions small.
         for lo, hi in blocks(np.cumsum(sizes), _UNCOUNT_BUDGET):
