@@ -333,6 +333,11 @@ def bench_cascades(
         )
     if "ndlib" in args.skip:
         return
+    try:
+        import ndlib  # noqa: F401
+    except ImportError:
+        skip(name, "simulate_cascade per run (IC)", "NDlib", "not installed")
+        return
     probability = 0.05 if n < 10_000 else 0.01
     ndlib_runs = 0 if n > 500_000 else (60 if n < 10_000 else 8)
     t_ours, result = timed(

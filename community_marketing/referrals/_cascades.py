@@ -184,13 +184,15 @@ def _linear_threshold(
     while frontier.size and step < limit:
         run, node = np.divmod(frontier, n)
         positions, owner = gather(indptr, node)
-        keys = run[owner] * n + indices[positions]
-        weight = weights[positions] if isinstance(weights, np.ndarray) else weights
+        keys = (run * n)[owner] + indices[positions]
+        # An active member's pressure is never read again: only the others are pushed.
+        waiting = ~active[keys]
+        keys = keys[waiting]
+        weight = weights[positions[waiting]] if isinstance(weights, np.ndarray) else weights
         # Unbuffered adds touch only the entries pushed, not all ``runs * n`` of them.
         np.add.at(pressure, keys, weight)
         # Only those pushed over their threshold are sorted, not every edge's key.
-        crossed = keys[(pressure[keys] >= thresholds[keys]) & ~active[keys]]
-        frontier = distinct(crossed)
+        frontier = distinct(keys[pressure[keys] >= thresholds[keys]])
         if not frontier.size:
             break
         active[frontier] = True
