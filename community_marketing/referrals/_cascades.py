@@ -16,7 +16,7 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _sparse
-from ._sparse import distinct, gather, live_edges
+from ._sparse import distinct, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = [
@@ -183,8 +183,13 @@ def _linear_threshold(
     step = 0
     while frontier.size and step < limit:
         run, node = np.divmod(frontier, n)
-        positions, owner = gather(indptr, node)
-        keys = (run * n)[owner] + indices[positions]
+        starts = indptr[node].astype(np.int64)
+        counts = indptr[node + 1] - starts
+        # Each edge's position in ``indices``, and its run's offset, repeated per node.
+        positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(
+            starts - np.cumsum(counts) + counts, counts
+        )
+        keys = np.repeat(run * n, counts) + indices[positions]
         # An active member's pressure is never read again: only the others are pushed.
         waiting = ~active[keys]
         keys = keys[waiting]
