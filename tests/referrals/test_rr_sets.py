@@ -87,3 +87,26 @@ def test_each_set_holds_its_root_and_only_reverse_reachable_members() -> None:
             # With p = 1 a reverse-reachable set is its root's whole component.
             assert len(set(labels[members].tolist())) == 1
             assert len(members) == int(np.count_nonzero(labels == labels[members[0]]))
+
+
+@pytest.mark.parametrize("probability", [0.05, 0.5])
+def test_sets_keep_only_candidates_and_choose_the_same(probability: float) -> None:
+    graph = power_law_graph(400, 2000, seed=7)
+    csr, _ = graph.adjacency()
+    allowed = np.zeros(csr.shape[0], np.bool_)
+    allowed[np.random.default_rng(2).choice(csr.shape[0], 40, replace=False)] = True
+    with Progress(False, 0, "sets") as progress:
+        full = _influence._RRSampler(csr, probability, np.random.default_rng(3), progress)
+        kept = _influence._RRSampler(
+            csr, probability, np.random.default_rng(3), progress, allowed=allowed
+        )
+        for target in (100, 700):
+            full.extend(target)
+            kept.extend(target)
+            chosen, fraction, gains = full.greedy(6, allowed)
+            again, fraction_again, gains_again = kept.greedy(6, allowed)
+            assert chosen.tolist() == again.tolist()
+            assert fraction == fraction_again
+            assert gains.tolist() == gains_again.tolist()
+    assert all(allowed[r.members].all() for r in kept.rounds)
+    assert kept.nbytes() < full.nbytes()
