@@ -366,8 +366,9 @@ def cynetdiff_cascade(
 ) -> tuple[float, float, float]:
     """Seconds per run, mean and standard deviation of cynetdiff's final reach.
 
-    On the same CSR and seeds as ours. Its ``starts`` has one entry per node (no closing offset). Linear threshold without
-    ``influence`` weighs each friend 1 / in-degree, our ``probability=None``.
+    On the same CSR and seeds as ours. Its ``starts`` has one entry per node (no closing
+    offset). Linear threshold without ``influence`` weighs each friend 1 / in-degree, our
+    ``probability=None``.
     """
     from array import array
 
