@@ -1,4 +1,4 @@
-"""ReferralGraph beside igraph, networkx, NDlib and a CELF greedy, measured in the same run.
+"""ReferralGraph beside igraph, networkx, cynetdiff, NDlib and CELF, measured in the same run.
 
 Graphs: the Last.fm friend graph (../shared/data/lastfm-2k/user_friends.dat: 1,892 users,
 12,717 links) and synthetic power-law (Chung-Lu, exponent 2.5) graphs of 100,000 members and
@@ -205,39 +205,14 @@ def bench_graph(name: str, a: np.ndarray, b: np.ndarray, args: argparse.Namespac
             t_nx, _ = timed(lambda: nx.pagerank(nx_graph, tol=1e-10, max_iter=1000), 1)
             row(name, "pagerank", t_ours, "networkx pagerank", t_nx)
 
-    # -- independent cascade
+    # -- cascades beside cynetdiff (Cython/C++), then NDlib (pure Python) as history
     if "cascade" not in args.skip:
-        probability = 0.05 if n < 10_000 else 0.01
-        seeds = np.argsort(-np.diff(matrix.indptr), kind="stable")[10:20]
-        seed_ids = [ids[i] for i in seeds.tolist()]
-        runs = 1000 if n < 10_000 else 100 if n < 500_000 else 20
-        t_ours, result = timed(
-            lambda: graph.simulate_cascade(
-                seed_ids, probability=probability, runs=runs, random_state=0
-            ),
-            1,
-        )
-        ndlib_runs = 0 if huge else (60 if n < 10_000 else 8)
-        if ndlib_runs == 0:
-            skip(
-                name,
-                "simulate_cascade per run (IC)",
-                "NDlib",
-                "its per-node Python loop at 1M",
-                t_ours / runs,
-            )
-        else:
-            t_nd, reach = ndlib_cascade(nx_graph, [int(s) for s in seeds], probability, ndlib_runs)
-            gap = abs(result.mean - reach) / reach
-            row(
-                name,
-                "simulate_cascade per run (IC)",
-                t_ours / runs,
-                "NDlib IndependentCascadesModel",
-                t_nd,
-                f"mean reach {result.mean:.1f} vs {reach:.1f} ({gap:.1%}; p={probability}, "
-                f"{runs} vs {ndlib_runs} runs)",
-            )
+        bench_cascades(name, graph, matrix, ids, nx_graph, args)
+
+    # -- IMM on every graph: time, peak memory beside the reverse-reachable sets, spread
+    if "influence" not in args.skip:
+        for probability in args.influence_p:
+            bench_influence(name, graph, probability)
 
     # -- influencers by reverse-reachable sets vs CELF greedy
     if "celf" not in args.skip and n < 10_000:
@@ -285,6 +260,135 @@ def bench_graph(name: str, a: np.ndarray, b: np.ndarray, args: argparse.Namespac
         )
     elif "celf" not in args.skip:
         skip(name, "influencers(10, cascade)", "CELF greedy", "CELF is run on Last.fm only")
+
+
+def bench_influence(name: str, graph: ReferralGraph, probability: float) -> None:
+    """influencers(10, cascade): wall time, then tracemalloc's peak over the sets' bytes."""
+    import tracemalloc
+
+    from community_marketing.referrals import _influence
+
+    t_ours, chosen = timed(
+        lambda: graph.influencers(10, method="cascade", probability=probability, random_state=0)
+    )
+    sampler_bytes: list[int] = []
+    greedy = _influence._RRSampler.greedy
+
+    def measured(self: Any, k: int, allowed: Any) -> Any:
+        sampler_bytes.append(self.nbytes())
+        return greedy(self, k, allowed)
+
+    _influence._RRSampler.greedy = measured  # type: ignore[method-assign]
+    tracemalloc.start()
+    try:
+        graph.influencers(10, method="cascade", probability=probability, random_state=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        _influence._RRSampler.greedy = greedy  # type: ignore[method-assign]
+    spread = graph.simulate_cascade(
+        chosen.ids, probability=probability, runs=200, random_state=42
+    ).mean
+    rr = sampler_bytes[-1]
+    note = (
+        f"{chosen.samples} RR sets of {rr / 2**20:.1f} MiB, peak {peak / 2**20:.1f} MiB = "
+        f"{peak / rr:.2f}x; spread {spread:.1f} (IMM estimate {chosen.expected_spread:.1f})"
+    )
+    skip(name, f"influencers(10, cascade, p={probability})", "none in one run", note, t_ours)
+
+
+def bench_cascades(
+    name: str, graph: ReferralGraph, matrix: Any, ids: list[Any], nx_graph: Any, args: Any
+) -> None:
+    """simulate_cascade per run beside cynetdiff under both models, then NDlib (IC)."""
+    n = matrix.shape[0]
+    seeds = np.argsort(-np.diff(matrix.indptr), kind="stable")[10:20]
+    seed_ids = [ids[i] for i in seeds.tolist()]
+    runs = 1000 if n < 10_000 else 100 if n < 500_000 else 20
+    for model, probability in [
+        ("independent_cascade", 0.01),
+        ("independent_cascade", 0.05),
+        ("linear_threshold", None),
+    ]:
+        what = f"simulate_cascade per run ({'IC p=' + str(probability) if probability else 'LT'})"
+        start = time.perf_counter()
+        result = graph.simulate_cascade(
+            seed_ids,
+            probability=probability,
+            runs=runs,
+            model=model,  # type: ignore[arg-type]
+            random_state=0,
+        )
+        t_ours = time.perf_counter() - start
+        peer_runs = runs if n < 500_000 else 5
+        t_cy, reach, spread = cynetdiff_cascade(matrix, seeds, probability, peer_runs, model)
+        gap = abs(result.mean - reach) / reach
+        # The standard error of the difference of the two means, as a share of theirs.
+        noise = np.sqrt(result.std**2 / runs + spread**2 / peer_runs) / reach
+        row(
+            name,
+            what,
+            t_ours / runs,
+            f"cynetdiff {'IndependentCascadeModel' if probability else 'LinearThresholdModel'}",
+            t_cy,
+            f"mean reach {result.mean:.1f} vs {reach:.1f} ({gap:.1%}, standard error "
+            f"{noise:.1%}; {runs} vs {peer_runs} runs)",
+        )
+    if "ndlib" in args.skip:
+        return
+    try:
+        import ndlib  # noqa: F401
+    except ImportError:
+        skip(name, "simulate_cascade per run (IC)", "NDlib", "not installed")
+        return
+    probability = 0.05 if n < 10_000 else 0.01
+    ndlib_runs = 0 if n > 500_000 else (60 if n < 10_000 else 8)
+    t_ours, result = timed(
+        lambda: graph.simulate_cascade(seed_ids, probability=probability, runs=runs, random_state=0)
+    )
+    if ndlib_runs == 0:
+        skip(name, "simulate_cascade per run (IC)", "NDlib", "its per-node Python loop at 1M")
+        return
+    t_nd, reach = ndlib_cascade(nx_graph, [int(s) for s in seeds], probability, ndlib_runs)
+    gap = abs(result.mean - reach) / reach
+    row(
+        name,
+        f"simulate_cascade per run (IC p={probability})",
+        t_ours / runs,
+        "NDlib IndependentCascadesModel",
+        t_nd,
+        f"mean reach {result.mean:.1f} vs {reach:.1f} ({gap:.1%}; {runs} vs {ndlib_runs} runs)",
+    )
+
+
+def cynetdiff_cascade(
+    matrix: Any, seeds: np.ndarray, probability: float | None, runs: int, model: str
+) -> tuple[float, float, float]:
+    """Seconds per run, mean and standard deviation of cynetdiff's final reach.
+
+    On the same CSR and seeds as ours. Its ``starts`` has one entry per node (no closing
+    offset). Linear threshold without ``influence`` weighs each friend 1 / in-degree, our
+    ``probability=None``.
+    """
+    from array import array
+
+    from cynetdiff.models import IndependentCascadeModel, LinearThresholdModel
+
+    starts = array("I", matrix.indptr[:-1].astype(np.uint32).tobytes())
+    edges = array("I", matrix.indices.astype(np.uint32).tobytes())
+    peer: Any
+    if model == "independent_cascade":
+        peer = IndependentCascadeModel(starts, edges, activation_prob=probability, rng=0)
+    else:
+        peer = LinearThresholdModel(starts, edges, rng=0)
+    peer.set_seeds(seeds.tolist())
+    reaches = []
+    start = time.perf_counter()
+    for _ in range(runs):
+        peer.reset_model()
+        peer.advance_until_completion()
+        reaches.append(peer.get_num_activated_nodes())
+    return (time.perf_counter() - start) / runs, float(np.mean(reaches)), float(np.std(reaches))
 
 
 def ndlib_cascade(
@@ -351,10 +455,16 @@ def celf(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="lastfm,100k", help="comma list: lastfm,100k,1m")
-    parser.add_argument("--skip", default="", help="comma list: reach,pagerank,cascade,celf")
+    parser.add_argument(
+        "--skip", default="", help="comma list: reach,pagerank,cascade,ndlib,celf,influence"
+    )
     parser.add_argument("--celf-runs", type=int, default=100, help="cascade runs per CELF eval")
+    parser.add_argument(
+        "--influence-p", default="0.01", help="comma list of IMM probabilities on every graph"
+    )
     args = parser.parse_args()
     args.skip = set(filter(None, args.skip.split(",")))
+    args.influence_p = [float(p) for p in args.influence_p.split(",")]
     import igraph
     import networkx
     import scipy

@@ -16,7 +16,7 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _sparse
-from ._sparse import distinct, gather, live_edges
+from ._sparse import distinct, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = [
@@ -116,9 +116,13 @@ def run_cascades(
     for first in range(0, runs, chunk):
         count = min(chunk, runs - first)
         active, curve = spread(csr, seeds, weights, count, limit, rng)
-        grid = active.reshape(count, n)
-        reach[first : first + count] = grid.sum(axis=1)
-        hits += grid.sum(axis=0)
+        # Seeds are distinct, so the last step's running count is each run's reach.
+        reach[first : first + count] = curve[:, -1]
+        if int(curve[:, -1].sum()) * 16 < count * n:
+            # Small cascades: count the few members reached rather than every cell.
+            hits += np.bincount(np.flatnonzero(active) % n, minlength=n)
+        else:
+            hits += active.reshape(count, n).sum(axis=0)
         curves.append(curve)
         progress.advance(count)
     return reach, hits, _mean_curve(curves)
@@ -183,15 +187,21 @@ def _linear_threshold(
     step = 0
     while frontier.size and step < limit:
         run, node = np.divmod(frontier, n)
-        positions, owner = gather(indptr, node)
-        keys = run[owner] * n + indices[positions]
-        weight = weights[positions] if isinstance(weights, np.ndarray) else weights
-        pressure += np.bincount(
-            keys, weights=np.broadcast_to(weight, keys.shape), minlength=runs * n
+        starts = indptr[node].astype(np.int64)
+        counts = indptr[node + 1] - starts
+        # Each edge's position in ``indices``, and its run's offset, repeated per node.
+        positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(
+            starts - np.cumsum(counts) + counts, counts
         )
-        touched = distinct(keys)
-        touched = touched[~active[touched]]
-        frontier = touched[pressure[touched] >= thresholds[touched]]
+        keys = np.repeat(run * n, counts) + indices[positions]
+        # An active member's pressure is never read again: only the others are pushed.
+        waiting = ~active[keys]
+        keys = keys[waiting]
+        weight = weights[positions[waiting]] if isinstance(weights, np.ndarray) else weights
+        # Unbuffered adds touch only the entries pushed, not all ``runs * n`` of them.
+        np.add.at(pressure, keys, weight)
+        # Only those pushed over their threshold are sorted, not every edge's key.
+        frontier = distinct(keys[pressure[keys] >= thresholds[keys]])
         if not frontier.size:
             break
         active[frontier] = True

@@ -22,10 +22,13 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from . import _sparse
 from ._cascades import edge_probability, threshold_weights
-from ._sparse import distinct, gather, live_edges
+from ._sparse import blocks, distinct, gather, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
+
+_UNCOUNT_BUDGET = 1 << 18
+"""Members of covered sets gathered at once in the greedy (24 bytes each while gathered)."""
 
 
 def top_ranked(scores: Float64Array, allowed: BoolArray, k: int) -> Int64Array:
@@ -96,7 +99,7 @@ def imm_seeds(
     ``weights`` are per reversed adjacency entry (the transpose's order) when an array.
     """
     n = csr.shape[0]
-    sampler = _RRSampler(csr, weights, rng, progress, model)
+    sampler = _RRSampler(csr, weights, rng, progress, model, allowed)
     log_n = math.log(n)
     log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
     ell = 1.0 + math.log(2) / log_n if n > 1 else 1.0
@@ -160,7 +163,13 @@ def _heeded_friend(
 
 
 class _RRSampler:
-    """Reverse-reachable sets under either model, drawn many at a time."""
+    """Reverse-reachable sets under either model, drawn many at a time.
+
+    Each round of :meth:`extend` appends its sets member by member to one flat int32 array,
+    grouped by set (``starts`` gives where each set begins), and one inverted piece: for each
+    member, the sets of that round holding it, by a counting sort of the round alone. Earlier
+    rounds are never rebuilt, so the greedy of each IMM round reuses all that came before.
+    """
 
     def __init__(
         self,
@@ -169,8 +178,12 @@ class _RRSampler:
         rng: np.random.Generator,
         progress: Progress,
         model: CascadeModel = "independent_cascade",
+        allowed: BoolArray | None = None,
     ) -> None:
         self.matrix = matrix
+        # Only members that may be chosen are kept in the sets: the greedy never reads the
+        # others, so among 10,000 candidates of 1,000,000 members the sets shrink 100-fold.
+        self.kept = None if allowed is None or allowed.all() else allowed
         self.weights = weights
         self.rng = rng
         self.progress = progress
@@ -183,60 +196,141 @@ class _RRSampler:
             self.cumulative = np.cumsum(full)
         self.n = matrix.shape[0]
         self.count = 0
-        self.set_ids: list[Int64Array] = []
-        self.nodes: list[Int64Array] = []
+        self.rounds: list[_Round] = []
+        # Sets holding each member, over all rounds: the greedy's first gains.
+        self.degree = np.zeros(self.n, np.int64)
+
+    def nbytes(self) -> int:
+        """Bytes of the sets themselves: members and where each set starts."""
+        return sum(r.members.nbytes + r.starts.nbytes for r in self.rounds)
 
     def extend(self, target: int) -> None:
+        if target <= self.count:
+            return
         n = self.n
-        indptr, indices = self.matrix.indptr, self.matrix.indices
         batch_size = max(1, _sparse.VISITED_BUDGET // n)
         self.progress.retotal(max(target, self.count))
         # One scratch array for all batches, cleared entry by entry: RR sets are small.
         visited = np.zeros(min(batch_size, max(target - self.count, 1)) * n, np.bool_)
+        first = self.count
+        members: list[npt.NDArray[np.int32]] = []
+        sizes: list[Int64Array] = []
         while self.count < target:
             batch = min(batch_size, target - self.count)
-            roots = self.rng.integers(0, n, batch)
-            frontier = np.arange(batch, dtype=np.int64) * n + roots
-            visited[frontier] = True
-            members = [frontier]
-            while frontier.size:
-                sets, node = np.divmod(frontier, n)
-                if self.cumulative is None:
-                    positions, owner = live_edges(indptr, node, self.weights, self.rng)
-                else:
-                    positions, owner = _heeded_friend(indptr, node, self.cumulative, self.rng)
-                keys = sets[owner] * n + indices[positions]
-                keys = keys[~visited[keys]]
-                frontier = distinct(keys)
-                visited[frontier] = True
-                members.append(frontier)
-            found = np.concatenate(members)
-            visited[found] = False
-            self.set_ids.append(found // n + self.count)
-            self.nodes.append(found % n)
+            found = self._draw(batch, visited)
+            # Sorted keys group each set's members together, the set-major order kept.
+            found.sort()
+            node = found % n
+            if self.kept is not None:
+                keep = self.kept[node]
+                found, node = found[keep], node[keep]
+            sizes.append(np.bincount(found // n, minlength=batch))
+            members.append(node.astype(np.int32))
             self.count += batch
             self.progress.advance(batch)
+        # The scratch goes before the round is laid out: both at once would set the peak.
+        del visited
+        self.rounds.append(_Round.of(first, members, sizes, n))
+        self.degree += np.diff(self.rounds[-1].member_starts)
+
+    def _draw(self, batch: int, visited: BoolArray) -> Int64Array:
+        """Keys ``set * n + member`` of ``batch`` new sets; ``visited`` is left all False."""
+        n = self.n
+        indptr, indices = self.matrix.indptr, self.matrix.indices
+        roots = self.rng.integers(0, n, batch)
+        frontier = np.arange(batch, dtype=np.int64) * n + roots
+        visited[frontier] = True
+        levels = [frontier]
+        while frontier.size:
+            sets, node = np.divmod(frontier, n)
+            if self.cumulative is None:
+                positions, owner = live_edges(indptr, node, self.weights, self.rng)
+            else:
+                positions, owner = _heeded_friend(indptr, node, self.cumulative, self.rng)
+            keys = (sets * n)[owner] + indices[positions]
+            keys = keys[~visited[keys]]
+            frontier = distinct(keys)
+            visited[frontier] = True
+            levels.append(frontier)
+        found = np.concatenate(levels)
+        visited[found] = False
+        return found
 
     def greedy(self, k: int, allowed: BoolArray) -> tuple[Int64Array, float, Int64Array]:
         """Max coverage: the k nodes covering most sets, the fraction covered, each gain."""
-        set_ids = np.concatenate(self.set_ids)
-        nodes = np.concatenate(self.nodes)
-        by_set = sp.csr_matrix(
-            (np.ones(len(nodes), np.bool_), (set_ids, nodes)), shape=(self.count, self.n)
-        )
-        by_node = by_set.tocsc()
-        gain = np.diff(by_node.indptr).astype(np.int64)
+        gain = self.degree.copy()
         gain[~allowed] = -1
         covered = np.zeros(self.count, np.bool_)
         chosen = np.empty(k, np.int64)
         gains = np.empty(k, np.int64)
+        total = 0
         for step in range(k):
             best = int(gain.argmax())
             chosen[step], gains[step] = best, gain[best]
-            sets = by_node.indices[by_node.indptr[best] : by_node.indptr[best + 1]]
-            sets = sets[~covered[sets]]
-            covered[sets] = True
-            positions, _ = gather(by_set.indptr, sets.astype(np.int64))
-            gain -= np.bincount(by_set.indices[positions], minlength=self.n)
+            for piece in self.rounds:
+                sets = piece.sets_holding(best)
+                sets = sets[~covered[sets]]
+                covered[sets] = True
+                total += len(sets)
+                piece.uncount(sets, gain)
             gain[best] = -1
-        return chosen, float(covered.sum()) / self.count, gains
+        return chosen, total / self.count, gains
+
+
+class _Round:
+    """One round of sets: members grouped by set, and the inverted piece of that round."""
+
+    def __init__(
+        self, first: int, members: npt.NDArray[np.int32], starts: Int64Array, n: int
+    ) -> None:
+        self.first = first
+        self.members = members
+        self.starts = starts
+        self.n = n
+        # The counting sort of scipy's CSR -> CSC: sets come out ascending for each member.
+        by_set = sp.csr_matrix(
+            (np.ones(len(members), np.bool_), members, starts), shape=(len(starts) - 1, n)
+        )
+        by_member = by_set.tocsc()
+        self.member_starts: npt.NDArray[Any] = by_member.indptr
+        self.holders: npt.NDArray[Any] = by_member.indices
+
+    @classmethod
+    def of(
+        cls, first: int, members: list[npt.NDArray[np.int32]], sizes: list[Int64Array], n: int
+    ) -> _Round:
+        flat = np.concatenate(members)
+        members.clear()
+        counts = np.concatenate(sizes)
+        starts = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(counts, out=starts[1:])
+        return cls(first, flat, starts, n)
+
+    def sets_holding(self, node: int) -> Int64Array:
+        """Global ids of this round's sets that hold ``node``, ascending."""
+        ptr = self.member_starts
+        local = self.holders[ptr[node] : ptr[node + 1]]
+        held: Int64Array = local.astype(np.int64) + self.first
+        return held
+
+    def uncount(self, sets: Int64Array, gain: Int64Array) -> None:
+        """Take the newly covered ``sets`` (global ids, in this round) out of ``gain``."""
+        local = sets - self.first
+        if not local.size:
+            return
+        sizes = self.starts[local + 1] - self.starts[local]
+        if int(sizes.sum()) * 4 >= len(self.members):
+            # Most of the round is covered: one byte per member beats eight per position.
+            newly = np.zeros(len(self.starts) - 1, np.bool_)
+            newly[local] = True
+            mask = np.repeat(newly, np.diff(self.starts))
+            # By slices: selecting by a mask builds the positions first (8 bytes each).
+            step = max(16 * _UNCOUNT_BUDGET, 4 * self.n)
+            for lo in range(0, len(mask), step):
+                chosen = self.members[lo : lo + step][mask[lo : lo + step]]
+                gain -= np.bincount(chosen, minlength=self.n)
+            return
+        # Blocks of sets whose members fit the budget keep the gathered positions small.
+        for lo, hi in blocks(np.cumsum(sizes), _UNCOUNT_BUDGET):
+            positions, _ = gather(self.starts, local[lo:hi])
+            gain -= np.bincount(self.members[positions], minlength=self.n)

@@ -78,11 +78,13 @@ def live_edges(
         live = draw < threshold
         return positions[live], owner[live]
     starts = indptr[nodes].astype(np.int64)
-    counts = indptr[nodes + 1].astype(np.int64) - starts
+    counts = indptr[nodes + 1] - starts
     ends = np.cumsum(counts)
     total = int(ends[-1]) if len(ends) else 0
     if total == 0 or probability <= 0.0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    # Hit ``h`` of node ``i``'s run lies at ``base[i] + h`` in ``indices``.
+    base = starts + counts - ends
     expected = total * probability
     # A gap past ``total`` ends the draw whatever its length: clipping it there keeps the
     # running sum inside int64 (numpy returns 2**63 - 1 for a tiny p), and every round
@@ -94,7 +96,7 @@ def live_edges(
         hits = np.concatenate([hits, hits[-1] + np.cumsum(np.minimum(more, total + 1))])
     hits = hits[: int(np.searchsorted(hits, total))]
     owner = np.searchsorted(ends, hits, side="right")
-    positions = starts[owner] + hits - (ends[owner] - counts[owner])
+    positions = base[owner] + hits
     return positions, owner
 
 
