@@ -38,7 +38,7 @@ def record(
         totals = group._ledger.totals_after(indices, codes, weight_column, credited, people, field)
         plans = group._badges.planned(group._badges.rules, 0, totals, group._ledger, field)
         revocations = group._badges.revoked_by(totals, group._ledger)
-        group._ledger.record(indices, codes, weight_column, micros, credited, totals)
+        group._ledger.record(indices, codes, weight_column, micros, credited, totals, credit.days)
         group._cap.store(credit)
         latest = int(micros.max())
         moved = group._trust.update(totals.touched, totals.reputation, latest)

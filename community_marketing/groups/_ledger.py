@@ -134,6 +134,7 @@ class Ledger:
                 "weight": np.int32,
                 "at": np.int64,
                 "credited": np.int64,
+                "day": np.int64,
             }
         )
 
@@ -233,10 +234,14 @@ class Ledger:
 
     def record(
         self, indices: Int64Array, codes: Int16Array, weights: Int32Array, micros: Int64Array,
-        credited: Int64Array, totals: Totals,
+        credited: Int64Array, totals: Totals, days: Int64Array,
     ) -> None:  # fmt: skip
-        """Append rows to the log and store the totals :meth:`totals_after` computed."""
-        self.log.append(member=indices, kind=codes, weight=weights, at=micros, credited=credited)
+        """Append rows to the log and store the totals :meth:`totals_after` computed.
+
+        ``days`` is each row's local day under a daily cap (0 without one)."""
+        self.log.append(
+            member=indices, kind=codes, weight=weights, at=micros, credited=credited, day=days
+        )
         self.reputation[totals.touched] = totals.reputation
         self.counts[totals.touched] = totals.counts
         np.add.at(self.activity, indices, 1)

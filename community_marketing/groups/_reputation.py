@@ -63,12 +63,14 @@ def _offsets(zone: zoneinfo.ZoneInfo, micros: Int64Array) -> Int64Array:
 
 
 class Credit(NamedTuple):
-    """Points credited per row, and the cap's new (day, gained) for some people."""
+    """Points credited per row, each row's local day, and the cap's new (day, gained) for some
+    people."""
 
     points: Int64Array
     who: Int64Array
     day: Int64Array
     gained: Int64Array
+    days: Int64Array
 
 
 class DailyCap:
@@ -117,7 +119,9 @@ class DailyCap:
         """What each row credits under the cap (no writes); ``points`` as is without a cap."""
         cap = self.policy.daily_cap
         if cap is None or not len(indices):
-            return Credit(points, _NOBODY, _NOBODY, _NOBODY)
+            return Credit(points, _NOBODY, _NOBODY, _NOBODY, np.zeros(len(indices), np.int64))
+        # The day is fixed when the row is credited: a member who later moves to another zone
+        # keeps their past days (the log stores them), so a reload never recounts them.
         days = self.local_days(indices, micros, places)
         n = len(indices)
         order = np.lexsort((np.arange(n), micros, days, indices))
@@ -137,7 +141,7 @@ class DailyCap:
         gained = prior + np.bincount(group, weights=kept, minlength=len(starts)).astype(np.int64)
         last = np.append(starts[1:] - 1, n - 1)
         newest = np.flatnonzero(day[last] >= self.day[who[last]])
-        return Credit(credited, who[last][newest], day[last][newest], gained[newest])
+        return Credit(credited, who[last][newest], day[last][newest], gained[newest], days)
 
     def _prior(
         self, who: Int64Array, day: Int64Array, ledger: Ledger, places: Places
@@ -148,7 +152,7 @@ class DailyCap:
         for i in np.flatnonzero(day < stored).tolist():
             rows = np.flatnonzero(ledger.log["member"] == who[i])
             credited = ledger.log["credited"][rows]
-            local = self.local_days(np.full(len(rows), who[i]), ledger.log["at"][rows], places)
+            local = ledger.log["day"][rows]
             prior[i] = int(credited[(local == day[i]) & (credited > 0)].sum())
         return prior
 
@@ -165,7 +169,7 @@ class DailyCap:
         if self.policy.daily_cap is None or not log.length:
             return
         members = log["member"].astype(np.int64)
-        days = self.local_days(members, log["at"], places)
+        days = log["day"]
         self._check_daily(members, days, np.maximum(log["credited"], 0))
         latest = np.full(size, NEVER, np.int64)
         np.maximum.at(latest, members, days)

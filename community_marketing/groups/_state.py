@@ -23,6 +23,7 @@ from ..optin import OptInRegistry
 from . import _setup
 from ._values import (
     BUILTIN_ROLES,
+    DAY_MICROS,
     INT32_MAX,
     MAX_COUNT,
     MAX_ROLES,
@@ -197,7 +198,7 @@ def _ledgers_state(group: FanGroup) -> dict[str, Any]:
     size = len(group._membership.people)
     # Without a cap every row credits its points, so the column is written only under one.
     capped = group._cap.policy.daily_cap is not None
-    columns = ("member", "kind", "weight", "at", *(("credited",) if capped else ()))
+    columns = ("member", "kind", "weight", "at", *(("credited", "day") if capped else ()))
     return {
         "contributions": {name: ledger[name].tolist() for name in columns},
         **_badge_log_state(group),
@@ -412,8 +413,14 @@ class _StateReader:
 
     def _read_contributions(self, group: FanGroup, size: int) -> None:
         raw = self.state["contributions"]
-        keys = _LOG_KEYS | ({"credited"} if group._cap.policy.daily_cap is not None else set())
-        if not isinstance(raw, Mapping) or set(raw) != keys:
+        capped = group._cap.policy.daily_cap is not None
+        keys = _LOG_KEYS | ({"credited"} if capped else set())
+        # "day" came with the cap's second version: a state without it recounts the days.
+        if (
+            not isinstance(raw, Mapping)
+            or set(raw) - {"day"} != keys
+            or ("day" in raw and not capped)
+        ):
             raise InvalidInputError(
                 "state.contributions: expected member, kind, weight, at (and credited under a "
                 "daily cap)"
@@ -431,7 +438,13 @@ class _StateReader:
             totals = ledger.totals_after(
                 members, codes, column, credited, people, "state.contributions"
             )
-            ledger.record(members, codes, column, times, credited, totals)
+            days = np.zeros(n, np.int64)
+            if "day" in raw:
+                low, high = MIN_MICROS // DAY_MICROS - 1, MAX_MICROS // DAY_MICROS + 1
+                days = self.ints("day", n, low, high, raw)
+            elif capped:
+                days = group._cap.local_days(members, times, group._places)
+            ledger.record(members, codes, column, times, credited, totals, days)
         group._cap.rebuild(ledger, group._places, size)
 
     def _read_badges(self, group: FanGroup, size: int) -> None:

@@ -185,3 +185,39 @@ def test_reputation_is_the_capped_sum_per_local_day_in_any_batching(
         assert group.reputation(member) == expected
         daily = np.array([t for (who, _), t in gains.items() if who == member] or [0])
         assert group.reputation(member) <= cap * len(daily), "never above the cap in a day"
+
+
+def test_a_member_who_moves_keeps_their_past_days_through_a_reload() -> None:
+    import copy
+    import pickle
+
+    from community_marketing import ReputationPolicy
+
+    clock = _april_second
+    group = FanGroup(
+        "r", "brand", clock=clock, points={"post": 200}, reputation=ReputationPolicy(200)
+    )
+    group.join("ann", attributes={"timezone": "Asia/Tokyo"})
+    group.record_contribution("ann", "post", at=datetime(2026, 4, 1, 14, tzinfo=UTC))
+    group.record_contribution("ann", "post", at=datetime(2026, 4, 1, 16, tzinfo=UTC))
+    assert group.reputation("ann") == 400  # two Tokyo days
+    group.set_attributes("ann", {"timezone": "Europe/London"})
+    state = group.to_state()
+    assert state["contributions"]["day"] == [20544, 20545]
+    for again in (
+        FanGroup.from_state(state, clock=clock),
+        copy.deepcopy(group),
+        pickle.loads(pickle.dumps(group)),
+        FanGroup.from_bytes(group.to_bytes(), clock=clock),
+    ):
+        assert again.reputation("ann") == 400
+        assert again.to_state() == state
+    # A tampered day still cannot carry more than the cap.
+    state["contributions"]["day"] = [20544, 20544]
+    with pytest.raises(InvalidInputError, match="more than the daily cap"):
+        FanGroup.from_state(state, clock=clock)
+
+
+def _april_second() -> datetime:
+    """A module-level clock, so that the group pickles."""
+    return datetime(2026, 4, 2, tzinfo=UTC)
