@@ -292,18 +292,24 @@ def igraph_available() -> bool:
 _IGRAPH_RANDOM = threading.Lock()
 
 
+def _igraph_graph(igraph: Any, matrix: sp.csr_array) -> tuple[Any, list[float] | None]:
+    """The undirected igraph graph of ``matrix`` and its edge weights (None: all ones)."""
+    upper = sp.triu(matrix).tocoo()
+    graph = igraph.Graph(n=matrix.shape[0])
+    graph.add_edges(np.c_[upper.row, upper.col])  # an array: several times faster than a list
+    # A diagonal entry w is a loop of weight w: :func:`modularity` counts it twice in the
+    # degree and in the community's inside weight, and so does igraph, so it goes as it is.
+    weights = upper.data
+    return graph, None if np.all(weights == 1.0) else weights.tolist()
+
+
 def _igraph_labels(
     matrix: sp.csr_array, method: str, resolution: float, rng: np.random.Generator
 ) -> Int64Array:
     """igraph's labels, its generator seeded from ``rng`` for the call (igraph draws from one
     process-wide generator, so calls take turns)."""
     igraph = importlib.import_module("igraph")
-    upper = sp.triu(matrix).tocoo()
-    # ``matrix`` holds each self loop twice on the diagonal; igraph counts a loop twice itself.
-    weights = np.where(upper.row == upper.col, upper.data / 2, upper.data)
-    graph = igraph.Graph(n=matrix.shape[0])
-    graph.add_edges(np.c_[upper.row, upper.col])  # an array: several times faster than a list
-    given = None if np.all(weights == 1.0) else weights.tolist()
+    graph, given = _igraph_graph(igraph, matrix)
     seeded = random.Random(int(rng.integers(2**63)))
     with _IGRAPH_RANDOM:
         igraph.set_random_number_generator(seeded)
