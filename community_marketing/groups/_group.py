@@ -1180,19 +1180,25 @@ class FanGroup:
         *,
         kind: str = "referral",
         qualified: Callable[[Hashable], bool] | Collection[Hashable] | None = None,
+        hold: timedelta = timedelta(hours=1),
         at: datetime | None = None,
     ) -> list[Badge]:
         """Credit members' referrals from a ``ReferralGraph``; returns the badges earned.
 
         Each member's count of ``kind`` is topped up to the number of their attributed
-        referrals up to ``at`` whose referee is ``qualified`` (a predicate or a collection)
-        and that no flag of ``graph.suspicious_referrals()`` covers (a flag names the
-        referrer and a span of time). Calling again credits nothing twice. Milestones are
-        badge rules on ``kind`` (1, 3, 6 referrals...); their rewards are due in
-        :meth:`rewards_due` until :meth:`mark_handed_out`.
+        referrals made at least ``hold`` before ``at`` whose referee is ``qualified`` (a
+        predicate or a collection) and that no flag of ``graph.suspicious_referrals()``
+        covers (a flag names the referrer and a span of time). Calling again credits nothing
+        twice. Milestones are badge rules on ``kind`` (1, 3, 6 referrals...); their rewards
+        are due in :meth:`rewards_due` until :meth:`mark_handed_out`.
+
+        A count is never lowered, so a referral must not count before the fraud checks have
+        seen the burst or chain it may belong to: ``hold`` (one hour, the checks' default
+        window) is how long it waits. ``timedelta(0)`` counts at once.
 
         Examples
         --------
+        >>> from datetime import timedelta
         >>> from community_marketing.groups import BadgeRule, FanGroup, Reward
         >>> from community_marketing.referrals import ReferralGraph
         >>> rules = [BadgeRule("Promoter", "bronze", 1, kind="referral", reward=Reward("discount", 5)),
@@ -1201,12 +1207,15 @@ class FanGroup:
         >>> graph = ReferralGraph()
         >>> for friend in ["bob", "cid", "dan"]:
         ...     _ = graph.record_referral("ann", friend)
-        >>> [badge.name for badge in group.credit_referrals(graph)]
+        >>> group.credit_referrals(graph)  # within the hold
+        []
+        >>> [badge.name for badge in group.credit_referrals(graph, hold=timedelta(0))]
         ['Promoter', 'Campaigner']
-        >>> group.credit_referrals(graph), group.contributions("ann")["referral"]
+        >>> group.credit_referrals(graph, hold=timedelta(0)), group.contributions("ann")["referral"]
         ([], 3)
         """  # noqa: E501
-        return _referral_rewards.credit(self, graph, kind, qualified, self._now(at))
+        micros = self._now(at)
+        return _referral_rewards.credit(self, graph, kind, qualified, micros, hold)
 
     def reputation(self, member: Hashable, *, at: datetime | None = None) -> int:
         """The sum of the points credited for everything ``member`` contributed.

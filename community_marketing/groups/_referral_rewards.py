@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .._time import from_micros
+from .._time import MIN_MICROS, ensure_timedelta, from_micros
 from ..errors import InvalidInputError
 from . import _contributions
 from ._values import Badge
@@ -56,7 +56,10 @@ def check_qualified(qualified: object) -> Callable[[Hashable], bool] | None:
 def counted(
     graph: ReferralSource, qualified: Callable[[Hashable], bool] | None, at: datetime
 ) -> Counter[Hashable]:
-    """Per referrer, attributed referrals up to ``at``, none flagged, referee qualified."""
+    """Per referrer, attributed referrals up to ``at``, none flagged, referee qualified.
+
+    ``at`` is already the moment minus the hold: the flags are read as they stand now.
+    """
     flagged: dict[Hashable, list[tuple[datetime, datetime]]] = {}
     for flag in graph.suspicious_referrals():
         flagged.setdefault(flag.referrer, []).append((flag.start, flag.end))
@@ -74,13 +77,17 @@ def counted(
 
 
 def credit(
-    group: FanGroup, graph: object, kind: object, qualified: object, micros: int
+    group: FanGroup, graph: object, kind: object, qualified: object, micros: int, hold: object
 ) -> list[Badge]:
     """Top up every member's count of ``kind`` to their referrals that count; badges earned."""
     source = check_source(graph)
     test = check_qualified(qualified)
     code = group._ledger.kind_codes(kind, 1)[0]
-    counts = counted(source, test, from_micros(micros))
+    wait = ensure_timedelta(hold, "hold", positive=False)
+    if wait < timedelta(0):
+        raise InvalidInputError(f"hold: expected a duration of at least 0, got {wait}")
+    cutoff = max(micros - wait // timedelta(microseconds=1), MIN_MICROS)
+    counts = counted(source, test, from_micros(cutoff))
     with group._lock:
         membership = group._membership
         referrers = [r for r in counts if membership.is_member(r)]

@@ -103,3 +103,33 @@ def test_bad_arguments_change_nothing(group: FanGroup) -> None:
     unchanged(group, lambda: group.credit_referrals(graph, kind="tip"), InvalidInputError)
     with pytest.raises(InvalidInputError, match="graph"):
         group.credit_referrals(object())  # type: ignore[arg-type]
+
+
+def test_a_burst_credited_live_pays_nothing_once_flagged(clock: Clock) -> None:
+    """The application credits as referrals arrive; the burst flag comes with the 11th, and
+    the hold keeps every referral of the burst from counting before the flag can see it."""
+    group = FanGroup("espresso", "ann", badge_rules=MILESTONES, clock=clock)
+    group.join("mallory")
+    graph = ReferralGraph()
+    for i in range(11):
+        clock.now = T0 + timedelta(minutes=i)
+        graph.record_referral("mallory", f"sock-{i}", at=clock.now)
+        assert group.credit_referrals(graph) == []
+    clock.now = T0 + timedelta(hours=3)
+    assert [f.pattern for f in graph.suspicious_referrals()] == ["burst"]
+    assert group.credit_referrals(graph) == []
+    assert group.contributions("mallory")["referral"] == 0
+    assert group.rewards_due() == []
+    # Without the hold, a referral credited before its burst is flagged keeps its reward
+    # (a count is never lowered): the trade-off hold=timedelta(0) documents.
+    eager = FanGroup("eager", "ann", badge_rules=MILESTONES, clock=clock)
+    eager.join("mallory")
+    early = ReferralGraph()
+    early.record_referral("mallory", "sock-0", at=T0)
+    assert [b.name for b in eager.credit_referrals(early, hold=timedelta(0))] == ["First referral"]
+    state = eager.to_state()
+    with pytest.raises(InvalidInputError, match=r"^hold: expected a duration of at least 0"):
+        eager.credit_referrals(graph, hold=timedelta(minutes=-1))
+    with pytest.raises(InvalidInputError, match=r"^hold: expected a timedelta"):
+        eager.credit_referrals(graph, hold=3600)  # type: ignore[arg-type]
+    assert eager.to_state() == state
