@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._types import Int64Array
+from ..errors import InvalidInputError
 from ._badges import Award, Revocation, earned_of
 from ._ledger import Ledger
 from ._reputation import decayed
@@ -46,6 +47,12 @@ def _metric(rule: BadgeRule, ledger: Ledger, members: Int64Array, at: int, size:
 def evaluate_group(group: FanGroup, at: int) -> list[Badge]:
     """Award what every rule now gives the members, revoke what revocable rules take back."""
     badges, ledger = group._badges, group._ledger
+    if badges.log.length and at < int(badges.log["at"].max()):
+        # Going back would revoke what a later award gave, and the next run would award it
+        # (and its reward) again.
+        raise InvalidInputError(
+            "at: earlier than the latest badge awarded; badges are evaluated forward in time"
+        )
     members = group._membership.members()
     size = len(group._membership.people)
     half_life = group._cap.policy.half_life

@@ -22,7 +22,7 @@ from .._imports import ImportReport, OnError
 from .._persist import copied, pickle_reduce, state_from_bytes, state_to_bytes
 from .._time import Clock, ensure_aware, from_micros, resolve_at, to_micros
 from .._types import Int64Array
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, PermissionDeniedError
 from ..optin import OptInRegistry
 from . import (
     _badge_rules,
@@ -1343,8 +1343,10 @@ class FanGroup:
         """
         micros = self._now(at)
         with self._lock:
-            self._actor(by, Ability.AWARD_BADGES)
+            actor = self._actor(by, Ability.AWARD_BADGES)
             index = self._membership.index_of(member)
+            if actor == index:
+                raise PermissionDeniedError(f"{by!r} cannot award a badge to themselves")
             number = self._badges.number_of(badge)
             row = self._badges.award_by_hand(index, number, micros)
             return self._badges.since(row, self._membership.people)[0]

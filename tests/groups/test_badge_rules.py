@@ -114,3 +114,22 @@ def test_bad_badge_ids_in_state_are_refused(clock: Clock) -> None:
 def test_bad_badge_rules_name_the_field(arguments: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidInputError, match=field):
         BadgeRule("Helper", "silver", 3, **arguments)  # type: ignore[arg-type]
+
+
+def test_evaluating_before_the_latest_award_is_refused(clock: Clock) -> None:
+    """Going back would revoke a later award, and the next run would pay its reward again."""
+    rule = BadgeRule(
+        "Busy week", "bronze", 3, kind="answer", window=7 * DAY, revocable=True,
+        reward=Reward("discount", 10),
+    )  # fmt: skip
+    group = FanGroup("b", "brand", clock=clock, badge_rules=[rule])
+    group.join("ann")
+    group.record_contributions(["ann"] * 3, "answer", at=T0)
+    group.evaluate_badges(at=T0 + DAY)
+    group.mark_handed_out([d.id for d in group.rewards_due()])
+    state = group.to_state()
+    with pytest.raises(InvalidInputError, match=r"^at: earlier than the latest badge awarded"):
+        group.evaluate_badges(at=T0 + DAY - timedelta(hours=1))
+    assert group.to_state() == state
+    assert group.evaluate_badges(at=T0 + 2 * DAY) == []
+    assert group.rewards_due() == []

@@ -73,6 +73,8 @@ def test_award_badge_by_hand(group: FanGroup) -> None:
     group.add_badge_rule("ann", BadgeRule("Barista", "gold", 10_000))
     unchanged(group, lambda: group.award_badge("bob", "cid", "Barista"), PermissionDeniedError)
     unchanged(group, lambda: group.award_badge("ann", "cid", "Nope"), InvalidInputError)
+    # Awarding holds no right over oneself: an officer cannot pay themselves a reward.
+    unchanged(group, lambda: group.award_badge("ann", "ann", "Barista"), PermissionDeniedError)
     badge = group.award_badge("ann", "cid", "Barista")
     assert badge.member == "cid"
     assert badge.tier is BadgeTier.GOLD
