@@ -122,6 +122,7 @@ def niches(
     top: int = 5,
     min_holders: int = 2,
     min_size: int = 1,
+    min_members: int = 0,
 ) -> list[Niche]:
     """Each community as a niche: favourite items by lift, strongest regions, members allowed.
 
@@ -151,6 +152,10 @@ def niches(
         holder in a small community gives a large, meaningless lift).
     min_size : int, default 1
         Communities smaller than this are left out.
+    min_members : int, default 0
+        Regions with fewer members than this are left out of ``regions`` (small cells
+        identify people), as :meth:`FanGroup.hotspots` hides them; give ``min_size`` the same
+        value so that a small community's items and consent count stay hidden too.
 
     Returns
     -------
@@ -181,6 +186,7 @@ def niches(
     top = check_int(top, "top", low=0)
     min_holders = check_int(min_holders, "min_holders", low=1)
     min_size = check_int(min_size, "min_size", low=1)
+    min_members = check_int(min_members, "min_members", low=0)
     lift, counts, items = _lift_table(communities, recommender, group)
     regions = _region_counts(communities, group, check_text(attribute, "attribute"))
     allowed = _allowed_counts(communities, registry, purpose, channel, at, clock)
@@ -196,7 +202,7 @@ def niches(
                 items=tuple(items[i] for i in order.tolist()),
                 lift=row_lift[order],
                 holders=row_counts[order].astype(np.int64),
-                regions=tuple(regions[label].most_common(top)) if regions else (),
+                regions=_shown(regions[label], min_members, top) if regions else (),
                 allowed=None if allowed is None else int(allowed[label]),
             )
         )
@@ -351,3 +357,10 @@ def _allowed_counts(
                   .allowed_contacts())  # fmt: skip
     flags = np.fromiter((m in allowed for m in communities.ids), bool, len(communities.ids))
     return np.bincount(communities.labels[flags], minlength=communities.count)
+
+
+def _shown(
+    counts: Counter[Hashable], min_members: int, top: int
+) -> tuple[tuple[Hashable, int], ...]:
+    """The ``top`` largest regions of at least ``min_members`` members."""
+    return tuple((value, n) for value, n in counts.most_common() if n >= min_members)[:top]

@@ -78,6 +78,21 @@ def test_each_clique_favours_its_own_item() -> None:
     assert niches(found, recommender=w["model"], min_size=6) == []  # type: ignore[arg-type]
 
 
+def test_small_regions_stay_hidden_as_hotspots_hide_them() -> None:
+    w = world()
+    group = w["group"]
+    assert isinstance(group, FanGroup)
+    result = niches(w["found"], recommender=w["model"], group=group, attribute="city",  # type: ignore[arg-type]
+                    min_members=3)  # fmt: skip
+    shown = {value for niche in result for value, _ in niche.regions}
+    assert shown == {"Lyon", "Nice"}
+    assert all(count >= 3 for niche in result for _, count in niche.regions)
+    # The y community's two Lyon members are a cell too small to show.
+    assert ("Lyon", 2) not in [r for niche in result for r in niche.regions]
+    with pytest.raises(InvalidInputError, match="min_members"):
+        niches(w["found"], recommender=w["model"], min_members=-1)  # type: ignore[arg-type]
+
+
 def test_niche_audiences_rank_communities_by_lift() -> None:
     w = world()
     found, model = w["found"], w["model"]
