@@ -76,8 +76,10 @@ def request(
     group._consent.check_suppression([member], micros)
     found = matching(group, member, attributes, trust_level, micros)
     if found is None:
-        # Seen from now on, so that an erasure finds the requester and takes their answers.
-        group._add_people([member])
+        # Seen from now on, so that an erasure finds the requester and takes their answers;
+        # what they said of themselves waits on their slot for the admin's approval.
+        indices = group._add_people([member])
+        group._places.store_columns(indices, attributes, len(group._membership.member))
         group._membership.requests[member] = Request(member, answers, micros, paid)
     elif found[1].decision == "approve":
         group._admit([member], micros, "group:join-rule", attributes)

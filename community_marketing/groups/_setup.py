@@ -71,3 +71,8 @@ def configure(
     group._places = Places()
     group._badges = Badges(check_rules(badge_rules, (), group._ledger))
     group._join_rules = check_join_rules(join_rules)
+    if group._join_rules and group._enrollment.is_open:
+        raise InvalidInputError(
+            "join_rules: an open group admits everyone who joins; rules decide requests to "
+            "join a closed group (open_enrollment=False)"
+        )

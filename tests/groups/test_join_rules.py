@@ -100,3 +100,16 @@ def test_bad_join_rules_and_requests(clock: Clock) -> None:
         lambda: group.request_to_join("bob", answers=["x"], trust_elsewhere=-1),
         InvalidInputError,
     )
+
+
+def test_what_a_waiting_requester_said_is_kept_through_approval(clock: Clock) -> None:
+    group = ruled(clock)
+    group.request_to_join("eve", answers=["coffee"], attributes={"city": "Paris"})
+    assert not group.is_member("eve")
+    group.approve("ann", "eve")
+    assert group.attributes_of("eve") == {"city": "Paris"}
+
+
+def test_join_rules_need_a_closed_group(clock: Clock) -> None:
+    with pytest.raises(InvalidInputError, match=r"^join_rules: an open group admits everyone"):
+        FanGroup("open", "ann", join_rules=RULES, clock=clock)
