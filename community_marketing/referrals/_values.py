@@ -452,6 +452,13 @@ class Influencers:
         return frame(labelled(self.to_columns(), labels))
 
 
+def _read_only(values: Any) -> Int64Array:
+    """An int64 copy nobody can write to (a frozen value's arrays stay as they were)."""
+    array: Int64Array = np.array(values, dtype=np.int64)
+    array.flags.writeable = False
+    return array
+
+
 def _positions(instance: Communities) -> dict[Hashable, int]:
     return {id: row for row, id in enumerate(instance.ids)}
 
@@ -495,8 +502,8 @@ class Communities:
     """
 
     ids: tuple[Hashable, ...] = attrs.field(repr=short)
-    labels: Int64Array = attrs.field(repr=short)
-    sizes: Int64Array = attrs.field(repr=short)
+    labels: Int64Array = attrs.field(repr=short, converter=_read_only)
+    sizes: Int64Array = attrs.field(repr=short, converter=_read_only)
     modularity: float
     method: str
     resolution: float = 1.0
@@ -504,6 +511,19 @@ class Communities:
     _position: dict[Hashable, int] = attrs.field(
         init=False, repr=False, default=attrs.Factory(_positions, takes_self=True)
     )
+
+    def __eq__(self, other: object) -> bool:
+        """The same members, labels and settings (the arrays compared by value)."""
+        if not isinstance(other, Communities):
+            return NotImplemented
+        return (
+            self.ids == other.ids
+            and np.array_equal(self.labels, other.labels)
+            and (self.modularity, self.method, self.resolution, self.backend)
+            == (other.modularity, other.method, other.resolution, other.backend)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def count(self) -> int:

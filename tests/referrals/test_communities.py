@@ -239,3 +239,14 @@ class TestBadInput:
         with pytest.raises(UnknownIdError):
             found.label_of("x3")
         assert sum(found.sizes.tolist()) == 9
+
+
+def test_a_communities_value_is_frozen_and_compares_by_value() -> None:
+    graph = ReferralGraph()
+    graph.add_friendships([("a", "b"), ("b", "c"), ("c", "d"), ("d", "a"), ("d", "e")])
+    found = graph.communities(random_state=0)
+    assert found == graph.communities(random_state=0)
+    assert found != graph.communities(method="components")
+    for array in (found.labels, found.sizes):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 7
