@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -45,6 +45,7 @@ def _community(n: int, seed: int = 0) -> dict[str, object]:
     group.join_many(people)
     group.set_attributes("p0", {"nickname": "Zanzibar", "city": "Lyon"})
     group.record_contribution("p0", "post")
+    group.set_trust_level("owner", "p0", 1)  # a trust history that names p0
     graph = ReferralGraph()
     graph.add_friendships([(people[i], people[(i + 1) % n]) for i in range(n)])
     graph.record_referral("p1", "p0")
@@ -91,7 +92,11 @@ def _listings(parts: dict[str, object]) -> str:
         [group.display_name(m) for m in group.members()],
         [group.roles_of(m) for m in group.members()],
         group.pending_requests("owner"),
+        group.trust_history(),
+        group.join_request_of("p0"),
+        group.rising_areas("city", period=timedelta(days=7)),
         graph.ids(),
+        graph.communities(random_state=0).groups(),
         graph.referral_history(),
         graph.referral_counts(),
         [graph.friends(i) for i in graph.ids()],
