@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from community_marketing._checks import check_float, check_int
 from community_marketing._types import BoolArray, Float64Array, Int64Array
 from community_marketing.errors import InvalidInputError
 
@@ -181,8 +182,7 @@ def leiden(
     """
     matrix = _adjacency(adjacency)
     _check_resolution(resolution)
-    if isinstance(n_iterations, bool) or not isinstance(n_iterations, int) or n_iterations < 1:
-        raise InvalidInputError(f"n_iterations: expected an int >= 1, got {n_iterations!r}")
+    check_int(n_iterations, "n_iterations", low=1)
     labels: Int64Array = np.arange(matrix.shape[0], dtype=np.int64)
     quality = -np.inf
     for _ in range(n_iterations):
@@ -402,8 +402,7 @@ def _labels(labels: Any, n: int) -> Int64Array:
 
 
 def _check_resolution(resolution: float) -> None:
-    if isinstance(resolution, bool) or not np.isfinite(resolution) or resolution < 0:
-        raise InvalidInputError(f"resolution: expected a finite float >= 0, got {resolution!r}")
+    check_float(resolution, "resolution", low=0)
 
 
 def _compact(labels: Any) -> Int64Array:
