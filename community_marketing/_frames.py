@@ -28,6 +28,7 @@ __all__ = [
     "frame_of",
     "html_table",
     "labelled",
+    "names_for",
     "text_column",
     "with_label",
 ]
@@ -343,9 +344,13 @@ def frame_of(values: object, labels: Mapping[Hashable, object] | None = None) ->
     return frame(labelled(columns, labels, ID_COLUMNS | {"id"} if plain else ID_COLUMNS))
 
 
-def with_label(id: Hashable, labels: Mapping[Hashable, Any] | None, column: str) -> str:
-    """``67 (Radiohead)`` when ``labels`` (or its ``column`` mapping) names ``id``, else ``67``."""
-    names = labels.get(column) if labels is not None and _per_column(labels) else labels
+def names_for(labels: Mapping[Hashable, Any] | None, column: str) -> Mapping[Hashable, Any] | None:
+    """The id-to-name mapping ``labels`` gives ``column`` (itself, or its ``column`` entry)."""
+    return labels.get(column) if labels is not None and _per_column(labels) else labels
+
+
+def with_label(id: Hashable, names: Mapping[Hashable, Any] | None) -> str:
+    """``67 (Radiohead)`` when ``names`` (from :func:`names_for`) names ``id``, else ``67``."""
     if names is None or id not in names:
         return str(id)
     return f"{id} ({names[id]})"

@@ -21,7 +21,7 @@ import numpy as np
 from ._checks import check_int, check_probability
 from ._display import short
 from ._erased import ErasedIds, Removed, plain_state_ids
-from ._frames import frame, html_table, labelled, with_label
+from ._frames import frame, html_table, labelled, names_for, with_label
 from ._ids import as_id_list, check_id
 from ._persist import pickle_reduce, state_from_bytes, state_to_bytes
 from ._progress import Progress, ShowProgress, check_show_progress
@@ -156,7 +156,9 @@ class CampaignPlan:
             else f"expected_reach={self.expected_reach:.1f}±{self.reach_std or 0:.1f}"
         )
         labels = self.labels
-        item = repr(self.item) if labels is None else with_label(self.item, labels, "item")
+        item = (
+            repr(self.item) if labels is None else with_label(self.item, names_for(labels, "item"))
+        )
         return (
             f"CampaignPlan(item={item}, targets={len(self.targets)}, "
             f"seeds={len(self.seeds)}, control={len(self.control)}, {reach}, "
@@ -270,7 +272,7 @@ class CampaignPlan:
 
     def _repr_html_(self) -> str:
         summary = html_table(
-            "Campaign plan for " + with_label(self.item, self.labels, "item"),
+            "Campaign plan for " + with_label(self.item, names_for(self.labels, "item")),
             ["targets", "seeds", "expected reach", "model", "p", "excluded"],
             [
                 [
@@ -286,11 +288,12 @@ class CampaignPlan:
             ],
         )
         seeds = set(self.seeds)
+        members = names_for(self.labels, "member")
         top = html_table(
             "Top targets",
             ["member", "score", "seed"],
             [
-                [with_label(m, self.labels, "member"), f"{s:.3f}", "★" if m in seeds else ""]
+                [with_label(m, members), f"{s:.3f}", "★" if m in seeds else ""]
                 for m, s in self.targets[:10]
             ],
         )
