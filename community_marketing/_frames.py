@@ -214,10 +214,15 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
     >>> columns_of(group.leaderboard(2))
     {'member': array([2, 3]), 'reputation': array([4, 2])}
     """
+    return _table(values)[0]
+
+
+def _table(values: object) -> tuple[dict[str, npt.NDArray[Any]], frozenset[str]]:
+    """:func:`columns_of`, and the columns that hold ids (labels name them)."""
     own = getattr(values, "to_columns", None)
     if callable(own):
         result: dict[str, npt.NDArray[Any]] = own()
-        return result
+        return result, ID_COLUMNS
     if attrs.has(type(values)):
         values = [values]
     if not isinstance(values, Iterable) or isinstance(values, (str, bytes, Mapping)):
@@ -227,7 +232,8 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
         )
     rows = list(values)
     if rows and not any(attrs.has(type(row)) for row in rows):
-        return _plain_rows(rows)
+        # The "id" of plain ids and (id, score) pairs is an id; a reward's "id" is a number.
+        return _plain_rows(rows), ID_COLUMNS | {"id"}
     names: dict[str, None] = {}
     for row in rows:
         if not attrs.has(type(row)):
@@ -237,7 +243,8 @@ def columns_of(values: object) -> dict[str, npt.NDArray[Any]]:
         for field in attrs.fields(type(row)):
             if not field.name.startswith("_"):
                 names.setdefault(field.name, None)
-    return _flattened({name: [getattr(row, name, None) for row in rows] for name in names})
+    columns = {name: [getattr(row, name, None) for row in rows] for name in names}
+    return _flattened(columns), ID_COLUMNS
 
 
 def _plain_rows(rows: list[Any]) -> dict[str, npt.NDArray[Any]]:
@@ -338,10 +345,8 @@ def frame_of(values: object, labels: Mapping[Hashable, object] | None = None) ->
     0       2         Ann           4
     1       3         Bob           2
     """
-    columns = columns_of(values)
-    # The "id" of plain ids and (id, score) pairs is an id; a reward's "id" is a number.
-    plain = "id" in columns and columns["id"].dtype == object and len(columns) <= 2
-    return frame(labelled(columns, labels, ID_COLUMNS | {"id"} if plain else ID_COLUMNS))
+    columns, id_columns = _table(values)
+    return frame(labelled(columns, labels, id_columns))
 
 
 def names_for(labels: Mapping[Hashable, Any] | None, column: str) -> Mapping[Hashable, Any] | None:
