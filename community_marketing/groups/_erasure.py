@@ -55,19 +55,23 @@ def plan(group: FanGroup, member: Hashable, micros: int) -> Plan:
     index = membership.people.get(member)
     if index < 0 and not _pending(group, member):
         return Plan(group, None, erased_of, member, micros, Removed("group", ()), KEEP)
-    size = len(membership.people)
-    owners = np.flatnonzero(
-        membership.member[:size] & ((group._roles.held[:size] & OWNER_BIT) != 0)
-    )
-    if index >= 0 and owners.tolist() == [index]:
+    if index >= 0 and _last_owner(group, index):
         raise PermissionDeniedError(
             f"{member!r} is the last owner of {group._name!r}: transfer ownership first"
         )
     parts, counts = _live_cut(group, member, index)
-    rebuilt = SimpleNamespace(**{f.name: getattr(group, f.name) for f in attrs.fields(type(group))})
-    for name, part in parts.items():
-        setattr(rebuilt, name, part)
+    kept = {f.name: getattr(group, f.name) for f in attrs.fields(type(group))}
+    rebuilt = SimpleNamespace(**{**kept, **parts})
     return Plan(group, rebuilt, erased_of, member, micros, Removed("group", counts), KEEP)
+
+
+def _last_owner(group: FanGroup, index: int) -> bool:
+    """Whether slot ``index`` is the group's only owner (the whole column read only if an owner)."""
+    membership, held = group._membership, group._roles.held
+    if not (membership.member[index] and held[index] & OWNER_BIT):
+        return False
+    size = len(membership.people)
+    return int(np.count_nonzero(membership.member[:size] & (held[:size] & OWNER_BIT != 0))) == 1
 
 
 SLOT_ARRAYS: Final = {
