@@ -188,3 +188,17 @@ def test_the_last_owner_and_the_founder_are_refused_and_nothing_changes() -> Non
     with pytest.raises(PermissionDeniedError, match="founded"):
         group.erase("owner")
     assert _comparable(group) == before
+
+
+def test_the_last_owner_is_refused_until_another_owner_exists() -> None:
+    from community_marketing import PermissionDeniedError
+
+    group = _group(3, [])
+    group.transfer_ownership("owner", "p0", keep=False)
+    before = _comparable(group)
+    with pytest.raises(PermissionDeniedError, match="last owner"):
+        group.erase("p0")
+    assert _comparable(group) == before
+    group.transfer_ownership("p0", "p1", keep=True)
+    assert dict(group.erase("p0").counts)["memberships"] == 1
+    assert group.owners() == ["p1"]
