@@ -36,6 +36,8 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_referrals import power_law_edges as referral_power_law
+
 from community_marketing._leiden import (
     leiden,
     louvain,
@@ -59,21 +61,8 @@ def lastfm_edges() -> tuple[int, Edges]:
 
 
 def power_law_edges(n: int, m: int, seed: int = 0) -> tuple[int, Edges]:
-    """Chung-Lu graph: endpoints drawn with weight rank^(-1/(gamma-1)), gamma = 2.5."""
-    rng = np.random.default_rng(seed)
-    weight = np.arange(1, n + 1, dtype=np.float64) ** (-1 / 1.5)
-    cumulative = np.cumsum(weight / weight.sum())
-    label = rng.permutation(n)
-    keys = np.empty(0, np.int64)
-    while len(keys) < m:
-        draw = int((m - len(keys)) * 1.2) + 1000
-        a = label[np.searchsorted(cumulative, rng.random(draw))]
-        b = label[np.searchsorted(cumulative, rng.random(draw))]
-        keep = a != b
-        low, high = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
-        keys = np.union1d(keys, low.astype(np.int64) << 32 | high)
-    keys = rng.permutation(keys)[:m]
-    return n, (keys >> 32, keys & 0xFFFFFFFF)
+    """bench_referrals' Chung-Lu graph (gamma = 2.5), with its number of nodes."""
+    return n, referral_power_law(n, m, seed)
 
 
 def planted_edges(
