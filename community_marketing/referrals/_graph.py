@@ -1136,8 +1136,13 @@ class ReferralGraph:
             How many seeds (at most the number of members).
         method : {"degree", "pagerank", "cascade"}, default "degree"
             Rank by number of friends, by PageRank, or choose the seed set that maximizes the
-            expected cascade spread by reverse-reachable sets (IMM: the sample size follows
-            from ``epsilon``, with the usual ``1 - 1/e - epsilon`` guarantee).
+            expected cascade spread by reverse-reachable sets (IMM, Tang, Shi and Xiao 2015:
+            the sample size follows from ``epsilon``, with the usual ``1 - 1/e - epsilon``
+            guarantee). When one member holds at least 1% of the first sets drawn, it is
+            chosen first and later sets stop at it (a sentinel, as in HIST, Guo et al. 2020):
+            on power-law graphs the few sets that reach a hub hold nearly all members. The
+            greedy's ``1 - 1/e`` is then checked against an upper bound on the best coverage
+            (OPIM-C's, Tang et al. 2018); if the check fails, the sets are drawn again whole.
         probability : float or array, optional
             For ``"cascade"``, as in :meth:`simulate_cascade`: under the independent cascade
             the activation probability per friendship (``DEFAULT_PROBABILITY``, 0.05, when

@@ -20,15 +20,23 @@ from .._checks import generator
 from .._ids import IdIndex
 from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
-from . import _sparse
 from ._cascades import edge_probability, threshold_weights
-from ._sparse import blocks, distinct, gather, live_edges
+from ._sparse import LOW_BITS, LOW_MASK, KeySet, blocks, gather, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
 
 _UNCOUNT_BUDGET = 1 << 18
 """Members of covered sets gathered at once in the greedy (24 bytes each while gathered)."""
+_BATCH_PAIRS = 1 << 16
+"""Members the walks of one batch visit, about: the hash set of visits holds twice as many
+slots of 12 bytes, 1.5 MiB."""
+_SENTINEL_SHARE = 0.01
+"""The least share of the first round's sets the sentinel must hold to be worth it."""
+_SENTINEL_TIE = 0.02
+"""Members holding this close to the most sets count as tied for the sentinel."""
+_FIRST_BATCH = 256
+"""Sets in the first batch of a round, before their sizes are known."""
 
 
 def top_ranked(scores: Float64Array, allowed: BoolArray, k: int) -> Int64Array:
@@ -98,18 +106,37 @@ def imm_seeds(
 
     ``weights`` are per reversed adjacency entry (the transpose's order) when an array.
     """
-    n = csr.shape[0]
-    sampler = _RRSampler(csr, weights, rng, progress, model, allowed)
+    for truncate in (True, False):
+        sampler = _RRSampler(csr, weights, rng, progress, model, allowed)
+        chosen, gains, spread = _imm(sampler, k, epsilon, max_samples, allowed, truncate)
+        # With a sentinel chosen first, the greedy's 1 - 1/e must be shown on these sets, as
+        # IMM's guarantee rests on it; when it cannot be, the sets are drawn again in full.
+        if sampler.sentinel < 0 or spread >= (1 - 1 / math.e) * sampler.bound * sampler.n:
+            break
+    return chosen, gains, spread, sampler.count
+
+
+def _imm(
+    sampler: _RRSampler,
+    k: int,
+    epsilon: float,
+    max_samples: int,
+    allowed: BoolArray,
+    truncate: bool,
+) -> tuple[Int64Array, Int64Array, float]:
+    n = sampler.n
     log_n = math.log(n)
     log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
     ell = 1.0 + math.log(2) / log_n if n > 1 else 1.0
-    lower = _lower_bound(sampler, k, epsilon, max_samples, allowed, log_n, log_choose, ell)
+    lower = _lower_bound(
+        sampler, k, epsilon, max_samples, allowed, log_n, log_choose, ell, truncate
+    )
     alpha = math.sqrt(ell * log_n + math.log(2))
     beta = math.sqrt((1 - 1 / math.e) * (log_choose + ell * log_n + math.log(2)))
     lambda_star = 2 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / epsilon**2
     sampler.extend(min(math.ceil(lambda_star / lower), max_samples))
     chosen, covered, gains = sampler.greedy(k, allowed)
-    return chosen, gains, float(n * covered), sampler.count
+    return chosen, gains, float(n * covered)
 
 
 def _lower_bound(
@@ -121,8 +148,14 @@ def _lower_bound(
     log_n: float,
     log_choose: float,
     ell: float,
+    truncate: bool,
 ) -> float:
-    """IMM's sampling phase: a lower bound on the best spread, halving the guess each round."""
+    """IMM's sampling phase: a lower bound on the best spread, halving the guess each round.
+
+    With ``truncate``, the first round chooses the sentinel (:meth:`_RRSampler.likely_first`):
+    any set is a fair sample for this bound, which holds for every seed set, not only the
+    greedy's.
+    """
     n: int = sampler.n
     eps_prime = math.sqrt(2) * epsilon
     lambda_prime = (
@@ -134,7 +167,11 @@ def _lower_bound(
     for i in range(1, max(int(math.log2(n)), 1)):
         x = n / 2**i
         sampler.extend(min(math.ceil(lambda_prime / x), max_samples))
-        _, covered, _ = sampler.greedy(k, allowed)
+        _, covered, _ = sampler.greedy(k, allowed, bound=False)
+        if truncate and i == 1 and k:
+            sentinel = sampler.likely_first(allowed)
+            if sentinel >= 0:
+                sampler.truncate_at(sentinel)
         if n * covered >= (1 + eps_prime) * x:
             return n * covered / (1 + eps_prime)
         if sampler.count >= max_samples:
@@ -199,6 +236,13 @@ class _RRSampler:
         self.rounds: list[_Round] = []
         # Sets holding each member, over all rounds: the greedy's first gains.
         self.degree = np.zeros(self.n, np.int64)
+        # No sentinel yet (-1 is no member); ``hits`` counts the sets that reached it.
+        self.sentinel = -1
+        self.hits = 0
+        self.bound = 0.0
+        # Members visited by the walks, and walks, since the sentinel changed them.
+        self.visits = 0
+        self.walks = 0
 
     def nbytes(self) -> int:
         """Bytes of the sets themselves: members and where each set starts."""
@@ -207,64 +251,141 @@ class _RRSampler:
     def extend(self, target: int) -> None:
         if target <= self.count:
             return
-        n = self.n
-        batch_size = max(1, _sparse.VISITED_BUDGET // n)
         self.progress.retotal(max(target, self.count))
-        # One scratch array for all batches, cleared entry by entry: RR sets are small.
-        visited = np.zeros(min(batch_size, max(target - self.count, 1)) * n, np.bool_)
         first = self.count
         members: list[npt.NDArray[np.int32]] = []
         sizes: list[Int64Array] = []
+        batch = _FIRST_BATCH
         while self.count < target:
-            batch = min(batch_size, target - self.count)
-            found = self._draw(batch, visited)
-            # Sorted keys group each set's members together, the set-major order kept.
-            found.sort()
-            node = found % n
+            batch = min(batch, target - self.count)
+            found, hit, visits = self._draw(batch)
+            node = found & LOW_MASK
             if self.kept is not None:
                 keep = self.kept[node]
                 found, node = found[keep], node[keep]
-            sizes.append(np.bincount(found // n, minlength=batch))
+            sizes.append(np.bincount(found >> LOW_BITS, minlength=batch))
             members.append(node.astype(np.int32))
+            self.hits += int(np.count_nonzero(hit))
             self.count += batch
             self.progress.advance(batch)
-        # The scratch goes before the round is laid out: both at once would set the peak.
-        del visited
-        self.rounds.append(_Round.of(first, members, sizes, n))
+            self.visits += visits
+            self.walks += batch
+            # Batches are sized so their walks visit about _BATCH_PAIRS members, by the mean
+            # over every walk so far: sizes are heavy-tailed, and one batch is a poor guide.
+            per_set = max(self.visits / self.walks, 1.0)
+            batch = int(min(max(_BATCH_PAIRS / per_set, 16), 1 << 20))
+        self.rounds.append(_Round.of(first, members, sizes, self.n))
         self.degree += np.diff(self.rounds[-1].member_starts)
 
-    def _draw(self, batch: int, visited: BoolArray) -> Int64Array:
-        """Keys ``set * n + member`` of ``batch`` new sets; ``visited`` is left all False."""
-        n = self.n
+    def likely_first(self, allowed: BoolArray) -> int:
+        """The sentinel to stop later sets at, or -1 when no member is worth it.
+
+        The greedy's first choice is a member holding the most sets. When several hold
+        about as many (within ``_SENTINEL_TIE``, as the members of one dense core do), the one
+        with most friends is taken: the walks reach it soonest, so they stop soonest. None is
+        worth it below ``_SENTINEL_SHARE`` of the sets.
+        """
+        cover = np.where(allowed, self.degree, -1)
+        top = int(cover.max()) if len(cover) else -1
+        if top <= 0 or top < _SENTINEL_SHARE * self.count:
+            return -1
+        near = np.flatnonzero(cover >= top * (1 - _SENTINEL_TIE))
+        friends = np.diff(self.matrix.indptr)[near]
+        return int(near[friends.argmax()])
+
+    def truncate_at(self, sentinel: int) -> None:
+        """Stop every set at ``sentinel`` from now on, and empty those already holding it.
+
+        A set holding the sentinel is covered once the sentinel is chosen, whatever else it
+        holds, so only their number is kept (``hits``); the greedy then chooses the sentinel
+        first. On power-law graphs the few sets that reach a hub hold nearly all members,
+        so the walks stop early and the sets shrink many times over (HIST's sentinel set,
+        Guo et al., SIGMOD 2020).
+        """
+        self.sentinel = sentinel
+        self.visits = self.walks = 0
+        for index, piece in enumerate(self.rounds):
+            sets = piece.sets_holding(sentinel) - piece.first
+            if not sets.size:
+                continue
+            self.hits += len(sets)
+            sizes = np.diff(piece.starts)
+            emptied = np.zeros(len(sizes), np.bool_)
+            emptied[sets] = True
+            keep = ~np.repeat(emptied, sizes)
+            sizes[emptied] = 0
+            self.degree -= np.diff(piece.member_starts)
+            self.rounds[index] = _Round.of(piece.first, [piece.members[keep]], [sizes], self.n)
+            self.degree += np.diff(self.rounds[index].member_starts)
+
+    def _draw(self, batch: int) -> tuple[Int64Array, BoolArray, int]:
+        """Keys ``set << 32 | member`` of ``batch`` new sets, sorted; which sets hit the
+        sentinel (their members left out); and how many members the walks visited."""
         indptr, indices = self.matrix.indptr, self.matrix.indices
-        roots = self.rng.integers(0, n, batch)
-        frontier = np.arange(batch, dtype=np.int64) * n + roots
-        visited[frontier] = True
+        roots = self.rng.integers(0, self.n, batch)
+        hit = roots == self.sentinel
+        sets = np.flatnonzero(~hit).astype(np.int64)
+        frontier = (sets << LOW_BITS) | roots[sets]
+        seen = KeySet(int(batch * max(self.visits / max(self.walks, 1), 1.0)) + 64)
+        seen.add(frontier)
         levels = [frontier]
-        while frontier.size:
-            sets, node = np.divmod(frontier, n)
+        node = roots[sets]
+        while node.size:
             if self.cumulative is None:
                 positions, owner = live_edges(indptr, node, self.weights, self.rng)
             else:
                 positions, owner = _heeded_friend(indptr, node, self.cumulative, self.rng)
-            keys = (sets * n)[owner] + indices[positions]
-            keys = keys[~visited[keys]]
-            frontier = distinct(keys)
-            visited[frontier] = True
-            levels.append(frontier)
+            sets = sets[owner]
+            node = indices[positions].astype(np.int64)
+            keys = (sets << LOW_BITS) | node
+            if not seen.fits(len(keys)):
+                seen = KeySet(2 * (seen.size + len(keys)))
+                seen.add(np.concatenate(levels))
+            new = seen.add(keys)
+            sets, node, keys = sets[new], node[new], keys[new]
+            at = node == self.sentinel
+            if at.any():
+                hit[sets[at]] = True
+                going = ~hit[sets]
+                sets, node, keys = sets[going], node[going], keys[going]
+            levels.append(keys)
         found = np.concatenate(levels)
-        visited[found] = False
-        return found
+        visits = len(found)
+        if hit.any():
+            found = found[~hit[found >> LOW_BITS]]
+        # Sorted keys group each set's members together, the set-major order kept.
+        found.sort()
+        return found, hit, visits
 
-    def greedy(self, k: int, allowed: BoolArray) -> tuple[Int64Array, float, Int64Array]:
-        """Max coverage: the k nodes covering most sets, the fraction covered, each gain."""
+    def greedy(
+        self, k: int, allowed: BoolArray, bound: bool = True
+    ) -> tuple[Int64Array, float, Int64Array]:
+        """Max coverage: the k nodes covering most sets, the fraction covered, each gain.
+
+        With a sentinel, it is chosen first. With ``bound``, ``self.bound`` is then set to
+        an upper bound on the fraction the best ``k`` allowed members cover: after any ``j``
+        choices, what they cover plus the ``k`` largest marginal gains (submodularity;
+        OPIM-C's bound, Tang et al., SIGMOD 2018), taken at ``j`` = 0 (without a sentinel),
+        1, 2, 4, ... and ``k``.
+        """
         gain = self.degree.copy()
         gain[~allowed] = -1
         covered = np.zeros(self.count, np.bool_)
         chosen = np.empty(k, np.int64)
         gains = np.empty(k, np.int64)
         total = 0
-        for step in range(k):
+        start = 0
+        upper = math.inf if bound else -math.inf
+        if self.sentinel >= 0 and k:
+            chosen[0], gains[0] = self.sentinel, self.hits
+            total, start = self.hits, 1
+            gain[self.sentinel] = -1
+        elif bound:
+            # Without a sentinel the first gains are exact, so j = 0 bounds too.
+            upper = _top_sum(gain, k)
+        for step in range(start, k):
+            if bound and step and step & (step - 1) == 0:
+                upper = min(upper, total + _top_sum(gain, k))
             best = int(gain.argmax())
             chosen[step], gains[step] = best, gain[best]
             for piece in self.rounds:
@@ -274,7 +395,18 @@ class _RRSampler:
                 total += len(sets)
                 piece.uncount(sets, gain)
             gain[best] = -1
+        if bound:
+            upper = min(upper, total + _top_sum(gain, k))
+            self.bound = upper / self.count if self.count else 0.0
         return chosen, total / self.count, gains
+
+
+def _top_sum(gain: Int64Array, k: int) -> int:
+    """The sum of the ``k`` largest positive entries of ``gain``."""
+    if k >= len(gain):
+        return int(gain[gain > 0].sum())
+    top = np.partition(gain, len(gain) - k)[len(gain) - k :]
+    return int(top[top > 0].sum())
 
 
 class _Round:

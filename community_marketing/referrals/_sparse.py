@@ -18,6 +18,7 @@ __all__ = [
     "LOW_MASK",
     "MAX_MEMBERS",
     "VISITED_BUDGET",
+    "KeySet",
     "blocks",
     "distinct",
     "gather",
@@ -112,3 +113,48 @@ def blocks(cumulative: Int64Array, budget: int) -> list[tuple[int, int]]:
         bounds.append((lo, hi))
         lo = hi
     return bounds
+
+
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY: Final = -1
+
+
+class KeySet:
+    """A set of non-negative int64 keys that tests and inserts a whole array at once.
+
+    Open addressing with linear probing, kept at most half full: ``add`` is one gather and
+    one scatter per key and probe round, so a batch of walks can mark what it visited
+    without a dense array of ``walks * members`` booleans. Fibonacci hashing (Knuth, TAOCP
+    vol. 3, 6.4) spreads the packed ``walk << 32 | member`` keys over the table.
+    """
+
+    def __init__(self, expected: int) -> None:
+        self.bits = max(10, int(expected * 2 - 1).bit_length())
+        self.table = np.full(1 << self.bits, _EMPTY, np.int64)
+        self.claim = np.empty(1 << self.bits, np.int32)
+        self.size = 0
+
+    def fits(self, more: int) -> bool:
+        """Whether ``more`` keys can go in and leave the table at most half full."""
+        return 2 * (self.size + more) <= len(self.table)
+
+    def add(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
+        """Insert ``keys``; True where a key was not in the set before, at its first place."""
+        table, claim = self.table, self.claim
+        new = np.zeros(len(keys), np.bool_)
+        pending = np.arange(len(keys), dtype=np.int32)
+        slot = ((keys.view(np.uint64) * _GOLDEN) >> np.uint64(64 - self.bits)).astype(np.intp)
+        mask = len(table) - 1
+        while pending.size:
+            key = keys[pending]
+            empty = table[slot] == _EMPTY
+            # Keys racing for one slot: written in reverse, the last write (which numpy
+            # keeps) is the first claimant, so of equal keys the first is counted new.
+            free, claimant = slot[empty][::-1], pending[empty][::-1]
+            table[free] = key[empty][::-1]
+            claim[free] = claimant
+            new[claimant[claim[free] == claimant]] = True
+            moving = table[slot] != key
+            pending, slot = pending[moving], (slot[moving] + 1) & mask
+        self.size += int(np.count_nonzero(new))
+        return new

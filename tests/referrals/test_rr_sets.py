@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from community_marketing._progress import Progress
-from community_marketing.referrals import ReferralGraph, _influence
+from community_marketing.referrals import ReferralGraph, _influence, _sparse
 
 
 def power_law_graph(n: int, m: int, seed: int) -> ReferralGraph:
@@ -19,18 +22,27 @@ def power_law_graph(n: int, m: int, seed: int) -> ReferralGraph:
     return graph
 
 
-def plain_greedy(sets: list[set[int]], k: int, allowed: np.ndarray) -> tuple[list[int], int]:
-    """Max coverage by Python sets: the k members covering most sets (ties: lowest index)."""
+def make_star(leaves: int) -> ReferralGraph:
+    graph = ReferralGraph()
+    graph.add_friendships([("hub", leaf) for leaf in range(leaves)])
+    return graph
+
+
+def plain_greedy(
+    sets: list[set[int]], k: int, allowed: np.ndarray, first: int | None = None
+) -> tuple[list[int], int]:
+    """Max coverage by Python sets: the k members covering most sets (ties: lowest index),
+    ``first`` chosen first when given."""
     chosen: list[int] = []
     left = list(sets)
     n = len(allowed)
-    for _ in range(k):
+    for step in range(k):
         gain = np.zeros(n, np.int64)
         for members in left:
             gain[list(members)] += 1
         gain[~allowed] = -1
         gain[chosen] = -1
-        best = int(gain.argmax())
+        best = int(gain.argmax()) if first is None or step else first
         chosen.append(best)
         left = [members for members in left if best not in members]
     return chosen, len(sets) - len(left)
@@ -110,3 +122,163 @@ def test_sets_keep_only_candidates_and_choose_the_same(probability: float) -> No
             assert gains.tolist() == gains_again.tolist()
     assert all(allowed[r.members].all() for r in kept.rounds)
     assert kept.nbytes() < full.nbytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 1 << 40).map(lambda key: key % 50 or key), max_size=40),
+        max_size=6,
+    )
+)
+def test_key_set_marks_each_value_new_once(batches: list[list[int]]) -> None:
+    keys = _sparse.KeySet(8)  # small on purpose: collisions and probing
+    seen: set[int] = set()
+    for batch in batches:
+        if not keys.fits(len(batch)):
+            old = np.array(sorted(seen), np.int64)
+            keys = _sparse.KeySet(2 * (len(seen) + len(batch)))
+            keys.add(old)
+        new = keys.add(np.array(batch, np.int64))
+        expected = []
+        for key in batch:
+            expected.append(key not in seen)
+            seen.add(key)
+        assert new.tolist() == expected
+        assert keys.size == len(seen)
+        stored = keys.table[keys.table >= 0]
+        assert sorted(stored.tolist()) == sorted(seen)
+
+
+def components(csr: sp.csr_matrix) -> np.ndarray:
+    from scipy.sparse.csgraph import connected_components
+
+    return connected_components(csr, directed=False)[1]
+
+
+def materialized(sampler: _influence._RRSampler) -> list[set[int]]:
+    return [
+        set(r.members[r.starts[s] : r.starts[s + 1]].tolist())
+        for r in sampler.rounds
+        for s in range(len(r.starts) - 1)
+    ]
+
+
+def test_sets_stop_at_the_sentinel_and_those_drawn_before_are_emptied() -> None:
+    graph = power_law_graph(200, 500, seed=5)
+    csr, _ = graph.adjacency()
+    labels = components(csr)
+    sentinel = int(np.diff(csr.indptr).argmax())
+    with Progress(False, 0, "sets") as progress:
+        sampler = _influence._RRSampler(csr, 1.0, np.random.default_rng(1), progress)
+        sampler.extend(60)
+        before = materialized(sampler)
+        holding = sum(sentinel in s for s in before)
+        sampler.truncate_at(sentinel)
+        assert sampler.hits == holding > 0
+        sampler.extend(400)
+    sets = materialized(sampler)
+    assert sets[:60] == [set() if sentinel in s else s for s in before]
+    # With p = 1 a set is its root's component: whole unless the sentinel is in it.
+    empty = [s for s in sets[60:] if not s]
+    assert sampler.hits == holding + len(empty)
+    for members in sets[60:]:
+        if members:
+            label = labels[next(iter(members))]
+            assert label != labels[sentinel]
+            assert members == set(np.flatnonzero(labels == label).tolist())
+    share = np.mean(labels == labels[sentinel])
+    assert len(empty) / 340 == pytest.approx(share, abs=0.1)
+    assert (
+        sampler.degree.tolist()
+        == np.bincount([m for s in sets for m in s], minlength=csr.shape[0]).tolist()
+    )
+
+
+@pytest.mark.parametrize("model", ["independent_cascade", "linear_threshold"])
+def test_greedy_chooses_the_sentinel_first_then_as_a_plain_greedy(model: str) -> None:
+    graph = power_law_graph(300, 1500, seed=3)
+    csr, _ = graph.adjacency()
+    n = csr.shape[0]
+    weights = 0.2 if model == "independent_cascade" else 1.0 / np.diff(csr.indptr)[csr.indices]
+    allowed = np.ones(n, np.bool_)
+    allowed[1::5] = False
+    sentinel = int(np.flatnonzero(allowed)[np.diff(csr.indptr)[allowed].argmax()])
+    with Progress(False, 0, "sets") as progress:
+        sampler = _influence._RRSampler(
+            csr,
+            weights,
+            np.random.default_rng(4),
+            progress,
+            model,  # type: ignore[arg-type]
+        )
+        sampler.truncate_at(sentinel)
+        for target in (80, 500):
+            sampler.extend(target)
+            chosen, fraction, gains = sampler.greedy(5, allowed)
+            # A set that reached the sentinel is covered by it, whatever else it held.
+            sets = [s or {sentinel} for s in materialized(sampler)]
+            assert sum(sentinel in s for s in sets) == sampler.hits
+            expected, covered = plain_greedy(sets, 5, allowed, first=sentinel)
+            assert chosen.tolist() == expected
+            assert fraction == pytest.approx(covered / target)
+            assert gains[0] == sampler.hits
+            assert int(gains.sum()) == covered
+
+
+def best_coverage(sets: list[set[int]], k: int, allowed: np.ndarray) -> int:
+    from itertools import combinations
+
+    pool = sorted({m for s in sets for m in s if allowed[m]})
+    return max(
+        (sum(1 for s in sets if s & set(pick)) for pick in combinations(pool, min(k, len(pool)))),
+        default=0,
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.booleans())
+def test_bound_is_above_the_best_coverage(seed: int, k: int, sentinel: bool) -> None:
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 24, 30), rng.integers(0, 24, 30)
+    graph = ReferralGraph()
+    graph.add_friendships(a[a != b], b[a != b])
+    csr, _ = graph.adjacency()
+    n = csr.shape[0]
+    allowed = rng.random(n) < 0.8
+    if k > allowed.sum():
+        return
+    labels = components(csr)
+    probability = 1.0 if sentinel else 0.4
+    with Progress(False, 0, "sets") as progress:
+        sampler = _influence._RRSampler(csr, probability, rng, progress)
+        hub = int(np.flatnonzero(allowed)[0])
+        if sentinel:
+            sampler.truncate_at(hub)
+        sampler.extend(40)
+        _, fraction, _ = sampler.greedy(k, allowed)
+    # The full sets: with p = 1 a set that stopped at the sentinel is the sentinel's component.
+    whole = set(np.flatnonzero(labels == labels[hub]).tolist())
+    sets = [s or whole for s in materialized(sampler)] if sentinel else materialized(sampler)
+    best = best_coverage(sets, k, allowed)
+    assert fraction * 40 <= best + 1e-9
+    assert sampler.bound * 40 >= best - 1e-9
+
+
+def test_a_sentinel_that_fails_the_check_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = make_star(30)
+    _, ids = graph.adjacency()
+    leaf = ids.index(7)
+    used: list[int] = []
+    truncate = _influence._RRSampler.truncate_at
+
+    def at_a_leaf(self: _influence._RRSampler, sentinel: int) -> None:
+        used.append(sentinel)
+        truncate(self, leaf)
+
+    monkeypatch.setattr(_influence._RRSampler, "truncate_at", at_a_leaf)
+    best = graph.influencers(1, method="cascade", probability=0.5, random_state=0)
+    assert used  # a sentinel was tried, at the leaf, and failed the check
+    assert best.ids == ("hub",)
+    # The hub reaches itself and each leaf with p = 0.5: 16 of 31, within 4 standard errors.
+    assert abs(best.expected_spread - 16) <= 4 * 31 * (0.25 / best.samples) ** 0.5
