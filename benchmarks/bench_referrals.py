@@ -274,9 +274,9 @@ def bench_influence(name: str, graph: ReferralGraph, probability: float) -> None
     sampler_bytes: list[int] = []
     greedy = _influence._RRSampler.greedy
 
-    def measured(self: Any, k: int, allowed: Any) -> Any:
+    def measured(self: Any, k: int, allowed: Any, bound: bool = True) -> Any:
         sampler_bytes.append(self.nbytes())
-        return greedy(self, k, allowed)
+        return greedy(self, k, allowed, bound)
 
     _influence._RRSampler.greedy = measured  # type: ignore[method-assign]
     tracemalloc.start()

@@ -7,6 +7,8 @@ number of runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -102,14 +104,22 @@ def run_cascades(
     limit: int,
     rng: np.random.Generator,
     progress: Progress,
+    transposed: Callable[[], Int64Array],
 ) -> tuple[Int64Array, Int64Array, Float64Array]:
     """Final reach of each run, runs reaching each member, and the mean reach after each step.
 
-    Runs go by blocks small enough that one block's flat arrays stay within the budget.
+    Runs go by blocks small enough that one block's flat arrays stay within the budget;
+    ``transposed`` gives the reverse position of every adjacency entry (linear threshold).
     """
     n = csr.shape[0]
-    chunk = max(1, min(runs, _sparse.VISITED_BUDGET // max(n, 1)))
-    spread = _independent_cascade if model == "independent_cascade" else _linear_threshold
+    budget = _sparse.VISITED_BUDGET
+    spread: Callable[..., tuple[BoolArray, Int64Array]] = _independent_cascade
+    if model == "linear_threshold":
+        # Live edges: each member's weights in the transpose's order, laid end to end. A
+        # block holds about 50 bytes per member and run, not one: a smaller block.
+        full = np.broadcast_to(np.asarray(weights, np.float64), (csr.nnz,))
+        weights, spread, budget = np.cumsum(full[transposed()]), _linear_threshold, budget // 32
+    chunk = max(1, min(runs, budget // max(n, 1)))
     reach = np.empty(runs, np.int64)
     hits = np.zeros(n, np.int64)
     curves: list[Int64Array] = []
@@ -171,40 +181,50 @@ def _independent_cascade(
 def _linear_threshold(
     csr: sp.csr_matrix,
     seeds: Int64Array,
-    weights: float | Float64Array,
+    cumulative: Float64Array,
     runs: int,
     limit: int,
     rng: np.random.Generator,
 ) -> tuple[BoolArray, Int64Array]:
+    """Linear threshold as live edges: each member heeds at most one friend, and is active
+    after ``t`` steps when heeding leads to a seed in at most ``t`` hops.
+
+    Kempe, Kleinberg and Tardos (KDD 2003, Theorem 2.5 and its proof) show that the active
+    sets after each step have the same distribution as under random thresholds, when each
+    member heeds friend ``u`` with probability equal to ``u``'s weight on it. The heeding
+    paths are followed by pointer doubling: ``log2(min(limit, n))`` gathers over all
+    members, whatever the size of the cascade. ``cumulative`` is the running sum of the
+    weights in the transpose's order (each row lists who weighs on that member).
+    """
     n = csr.shape[0]
     indptr, indices = csr.indptr, csr.indices
-    thresholds = rng.random(runs * n)
-    pressure = np.zeros(runs * n)
-    active = np.zeros(runs * n, np.bool_)
-    frontier = (np.arange(runs, dtype=np.int64)[:, None] * n + seeds[None, :]).reshape(-1)
-    active[frontier] = True
-    curve = [np.full(runs, len(seeds), np.int64)]
-    step = 0
-    while frontier.size and step < limit:
-        run, node = np.divmod(frontier, n)
-        starts = indptr[node].astype(np.int64)
-        counts = indptr[node + 1] - starts
-        # Each edge's position in ``indices``, and its run's offset, repeated per node.
-        positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(
-            starts - np.cumsum(counts) + counts, counts
-        )
-        keys = np.repeat(run * n, counts) + indices[positions]
-        # An active member's pressure is never read again: only the others are pushed.
-        waiting = ~active[keys]
-        keys = keys[waiting]
-        weight = weights[positions[waiting]] if isinstance(weights, np.ndarray) else weights
-        # Unbuffered adds touch only the entries pushed, not all ``runs * n`` of them.
-        np.add.at(pressure, keys, weight)
-        # Only those pushed over their threshold are sorted, not every edge's key.
-        frontier = distinct(keys[pressure[keys] >= thresholds[keys]])
-        if not frontier.size:
-            break
-        active[frontier] = True
-        curve.append(curve[-1] + np.bincount(frontier // n, minlength=runs))
-        step += 1
-    return active, np.stack(curve, axis=1)
+    size = runs * n
+    starts = indptr[:-1].astype(np.int64)
+    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
+    target = (before + rng.random((runs, n))).reshape(-1)
+    position = np.searchsorted(cumulative, target, side="right")
+    del target
+    heeds = (position.reshape(runs, n) < indptr[1:]).reshape(-1)
+    offset = np.repeat(np.arange(runs, dtype=np.int64) * n, n)
+    # One slot past the members stands for "heeds nobody": it points to itself, as seeds do.
+    parent = np.full(size + 1, size, np.int64)
+    parent[:size][heeds] = offset[heeds] + indices[position[heeds]]
+    del position
+    hops = np.zeros(size + 1, np.int32)
+    hops[:size][heeds] = 1
+    seeded = np.zeros(size + 1, np.bool_)
+    flat_seeds = (np.arange(runs, dtype=np.int64)[:, None] * n + seeds[None, :]).reshape(-1)
+    seeded[flat_seeds] = True
+    parent[flat_seeds] = flat_seeds
+    hops[flat_seeds] = 0
+    reachable = min(limit, n)
+    for _ in range(max(reachable - 1, 0).bit_length()):
+        hops += hops[parent]
+        parent = parent[parent]
+    active = seeded[parent[:size]] & (hops[:size] <= limit)
+    far = int(hops[:size][active].max()) if active.any() else 0
+    found = np.flatnonzero(active)
+    by_step = np.bincount(
+        (found // n) * (far + 1) + hops[found], minlength=runs * (far + 1)
+    ).reshape(runs, far + 1)
+    return active, np.cumsum(by_step, axis=1)

@@ -1289,7 +1289,7 @@ class ReferralGraph:
         limit = max_steps if max_steps is not None else csr.shape[0] + 1
         with Progress(show_progress, runs, "cascade runs") as progress:
             reach, hits, steps = run_cascades(
-                csr, start, weights, model, runs, limit, rng, progress
+                csr, start, weights, model, runs, limit, rng, progress, self._reverse_positions
             )
         return CascadeResult(
             seeds=tuple(ids.ids_at(start)),

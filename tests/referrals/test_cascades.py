@@ -109,3 +109,66 @@ class TestCascades:
             graph.simulate_cascade(["a"], probability=0.9, model="linear_threshold")
         with pytest.raises(UnknownIdError):
             graph.simulate_cascade(["zed"], probability=0.1)
+
+
+def thresholds_reference(
+    graph: ReferralGraph, seeds: list[int], weights: np.ndarray, runs: int, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Linear threshold as Granovetter's model states it: uniform thresholds, pressure summed
+    over active friends, one synchronous step at a time. Mean active count after each step
+    and each member's activation rate."""
+    matrix, ids = graph.adjacency()
+    n = matrix.shape[0]
+    rng = np.random.default_rng(99)
+    rows, cols = matrix.nonzero()
+    order = np.lexsort((cols, rows))
+    rows, cols, weight = rows[order], cols[order], weights
+    counts = np.zeros(steps + 1)
+    rate = np.zeros(n)
+    for _ in range(runs):
+        theta = rng.random(n)
+        active = np.zeros(n, np.bool_)
+        active[[ids.index(s) for s in seeds]] = True
+        counts[0] += active.sum()
+        for step in range(1, steps + 1):
+            pressure = np.bincount(cols[active[rows]], weights=weight[active[rows]], minlength=n)
+            active = active | (pressure >= theta)
+            counts[step] += active.sum()
+        rate += active
+    return counts / runs, rate / runs
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+def test_linear_threshold_matches_random_thresholds(uniform: bool) -> None:
+    # Live edges (each member heeds one friend) against thresholds drawn as the model says:
+    # the same distribution after every step (Kempe, Kleinberg and Tardos 2003).
+    rng = np.random.default_rng(8)
+    a, b = rng.integers(0, 40, 90), rng.integers(0, 40, 90)
+    graph = make(list(zip(a[a != b].tolist(), b[a != b].tolist(), strict=True)))
+    matrix, ids = graph.adjacency()
+    if uniform:
+        weights = 1.0 / np.diff(matrix.indptr)[matrix.indices]
+        probability = None
+    else:
+        raw = rng.random(matrix.nnz)
+        weights = raw / np.bincount(matrix.indices, weights=raw)[matrix.indices] * 0.8
+        probability = weights
+    seeds = [ids[0], ids[5]]
+    runs = 6000
+    expected, rate = thresholds_reference(graph, seeds, weights, runs, steps=6)
+    result = graph.simulate_cascade(
+        seeds, probability=probability, model="linear_threshold", runs=runs, random_state=2
+    )
+    curve = np.concatenate([result.steps, np.repeat(result.steps[-1:], 7)])[:7]
+    # Standard error of a mean count of at most 40 members over 6,000 runs: under 0.26.
+    assert np.abs(curve - expected).max() < 1.0
+    assert np.abs(result.activation_probability - rate).max() < 0.05
+    capped = graph.simulate_cascade(
+        seeds,
+        probability=probability,
+        model="linear_threshold",
+        runs=runs,
+        random_state=3,
+        max_steps=2,
+    )
+    assert capped.mean == pytest.approx(expected[2], abs=1.0)
