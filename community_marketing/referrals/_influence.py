@@ -106,9 +106,13 @@ def imm_seeds(
 
     ``weights`` are per reversed adjacency entry (the transpose's order) when an array.
     """
+    drawn = 0
     for truncate in (True, False):
         sampler = _RRSampler(csr, weights, rng, progress, model, allowed)
+        # A second draw counts on from the first on the progress bar.
+        sampler.drawn_before = drawn
         chosen, gains, spread = _imm(sampler, k, epsilon, max_samples, allowed, truncate)
+        drawn += sampler.count
         # With a sentinel chosen first, the greedy's 1 - 1/e must be shown on these sets, as
         # IMM's guarantee rests on it; when it cannot be, the sets are drawn again in full.
         if sampler.sentinel < 0 or spread >= (1 - 1 / math.e) * sampler.bound * sampler.n:
@@ -240,6 +244,8 @@ class _RRSampler:
         self.sentinel = -1
         self.hits = 0
         self.bound = 0.0
+        # Sets an earlier sampler of the same call drew (progress counts on from there).
+        self.drawn_before = 0
         # Members visited by the walks, and walks, since the sentinel changed them.
         self.visits = 0
         self.walks = 0
@@ -251,7 +257,7 @@ class _RRSampler:
     def extend(self, target: int) -> None:
         if target <= self.count:
             return
-        self.progress.retotal(max(target, self.count))
+        self.progress.retotal(self.drawn_before + max(target, self.count))
         first = self.count
         members: list[npt.NDArray[np.int32]] = []
         sizes: list[Int64Array] = []

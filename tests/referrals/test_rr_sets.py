@@ -277,8 +277,18 @@ def test_a_sentinel_that_fails_the_check_is_dropped(monkeypatch: pytest.MonkeyPa
         truncate(self, leaf)
 
     monkeypatch.setattr(_influence._RRSampler, "truncate_at", at_a_leaf)
-    best = graph.influencers(1, method="cascade", probability=0.5, random_state=0)
+    seen: list[tuple[int, int]] = []
+    best = graph.influencers(
+        1,
+        method="cascade",
+        probability=0.5,
+        random_state=0,
+        show_progress=lambda done, total: seen.append((done, total)),
+    )
     assert used  # a sentinel was tried, at the leaf, and failed the check
     assert best.ids == ("hub",)
+    # The second draw counts on from the first: never past the total, and done at the end.
+    assert all(done <= total for done, total in seen)
+    assert seen[-1][0] == seen[-1][1] > best.samples
     # The hub reaches itself and each leaf with p = 0.5: 16 of 31, within 4 standard errors.
     assert abs(best.expected_spread - 16) <= 4 * 31 * (0.25 / best.samples) ** 0.5
