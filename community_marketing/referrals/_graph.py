@@ -1162,6 +1162,8 @@ class ReferralGraph:
             For ``"cascade"``: the same seed gives the same choice.
         candidates : iterable of ids, optional
             Choose seeds only among these members (spread still counts everyone reached).
+            For ``"cascade"``, IMM's union bound then runs over the seed sets of candidates
+            only, so fewer sets are drawn for the same guarantee.
         show_progress : bool or callable, default False
             ``True`` draws a progress bar; a callable is called as ``callback(done, total)``.
             For ``"cascade"`` the units are reverse-reachable sets drawn, and ``total`` rises

@@ -130,7 +130,9 @@ def _imm(
 ) -> tuple[Int64Array, Int64Array, float]:
     n = sampler.n
     log_n = math.log(n)
-    log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    # IMM's union bound runs over the seed sets that may be chosen: of the candidates only.
+    m = int(np.count_nonzero(allowed))
+    log_choose = math.lgamma(m + 1) - math.lgamma(k + 1) - math.lgamma(m - k + 1)
     ell = 1.0 + math.log(2) / log_n if n > 1 else 1.0
     lower = _lower_bound(
         sampler, k, epsilon, max_samples, allowed, log_n, log_choose, ell, truncate

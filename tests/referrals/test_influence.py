@@ -51,6 +51,20 @@ class TestInfluence:
         with pytest.raises(UnknownIdError):
             graph.influencers(1, candidates=["nobody"])
 
+    def test_fewer_candidates_need_fewer_sets(self) -> None:
+        # IMM's union bound runs over the seed sets that may be chosen: with every member a
+        # candidate the draw is the same as without; with 2 of 16 it is smaller. With p = 1
+        # every set is its root's component, so the lower bound is the same in all three.
+        graph = make([("hub", i) for i in range(10)] + [("mid", i) for i in range(10, 15)])
+        kwargs = {"method": "cascade", "probability": 1.0, "random_state": 4}
+        alone = graph.influencers(2, **kwargs)  # type: ignore[arg-type]
+        everyone = graph.influencers(2, candidates=graph.ids(), **kwargs)  # type: ignore[arg-type]
+        few = graph.influencers(2, candidates=["hub", "mid"], **kwargs)  # type: ignore[arg-type]
+        assert everyone.ids == alone.ids
+        assert everyone.samples == alone.samples
+        assert few.ids == alone.ids == ("hub", "mid")
+        assert few.samples < alone.samples
+
     def test_cascade_influencers_with_per_edge_probability(self) -> None:
         graph = make([("a", "b"), ("b", "c"), ("c", "d")])
         matrix, ids = graph.adjacency()
