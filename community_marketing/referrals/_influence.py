@@ -35,8 +35,8 @@ _SENTINEL_SHARE = 0.01
 """The least share of the first round's sets the sentinel must hold to be worth it."""
 _SENTINEL_TIE = 0.02
 """Members holding this close to the most sets count as tied for the sentinel."""
-_FIRST_BATCH = 256
-"""Sets in the first batch of a round, before their sizes are known."""
+_FIRST_BATCH = 64
+"""Walks in the first batch, before their sizes are known."""
 
 
 def top_ranked(scores: Float64Array, allowed: BoolArray, k: int) -> Int64Array:
@@ -211,7 +211,12 @@ class _RRSampler:
     Each round of :meth:`extend` appends its sets member by member to one flat int32 array,
     grouped by set (``starts`` gives where each set begins), and one inverted piece: for each
     member, the sets of that round holding it, by a counting sort of the round alone. Earlier
-    rounds are never rebuilt, so the greedy of each IMM round reuses all that came before.
+    rounds are never rebuilt, so the greedy of each IMM round reuses all that came before
+    (only :meth:`truncate_at` empties, once, the sets holding the sentinel).
+
+    The walks of a batch advance together, one level at a time, and a :class:`KeySet` of
+    ``set << 32 | member`` keys says which members each walk has visited. Batches are sized
+    by the mean visits of the walks so far, so the set stays small whatever the graph.
     """
 
     def __init__(
@@ -263,7 +268,7 @@ class _RRSampler:
         first = self.count
         members: list[npt.NDArray[np.int32]] = []
         sizes: list[Int64Array] = []
-        batch = _FIRST_BATCH
+        batch = self._batch()
         while self.count < target:
             batch = min(batch, target - self.count)
             found, hit, visits = self._draw(batch)
@@ -278,12 +283,17 @@ class _RRSampler:
             self.progress.advance(batch)
             self.visits += visits
             self.walks += batch
-            # Batches are sized so their walks visit about _BATCH_PAIRS members, by the mean
-            # over every walk so far: sizes are heavy-tailed, and one batch is a poor guide.
-            per_set = max(self.visits / self.walks, 1.0)
-            batch = int(min(max(_BATCH_PAIRS / per_set, 16), 1 << 20))
+            batch = self._batch()
         self.rounds.append(_Round.of(first, members, sizes, self.n))
         self.degree += np.diff(self.rounds[-1].member_starts)
+
+    def _batch(self) -> int:
+        """Walks for the next batch: about ``_BATCH_PAIRS`` visits by the mean over every walk
+        so far (sizes are heavy-tailed, and one batch is a poor guide)."""
+        if not self.walks:
+            return _FIRST_BATCH
+        per_set = max(self.visits / self.walks, 1.0)
+        return int(min(max(_BATCH_PAIRS / per_set, 16), 1 << 20))
 
     def likely_first(self, allowed: BoolArray) -> int:
         """The sentinel to stop later sets at, or -1 when no member is worth it.
