@@ -35,6 +35,10 @@ _SENTINEL_SHARE = 0.01
 """The least share of the first round's sets the sentinel must hold to be worth it."""
 _SENTINEL_TIE = 0.02
 """Members holding this close to the most sets count as tied for the sentinel."""
+_SENTINEL_VISITS = 32
+"""Mean members a walk visits below which stopping walks early saves too little."""
+_SENTINEL_SLACK = 0.1
+"""How many more sets than the sentinel (a share of its own) another member may hold."""
 _FIRST_BATCH = 64
 """Walks in the first batch, before their sizes are known."""
 
@@ -296,20 +300,40 @@ class _RRSampler:
         return int(min(max(_BATCH_PAIRS / per_set, 16), 1 << 20))
 
     def likely_first(self, allowed: BoolArray) -> int:
-        """The sentinel to stop later sets at, or -1 when no member is worth it.
+        """The sentinel to stop later sets at, or -1 when none is safe and worth it.
 
         The greedy's first choice is a member holding the most sets. When several hold
         about as many (within ``_SENTINEL_TIE``, as the members of one dense core do), the one
-        with most friends is taken: the walks reach it soonest, so they stop soonest. None is
-        worth it below ``_SENTINEL_SHARE`` of the sets.
+        with most friends is taken: the walks reach it soonest, so they stop soonest.
+
+        It is worth it only when a walk visits ``_SENTINEL_VISITS`` members or more on
+        average and it holds ``_SENTINEL_SHARE`` of the sets. It is safe only when no other
+        member may hold more than ``_SENTINEL_SLACK`` more sets than it: for each member
+        ``u``, the sets holding ``u`` but not it (``b``) against those holding it but not
+        ``u`` (``a``), ``b - a + 2 sqrt(a + b)`` must stay within that slack (McNemar's
+        paired comparison, two standard errors). Members of one core hold the same sets and
+        pass; two members a few sets apart on a small first round do not.
         """
         cover = np.where(allowed, self.degree, -1)
         top = int(cover.max()) if len(cover) else -1
         if top <= 0 or top < _SENTINEL_SHARE * self.count:
             return -1
+        if self.visits < _SENTINEL_VISITS * self.walks:
+            return -1
         near = np.flatnonzero(cover >= top * (1 - _SENTINEL_TIE))
         friends = np.diff(self.matrix.indptr)[near]
-        return int(near[friends.argmax()])
+        sentinel = int(near[friends.argmax()])
+        both = np.zeros(self.n, np.int64)
+        for piece in self.rounds:
+            positions, _ = gather(piece.starts, piece.sets_holding(sentinel) - piece.first)
+            both += np.bincount(piece.members[positions], minlength=self.n)
+        only_it = cover[sentinel] - both
+        only_them = np.maximum(cover, 0) - both
+        margin = only_them - only_it + 2 * np.sqrt(only_it + only_them)
+        margin[sentinel] = 0
+        if (margin[allowed] > _SENTINEL_SLACK * cover[sentinel]).any():
+            return -1
+        return sentinel
 
     def truncate_at(self, sentinel: int) -> None:
         """Stop every set at ``sentinel`` from now on, and empty those already holding it.

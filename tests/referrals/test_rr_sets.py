@@ -270,13 +270,13 @@ def test_a_sentinel_that_fails_the_check_is_dropped(monkeypatch: pytest.MonkeyPa
     _, ids = graph.adjacency()
     leaf = ids.index(7)
     used: list[int] = []
-    truncate = _influence._RRSampler.truncate_at
 
-    def at_a_leaf(self: _influence._RRSampler, sentinel: int) -> None:
-        used.append(sentinel)
-        truncate(self, leaf)
+    def a_leaf(self: _influence._RRSampler, allowed: np.ndarray) -> int:
+        used.append(leaf)
+        return leaf
 
-    monkeypatch.setattr(_influence._RRSampler, "truncate_at", at_a_leaf)
+    # A sentinel no rule would choose: a leaf, which the check must then refuse.
+    monkeypatch.setattr(_influence._RRSampler, "likely_first", a_leaf)
     seen: list[tuple[int, int]] = []
     best = graph.influencers(
         1,
@@ -292,3 +292,21 @@ def test_a_sentinel_that_fails_the_check_is_dropped(monkeypatch: pytest.MonkeyPa
     assert seen[-1][0] == seen[-1][1] > best.samples
     # The hub reaches itself and each leaf with p = 0.5: 16 of 31, within 4 standard errors.
     assert abs(best.expected_spread - 16) <= 4 * 31 * (0.25 / best.samples) ** 0.5
+
+
+def test_the_sentinel_is_the_hub_of_a_core_and_never_a_close_call() -> None:
+    # With p = 1 a set is its root's component. In one star every member holds the same
+    # sets: a tie of equals, broken by friends (the hub). Two stars of 41 and 38 members hold
+    # different sets a few apart: no sentinel, the full greedy decides.
+    one = ReferralGraph()
+    one.add_friendships([("hub", leaf) for leaf in range(60)] + [("x", "y")])
+    two = ReferralGraph()
+    two.add_friendships([("a", i) for i in range(40)] + [("b", -i) for i in range(1, 38)])
+    for graph, expected in ((one, "hub"), (two, None)):
+        csr, ids = graph.adjacency()
+        allowed = np.ones(csr.shape[0], np.bool_)
+        with Progress(False, 0, "sets") as progress:
+            sampler = _influence._RRSampler(csr, 1.0, np.random.default_rng(0), progress)
+            sampler.extend(200)
+            chosen = sampler.likely_first(allowed)
+        assert (ids[chosen] if chosen >= 0 else None) == expected
