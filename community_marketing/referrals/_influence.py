@@ -260,6 +260,7 @@ class _RRSampler:
         # Members visited by the walks, and walks, since the sentinel changed them.
         self.visits = 0
         self.walks = 0
+        self.last_batch = _FIRST_BATCH
 
     def nbytes(self) -> int:
         """Bytes of the sets themselves: members and where each set starts."""
@@ -287,17 +288,20 @@ class _RRSampler:
             self.progress.advance(batch)
             self.visits += visits
             self.walks += batch
+            self.last_batch = batch
             batch = self._batch()
         self.rounds.append(_Round.of(first, members, sizes, self.n))
         self.degree += np.diff(self.rounds[-1].member_starts)
 
     def _batch(self) -> int:
         """Walks for the next batch: about ``_BATCH_PAIRS`` visits by the mean over every walk
-        so far (sizes are heavy-tailed, and one batch is a poor guide)."""
+        so far, and at most twice the last batch. Sizes are heavy-tailed: a few walks in a
+        hundred may visit a thousand times more than the rest, and a first batch without
+        them would make the next one a thousand times too large."""
         if not self.walks:
             return _FIRST_BATCH
         per_set = max(self.visits / self.walks, 1.0)
-        return int(min(max(_BATCH_PAIRS / per_set, 16), 1 << 20))
+        return int(min(max(_BATCH_PAIRS / per_set, 16), 2 * self.last_batch, 1 << 20))
 
     def likely_first(self, allowed: BoolArray) -> int:
         """The sentinel to stop later sets at, or -1 when none is safe and worth it.
@@ -323,10 +327,12 @@ class _RRSampler:
         near = np.flatnonzero(cover >= top * (1 - _SENTINEL_TIE))
         friends = np.diff(self.matrix.indptr)[near]
         sentinel = int(near[friends.argmax()])
+        # Sets holding both it and each member: taken out of zero as the greedy takes
+        # covered sets out of the gains, in bounded slices.
         both = np.zeros(self.n, np.int64)
         for piece in self.rounds:
-            positions, _ = gather(piece.starts, piece.sets_holding(sentinel) - piece.first)
-            both += np.bincount(piece.members[positions], minlength=self.n)
+            piece.uncount(piece.sets_holding(sentinel), both)
+        both = -both
         only_it = cover[sentinel] - both
         only_them = np.maximum(cover, 0) - both
         margin = only_them - only_it + 2 * np.sqrt(only_it + only_them)
