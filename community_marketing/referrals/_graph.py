@@ -1142,7 +1142,8 @@ class ReferralGraph:
             chosen first and later sets stop at it (a sentinel, as in HIST, Guo et al. 2020):
             on power-law graphs the few sets that reach a hub hold nearly all members. The
             greedy's ``1 - 1/e`` is then checked against an upper bound on the best coverage
-            (OPIM-C's, Tang et al. 2018); if the check fails, the sets are drawn again whole.
+            (OPIM-C's, Tang et al. 2018), and no later seed may cover more than it; if either
+            fails, the sets are drawn again whole (``samples`` then counts both draws).
         probability : float or array, optional
             For ``"cascade"``, as in :meth:`simulate_cascade`: under the independent cascade
             the activation probability per friendship (``DEFAULT_PROBABILITY``, 0.05, when
@@ -1157,7 +1158,7 @@ class ReferralGraph:
         epsilon : float, default 0.3
             For ``"cascade"``: approximation slack; smaller draws more sets.
         max_samples : int, default 2,000,000
-            For ``"cascade"``: cap on reverse-reachable sets.
+            For ``"cascade"``: cap on the reverse-reachable sets of one draw.
         random_state : int, Generator or None
             For ``"cascade"``: the same seed gives the same choice.
         candidates : iterable of ids, optional

@@ -39,8 +39,9 @@ _SENTINEL_VISITS = 32
 """Mean members a walk visits below which stopping walks early saves too little."""
 _SENTINEL_SLACK = 0.1
 """How many more sets than the sentinel (a share of its own) another member may hold."""
-_FIRST_BATCH = 64
-"""Walks in the first batch, before their sizes are known."""
+_FIRST_BATCH = 1
+"""Walks in the first batch, before their sizes are known: then twice as many each batch, at
+most, so a graph where every walk visits everyone never holds many such walks at once."""
 
 
 def top_ranked(scores: Float64Array, allowed: BoolArray, k: int) -> Int64Array:
@@ -118,10 +119,15 @@ def imm_seeds(
         chosen, gains, spread = _imm(sampler, k, epsilon, max_samples, allowed, truncate)
         drawn += sampler.count
         # With a sentinel chosen first, the greedy's 1 - 1/e must be shown on these sets, as
-        # IMM's guarantee rests on it; when it cannot be, the sets are drawn again in full.
-        if sampler.sentinel < 0 or spread >= (1 - 1 / math.e) * sampler.bound * sampler.n:
+        # IMM's guarantee rests on it, and no later seed may cover more than it did (the
+        # greedy would then have chosen that one first, and the seeds are best first); when
+        # either fails, the sets are drawn again in full.
+        if sampler.sentinel < 0 or (
+            spread >= (1 - 1 / math.e) * sampler.bound * sampler.n
+            and gains[1:].max(initial=0) <= gains[0]
+        ):
             break
-    return chosen, gains, spread, sampler.count
+    return chosen, gains, spread, drawn
 
 
 def _imm(
@@ -301,7 +307,7 @@ class _RRSampler:
         if not self.walks:
             return _FIRST_BATCH
         per_set = max(self.visits / self.walks, 1.0)
-        return int(min(max(_BATCH_PAIRS / per_set, 16), 2 * self.last_batch, 1 << 20))
+        return int(min(max(_BATCH_PAIRS / per_set, 1), 2 * self.last_batch, 1 << 20))
 
     def likely_first(self, allowed: BoolArray) -> int:
         """The sentinel to stop later sets at, or -1 when none is safe and worth it.

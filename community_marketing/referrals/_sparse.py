@@ -139,7 +139,13 @@ class KeySet:
         return 2 * (self.size + more) <= len(self.table)
 
     def add(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
-        """Insert ``keys``; True where a key was not in the set before, at its first place."""
+        """Insert ``keys``; True where a key was not in the set before, at its first place.
+
+        Raises ``ValueError`` when the table could end up over half full (see :meth:`fits`):
+        probing would slow down, and in a full table never end.
+        """
+        if not self.fits(len(keys)):
+            raise ValueError(f"{len(keys)} more keys would fill the set over half; grow it first")
         table, claim = self.table, self.claim
         new = np.zeros(len(keys), np.bool_)
         pending = np.arange(len(keys), dtype=np.int32)
