@@ -117,7 +117,7 @@ def imm_seeds(
         # A second draw counts on from the first on the progress bar.
         sampler.drawn_before = drawn
         chosen, gains, spread = _imm(sampler, k, epsilon, max_samples, allowed, truncate)
-        drawn += sampler.count
+        drawn = sampler.drawn_before + sampler.count
         # With a sentinel chosen first, the greedy's 1 - 1/e must be shown on these sets, as
         # IMM's guarantee rests on it, and no later seed may cover more than it did (the
         # greedy would then have chosen that one first, and the seeds are best first); when
@@ -222,7 +222,7 @@ class _RRSampler:
     grouped by set (``starts`` gives where each set begins), and one inverted piece: for each
     member, the sets of that round holding it, by a counting sort of the round alone. Earlier
     rounds are never rebuilt, so the greedy of each IMM round reuses all that came before
-    (only :meth:`truncate_at` empties, once, the sets holding the sentinel).
+    (only :meth:`truncate_at` drops, once, the first round that chose the sentinel).
 
     The walks of a batch advance together, one level at a time, and a :class:`KeySet` of
     ``set << 32 | member`` keys says which members each walk has visited. Batches are sized
@@ -261,7 +261,8 @@ class _RRSampler:
         self.sentinel = -1
         self.hits = 0
         self.bound = 0.0
-        # Sets an earlier sampler of the same call drew (progress counts on from there).
+        # Sets drawn and dropped before these: by an earlier sampler of the same call, or
+        # before the sentinel (progress counts on from there).
         self.drawn_before = 0
         # Members visited by the walks, and walks, since the sentinel changed them.
         self.visits = 0
@@ -348,29 +349,23 @@ class _RRSampler:
         return sentinel
 
     def truncate_at(self, sentinel: int) -> None:
-        """Stop every set at ``sentinel`` from now on, and empty those already holding it.
+        """Stop every set at ``sentinel`` from now on, dropping the sets drawn so far.
 
         A set holding the sentinel is covered once the sentinel is chosen, whatever else it
         holds, so only their number is kept (``hits``); the greedy then chooses the sentinel
         first. On power-law graphs the few sets that reach a hub hold nearly all members,
         so the walks stop early and the sets shrink many times over (HIST's sentinel set,
-        Guo et al., SIGMOD 2020).
+        Guo et al., SIGMOD 2020). The sets drawn so far chose the sentinel: kept, they
+        would count it high (the most covered member of a sample is covered more in that
+        sample than in the next), so they are dropped and only counted as drawn.
         """
         self.sentinel = sentinel
+        self.drawn_before += self.count
+        self.progress.retotal(self.drawn_before)
+        self.count = self.hits = 0
+        self.rounds = []
+        self.degree[:] = 0
         self.visits = self.walks = 0
-        for index, piece in enumerate(self.rounds):
-            sets = piece.sets_holding(sentinel) - piece.first
-            if not sets.size:
-                continue
-            self.hits += len(sets)
-            sizes = np.diff(piece.starts)
-            emptied = np.zeros(len(sizes), np.bool_)
-            emptied[sets] = True
-            keep = ~np.repeat(emptied, sizes)
-            sizes[emptied] = 0
-            self.degree -= np.diff(piece.member_starts)
-            self.rounds[index] = _Round.of(piece.first, [piece.members[keep]], [sizes], self.n)
-            self.degree += np.diff(self.rounds[index].member_starts)
 
     def _draw(self, batch: int) -> tuple[Int64Array, BoolArray, int]:
         """Keys ``set << 32 | member`` of ``batch`` new sets, sorted; which sets hit the

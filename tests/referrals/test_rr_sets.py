@@ -164,31 +164,34 @@ def materialized(sampler: _influence._RRSampler) -> list[set[int]]:
     ]
 
 
-def test_sets_stop_at_the_sentinel_and_those_drawn_before_are_emptied() -> None:
+def test_sets_stop_at_the_sentinel_and_those_drawn_before_are_dropped() -> None:
     graph = power_law_graph(200, 500, seed=5)
     csr, _ = graph.adjacency()
     labels = components(csr)
     sentinel = int(np.diff(csr.indptr).argmax())
-    with Progress(False, 0, "sets") as progress:
+    seen: list[tuple[int, int]] = []
+    with Progress(lambda done, total: seen.append((done, total)), 0, "sets") as progress:
         sampler = _influence._RRSampler(csr, 1.0, np.random.default_rng(1), progress)
         sampler.extend(60)
-        before = materialized(sampler)
-        holding = sum(sentinel in s for s in before)
         sampler.truncate_at(sentinel)
-        assert sampler.hits == holding > 0
+        # The 60 sets that chose the sentinel are gone, counted as drawn only.
+        assert (sampler.count, sampler.hits, sampler.rounds) == (0, 0, [])
+        assert not sampler.degree.any()
+        assert sampler.drawn_before == 60
         sampler.extend(400)
+    assert seen[-1] == (460, 460)
     sets = materialized(sampler)
-    assert sets[:60] == [set() if sentinel in s else s for s in before]
+    assert len(sets) == 400
     # With p = 1 a set is its root's component: whole unless the sentinel is in it.
-    empty = [s for s in sets[60:] if not s]
-    assert sampler.hits == holding + len(empty)
-    for members in sets[60:]:
+    empty = [s for s in sets if not s]
+    assert sampler.hits == len(empty)
+    for members in sets:
         if members:
             label = labels[next(iter(members))]
             assert label != labels[sentinel]
             assert members == set(np.flatnonzero(labels == label).tolist())
     share = np.mean(labels == labels[sentinel])
-    assert len(empty) / 340 == pytest.approx(share, abs=0.1)
+    assert len(empty) / 400 == pytest.approx(share, abs=0.08)
     assert (
         sampler.degree.tolist()
         == np.bincount([m for s in sets for m in s], minlength=csr.shape[0]).tolist()
