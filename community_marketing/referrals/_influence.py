@@ -20,6 +20,7 @@ from .._checks import generator
 from .._ids import IdIndex
 from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
+from . import _sparse
 from ._cascades import edge_probability, threshold_weights
 from ._sparse import LOW_BITS, LOW_MASK, KeySet, blocks, gather, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
@@ -306,7 +307,9 @@ class _RRSampler:
         hundred may visit a thousand times more than the rest, and a first batch without
         them would make the next one a thousand times too large."""
         if not self.walks:
-            return _FIRST_BATCH
+            # Even if every walk visits everyone, the first batch visits at most 1/64 of
+            # the budget of booleans: on small graphs it need not start from one walk.
+            return max(_FIRST_BATCH, _sparse.VISITED_BUDGET // 64 // max(int(self.n), 1))
         per_set = max(self.visits / self.walks, 1.0)
         return int(min(max(_BATCH_PAIRS / per_set, 1), 2 * self.last_batch, 1 << 20))
 
