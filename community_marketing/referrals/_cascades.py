@@ -18,7 +18,7 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _sparse
-from ._sparse import distinct, live_edges
+from ._sparse import distinct, heeded_friend, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = [
@@ -197,21 +197,17 @@ def _linear_threshold(
     weights in the transpose's order (each row lists who weighs on that member).
     """
     n = csr.shape[0]
-    indptr, indices = csr.indptr, csr.indices
+    indices = csr.indices
     size = runs * n
-    starts = indptr[:-1].astype(np.int64)
-    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
-    target = (before + rng.random((runs, n))).reshape(-1)
-    position = np.searchsorted(cumulative, target, side="right")
-    del target
-    heeds = (position.reshape(runs, n) < indptr[1:]).reshape(-1)
-    offset = np.repeat(np.arange(runs, dtype=np.int64) * n, n)
+    # Entry ``r * n + v`` is member ``v`` in run ``r``.
+    positions, heeding = heeded_friend(
+        csr.indptr, np.tile(np.arange(n, dtype=np.int64), runs), cumulative, rng
+    )
     # One slot past the members stands for "heeds nobody": it points to itself, as seeds do.
     parent = np.full(size + 1, size, np.int64)
-    parent[:size][heeds] = offset[heeds] + indices[position[heeds]]
-    del position
+    parent[heeding] = heeding - heeding % n + indices[positions]
     hops = np.zeros(size + 1, np.int32)
-    hops[:size][heeds] = 1
+    hops[heeding] = 1
     seeded = np.zeros(size + 1, np.bool_)
     flat_seeds = (np.arange(runs, dtype=np.int64)[:, None] * n + seeds[None, :]).reshape(-1)
     seeded[flat_seeds] = True

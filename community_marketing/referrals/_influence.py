@@ -22,7 +22,7 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from . import _sparse
 from ._cascades import edge_probability, threshold_weights
-from ._sparse import LOW_BITS, LOW_MASK, KeySet, blocks, gather, live_edges
+from ._sparse import LOW_BITS, LOW_MASK, KeySet, blocks, gather, heeded_friend, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
@@ -196,26 +196,6 @@ def _lower_bound(
     return 1.0
 
 
-def _heeded_friend(
-    indptr: npt.NDArray[Any],
-    nodes: Int64Array,
-    cumulative: Float64Array,
-    rng: np.random.Generator,
-) -> tuple[Int64Array, Int64Array]:
-    """Linear threshold's live edges: each node heeds one entry of its row, or none.
-
-    Entry ``j`` of a row is chosen with probability equal to its weight (Kempe et al.'s
-    live-edge equivalence), found by one binary search in the running sum of the weights.
-    """
-    starts = indptr[nodes].astype(np.int64)
-    ends = indptr[nodes + 1].astype(np.int64)
-    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
-    target = before + rng.random(len(nodes))
-    positions = np.searchsorted(cumulative, target, side="right")
-    heeds = positions < ends
-    return positions[heeds].astype(np.int64), np.flatnonzero(heeds)
-
-
 class _RRSampler:
     """Reverse-reachable sets under either model, drawn many at a time.
 
@@ -377,16 +357,16 @@ class _RRSampler:
         roots = self.rng.integers(0, self.n, batch)
         hit = roots == self.sentinel
         sets = np.flatnonzero(~hit).astype(np.int64)
-        frontier = (sets << LOW_BITS) | roots[sets]
+        node = roots[sets]
+        frontier = (sets << LOW_BITS) | node
         seen = KeySet(int(batch * max(self.visits / max(self.walks, 1), 1.0)) + 64)
         seen.add(frontier)
         levels = [frontier]
-        node = roots[sets]
         while node.size:
             if self.cumulative is None:
                 positions, owner = live_edges(indptr, node, self.weights, self.rng)
             else:
-                positions, owner = _heeded_friend(indptr, node, self.cumulative, self.rng)
+                positions, owner = heeded_friend(indptr, node, self.cumulative, self.rng)
             sets = sets[owner]
             node = indices[positions].astype(np.int64)
             keys = (sets << LOW_BITS) | node

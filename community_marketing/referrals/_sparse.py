@@ -22,6 +22,7 @@ __all__ = [
     "blocks",
     "distinct",
     "gather",
+    "heeded_friend",
     "live_edges",
     "pack",
 ]
@@ -99,6 +100,26 @@ def live_edges(
     owner = np.searchsorted(ends, hits, side="right")
     positions = base[owner] + hits
     return positions, owner
+
+
+def heeded_friend(
+    indptr: npt.NDArray[Any],
+    nodes: Int64Array,
+    cumulative: Float64Array,
+    rng: np.random.Generator,
+) -> tuple[Int64Array, Int64Array]:
+    """Linear threshold's live edges: each node heeds one entry of its row, or none.
+
+    Entry ``j`` of a row is chosen with probability equal to its weight (Kempe et al.'s
+    live-edge equivalence), found by one binary search in the running sum of the weights.
+    """
+    starts = indptr[nodes].astype(np.int64)
+    ends = indptr[nodes + 1].astype(np.int64)
+    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
+    target = before + rng.random(len(nodes))
+    positions = np.searchsorted(cumulative, target, side="right")
+    heeds = positions < ends
+    return positions[heeds].astype(np.int64), np.flatnonzero(heeds)
 
 
 def blocks(cumulative: Int64Array, budget: int) -> list[tuple[int, int]]:
