@@ -16,7 +16,7 @@ from community_marketing import (
     plan_campaign,
 )
 from community_marketing.datasets import synthetic_community
-from community_marketing.referrals import _sparse
+from community_marketing.referrals import _reach, _sparse
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -58,6 +58,7 @@ def test_reach_all_reports_every_member_in_blocks(
 ) -> None:
     expected = ring.reach_all(hops=2)
     monkeypatch.setattr(_sparse, "VISITED_BUDGET", 300)
+    monkeypatch.setattr(_reach, "BLOCK_BYTES", 8 * 4 * 30)  # 30 rows of 4-word bitsets
     recorder = Recorder()
     np.testing.assert_array_equal(ring.reach_all(hops=2, show_progress=recorder), expected)
     recorder.assert_complete(200)

@@ -995,7 +995,12 @@ class ReferralGraph:
     def reach_all(self, *, hops: int = 2, show_progress: ShowProgress = False) -> Int64Array:
         """:meth:`reach` of every member alone, in the order of ``ids()``, vectorized.
 
-        Rows are processed in blocks of sparse boolean products, so memory stays bounded.
+        Rows are processed in blocks, so memory stays bounded. For ``hops=2`` a hub (a member
+        with some ``n / 512`` friends or more) is a bitset of the ``n`` members, OR-ed 64 members
+        per word into the bitset of each of its friends, where a breadth-first search (igraph's
+        ``neighborhood_size``) would visit the hub's friends once per friend; the other
+        friends' circles are scattered into the same bitset and a popcount gives the count.
+        Members with no hub as a friend, and other ``hops``, take sparse boolean products.
 
         Parameters
         ----------

@@ -6,6 +6,7 @@ Functions over the symmetric friend CSR (``csr``) and member indices.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -15,6 +16,16 @@ from . import _sparse
 from ._sparse import blocks, distinct, gather
 
 __all__ = ["friends_of_friends", "reach", "reach_all"]
+
+HUB_SHARE = 8
+"""A friend is a hub once their circle (friends and themselves) holds a ``1 / HUB_SHARE``
+share of the 64-bit words of a member bitset: OR-ing those words then costs less than visiting
+the circle entry by entry. Read at call time, like the two budgets below, so tests can move
+it and force either path."""
+BLOCK_BYTES = 1 << 20
+"""Bytes of the member bitsets one block of two-hop rows builds (kept within a core's cache)."""
+HUB_BYTES = 1 << 26
+"""Bytes the hubs' bitsets may take; past it only the best-connected hubs keep one."""
 
 
 def friends_of_friends(csr: sp.csr_matrix, i: int, n: int | None) -> tuple[Int64Array, Int64Array]:
@@ -64,6 +75,8 @@ def reach_all(csr: sp.csr_matrix, hops: int, progress: Progress) -> Int64Array:
         progress.advance(n)
         component_sizes: Int64Array = np.bincount(labels)[labels].astype(np.int64)
         return component_sizes
+    if hops == 2:
+        return two_hops(step, progress, max(2, ((n + 63) >> 6) // HUB_SHARE))
     degree = np.diff(step.indptr).astype(np.int64)
     # Work per row of a two-hop product: the sum of the degrees of its neighbours.
     work = np.add.reduceat(degree[step.indices], step.indptr[:-1]) if n else degree
@@ -81,3 +94,106 @@ def reach_all(csr: sp.csr_matrix, hops: int, progress: Progress) -> Int64Array:
         out[lo:hi] = np.diff(block.indptr)
         progress.advance(hi - lo)
     return out
+
+
+def two_hops(step: sp.csr_matrix, progress: Progress, hub_degree: int) -> Int64Array:
+    """Distinct members within two friendships of each member (``step`` holds the diagonal).
+
+    Row ``v`` of ``step @ step`` is the union of the circles of ``v``'s circle. A breadth-first
+    search (igraph's ``neighborhood_size``) visits every entry of every such circle, so a hub
+    with ``d`` friends costs ``d`` visits to each of them. Here a hub's circle is a bitset of
+    ``ceil(n / 64)`` words, OR-ed 64 members at a time; the other circles are scattered into the
+    same bitset bit by bit, and a popcount gives the size. Members with no hub in their circle
+    take a plain sparse product, which never touches a whole bitset. A hub is a member whose
+    circle holds ``hub_degree`` entries or more.
+    """
+    n = step.shape[0]
+    words = (n + 63) >> 6
+    indptr = step.indptr.astype(np.int64)
+    indices = step.indices
+    degree = np.diff(indptr)
+    hub = degree >= hub_degree
+    fits = max(1, HUB_BYTES // (8 * words))
+    if np.count_nonzero(hub) > fits:
+        hub[:] = False
+        hub[np.argsort(-degree, kind="stable")[:fits]] = True
+    hubs = np.flatnonzero(hub)
+    slot = np.cumsum(hub) - 1
+    on_hub = hub[indices]
+
+    def per_row(values: Int64Array) -> Int64Array:
+        running = np.concatenate([[0], np.cumsum(values)])
+        summed: Int64Array = running[indptr[1:]] - running[indptr[:-1]]
+        return summed
+
+    hub_count = per_row(on_hub.astype(np.int64))
+    light_work = per_row(np.where(on_hub, 0, degree[indices]))
+    hub_bits = np.zeros(len(hubs) * words, np.uint64)
+    positions, owner = gather(indptr, hubs)
+    column = indices[positions].astype(np.int64)
+    bit = _ONE << (column & 63).astype(np.uint64)
+    np.bitwise_or.at(hub_bits, owner * words + (column >> 6), bit)
+    hub_bits = hub_bits.reshape(len(hubs), words)
+    hub_of = _rows(hub_count, slot[indices[on_hub]], len(hubs))
+    light_of = _rows(degree - hub_count, indices[~on_hub], n)
+    # Each entry as the bitset word it lands in and its bit within that word.
+    word_of = sp.csr_matrix(
+        ((indices & 63).astype(np.uint8), (indices >> 6).astype(np.int32), indptr), (n, words)
+    )
+
+    out = np.empty(n, np.int64)
+    plain = np.flatnonzero(hub_count == 0)
+    for lo, hi in blocks(np.cumsum(light_work[plain]), _sparse.VISITED_BUDGET):
+        rows = plain[lo:hi]
+        out[rows] = np.diff((step[rows] @ step).indptr)
+        progress.advance(len(rows))
+    # Most hubs first, so a block's j-th OR covers a prefix of its rows.
+    rich = np.flatnonzero(hub_count)
+    rich = rich[np.argsort(-hub_count[rich], kind="stable")]
+    per_block = max(1, BLOCK_BYTES // (8 * words))
+    buffer = np.empty((min(per_block, len(rich)), words), np.uint64)
+    # A scattered entry takes some 30 bytes of temporaries, a product's entry 5.
+    for start, stop in blocks(np.cumsum(light_work[rich]), _sparse.VISITED_BUDGET // 8):
+        for lo in range(start, stop, per_block):
+            rows = rich[lo : min(lo + per_block, stop)]
+            bits = buffer[: len(rows)]
+            mine = hub_of[rows]
+            first, hub_slots = mine.indptr, mine.indices
+            count = np.diff(first)
+            bits[:] = hub_bits[hub_slots[first[:-1]]]
+            j = 1
+            while (more := int(np.count_nonzero(count > j))) > 0:
+                np.bitwise_or(bits[:more], hub_bits[hub_slots[first[:more] + j]], out=bits[:more])
+                j += 1
+            landing = word_of[light_of[rows].indices]
+            at = np.repeat(np.arange(len(rows), dtype=np.int64) * words, light_work[rows])
+            np.bitwise_or.at(
+                bits.reshape(-1), at + landing.indices, _ONE << landing.data.astype(np.uint64)
+            )
+            out[rows] = popcount(bits)
+            progress.advance(len(rows))
+    return out
+
+
+_ONE = np.uint64(1)
+_BYTE_BITS = np.array([bin(byte).count("1") for byte in range(256)], np.uint8)
+
+
+def popcount(bits: npt.NDArray[np.uint64]) -> Int64Array:
+    """Set bits in each row of a 2-d ``uint64`` array (numpy 2's ``bitwise_count`` if present)."""
+    if hasattr(np, "bitwise_count"):
+        counted: Int64Array = np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+        return counted
+    return _popcount_bytes(bits)
+
+
+def _popcount_bytes(bits: npt.NDArray[np.uint64]) -> Int64Array:
+    """:func:`popcount` by a table of the 256 bytes, for numpy 1.x."""
+    counted: Int64Array = _BYTE_BITS[bits.view(np.uint8)].sum(axis=1, dtype=np.int64)
+    return counted
+
+
+def _rows(counts: Int64Array, columns: Int64Array, width: int) -> sp.csr_matrix:
+    """A boolean CSR with ``counts[i]`` entries in row ``i``, taken in order from ``columns``."""
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sp.csr_matrix((np.ones(len(columns), np.bool_), columns, indptr), (len(counts), width))
