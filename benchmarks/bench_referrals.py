@@ -158,14 +158,7 @@ def bench_graph(name: str, a: np.ndarray, b: np.ndarray, args: argparse.Namespac
     )
 
     # -- reach_all(hops=2)
-    if "reach" not in args.skip and huge:
-        skip(
-            name,
-            "reach_all(hops=2)",
-            "all",
-            "measured on the first two graphs only (minutes per side)",
-        )
-    elif "reach" not in args.skip:
+    if "reach" not in args.skip:
         t_ours, ours = timed(lambda: graph.reach_all(hops=2), 1 if big else 3)
         t_ig, theirs = timed(lambda: ig_graph.neighborhood_size(order=2), 1 if big else 3)
         same = np.array_equal(ours, np.asarray(theirs))
