@@ -5,17 +5,19 @@ Functions over the symmetric friend CSR (``csr``) and member indices.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .._progress import Progress
 from .._types import Int64Array
 from . import _sparse
 from ._sparse import blocks, distinct, gather
 
-__all__ = ["friends_of_friends", "reach", "reach_all"]
+__all__ = ["friends_of_friends", "hops_from", "reach", "reach_all"]
 
 HUB_SHARE = 8
 """A friend is a hub once their circle (friends and themselves) holds a ``1 / HUB_SHARE``
@@ -56,6 +58,25 @@ def reach(csr: sp.csr_matrix, start: Int64Array, hops: int) -> int:
         frontier = nxt[~seen[nxt]]
         seen[frontier] = True
     return int(np.count_nonzero(seen))
+
+
+def hops_from(csr: sp.csr_matrix, start: int) -> Int64Array:
+    """Friendships between ``start`` and each member (``n`` for those it cannot reach)."""
+    n = csr.shape[0]
+    order, parent = breadth_first_order(csr, start, directed=True, return_predecessors=True)
+    # The queue takes members in order of their parent's place in it, so each level is the
+    # run of members whose parents sit in the level before.
+    place = np.empty(n, np.int64)
+    place[order] = np.arange(len(order))
+    parent_place = place[parent[order[1:]]]
+    hops = np.full(n, n, np.int64)
+    hops[start] = 0
+    level, lo, hi = 0, 0, 1
+    while hi < len(order):
+        level += 1
+        lo, hi = hi, 1 + int(np.searchsorted(parent_place, hi, side="left"))
+        hops[order[lo:hi]] = level
+    return hops
 
 
 def reach_all(csr: sp.csr_matrix, hops: int, progress: Progress) -> Int64Array:
@@ -128,12 +149,7 @@ def two_hops(step: sp.csr_matrix, progress: Progress, hub_degree: int) -> Int64A
 
     hub_count = per_row(on_hub.astype(np.int64))
     light_work = per_row(np.where(on_hub, 0, degree[indices]))
-    hub_bits = np.zeros(len(hubs) * words, np.uint64)
-    positions, owner = gather(indptr, hubs)
-    column = indices[positions].astype(np.int64)
-    bit = _ONE << (column & 63).astype(np.uint64)
-    np.bitwise_or.at(hub_bits, owner * words + (column >> 6), bit)
-    hub_bits = hub_bits.reshape(len(hubs), words)
+    hub_bits = _bitsets(indptr, indices, hubs, words)
     hub_of = _rows(hub_count, slot[indices[on_hub]], len(hubs))
     light_of = _rows(degree - hub_count, indices[~on_hub], n)
     # Each entry as the bitset word it lands in and its bit within that word.
@@ -176,6 +192,19 @@ def two_hops(step: sp.csr_matrix, progress: Progress, hub_degree: int) -> Int64A
 
 
 _ONE = np.uint64(1)
+
+
+def _bitsets(
+    indptr: Int64Array, indices: npt.NDArray[Any], rows: Int64Array, words: int
+) -> npt.NDArray[np.uint64]:
+    """The entries of ``rows`` as bitsets of ``words`` 64-bit words each, a row per row."""
+    bits = np.zeros(len(rows) * words, np.uint64)
+    positions, owner = gather(indptr, rows)
+    column = indices[positions].astype(np.int64)
+    np.bitwise_or.at(bits, owner * words + (column >> 6), _ONE << (column & 63).astype(np.uint64))
+    return bits.reshape(len(rows), words)
+
+
 _BYTE_BITS = np.array([bin(byte).count("1") for byte in range(256)], np.uint8)
 
 

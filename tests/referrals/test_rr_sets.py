@@ -341,3 +341,69 @@ def test_the_sentinel_is_the_hub_of_a_core_and_never_a_close_call() -> None:
             sampler.extend(200)
             chosen = sampler.likely_first(allowed)
         assert (ids[chosen] if chosen >= 0 else None) == expected
+
+
+def test_the_pilot_chooses_the_sentinel_early_or_keeps_its_sets() -> None:
+    # One star of 61 and a pair, p = 1: after 64 sets the hub holds some 60 (over 32), it is
+    # the sentinel, and the 64 pilot sets are dropped. Two stars a few members apart: a
+    # candidate holds 32 sets but none is safe, so the pilot's sets stay for the first round.
+    # Pairs alone: nobody holds 32 sets below the round's 300, so the pilot draws 256.
+    one = ReferralGraph()
+    one.add_friendships([("hub", leaf) for leaf in range(60)] + [("x", "y")])
+    two = ReferralGraph()
+    two.add_friendships([("a", i) for i in range(40)] + [("b", -i) for i in range(1, 38)])
+    pairs = ReferralGraph()
+    pairs.add_friendships([(i, -i) for i in range(1, 200)])
+    cases = ((one, "hub", 0, 64), (two, None, 64, 0), (pairs, None, 256, 0))
+    for graph, sentinel, kept, dropped in cases:
+        csr, ids = graph.adjacency()
+        allowed = np.ones(csr.shape[0], np.bool_)
+        with Progress(False, 0, "sets") as progress:
+            sampler = _influence._RRSampler(csr, 1.0, np.random.default_rng(0), progress)
+            _influence._pilot(sampler, 300, allowed)
+        assert (ids[sampler.sentinel] if sampler.sentinel >= 0 else None) == sentinel
+        assert (sampler.count, sampler.drawn_before) == (kept, dropped)
+        assert (sampler.hops is not None) == (sentinel is not None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25)), max_size=80),
+    st.integers(0, 25),
+)
+def test_hops_from_matches_networkx_shortest_paths(
+    pairs: list[tuple[int, int]], start: int
+) -> None:
+    import networkx as nx
+
+    from community_marketing.referrals._reach import hops_from
+
+    n = 26
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from((a, b) for a, b in pairs if a != b)
+    csr = nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr")
+    lengths = nx.single_source_shortest_path_length(graph, start)
+    assert hops_from(sp.csr_matrix(csr), start).tolist() == [lengths.get(v, n) for v in range(n)]
+
+
+def test_walks_heading_for_the_sentinel_draw_the_sets_a_breadth_first_walk_draws() -> None:
+    # The order of a walk changes only where it stops, so sets hitting the sentinel and each
+    # member's share of the others are the same, up to sampling noise (4 standard errors).
+    graph = power_law_graph(200, 600, seed=11)
+    csr, _ = graph.adjacency()
+    sentinel = int(np.diff(csr.indptr).argmax())
+    draws = []
+    for heading in (True, False):
+        with Progress(False, 0, "sets") as progress:
+            sampler = _influence._RRSampler(csr, 0.25, np.random.default_rng(3), progress)
+            sampler.truncate_at(sentinel)
+            assert sampler.hops is not None
+            if not heading:
+                sampler.hops = None
+            sampler.extend(8000)
+        draws.append((sampler.hits, sampler.degree.copy()))
+    (hits_a, held_a), (hits_b, held_b) = draws
+    assert 500 < hits_a < 7500  # both kinds of set are common
+    assert abs(hits_a - hits_b) <= 4 * np.sqrt(hits_a + hits_b)
+    assert (np.abs(held_a - held_b) <= 4 * np.sqrt(held_a + held_b) + 3).all()
