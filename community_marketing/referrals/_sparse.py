@@ -143,14 +143,16 @@ _EMPTY: Final = -1
 class KeySet:
     """A set of non-negative int64 keys that tests and inserts a whole array at once.
 
-    Open addressing with linear probing, kept at most half full: ``add`` is one gather and
-    one scatter per key and probe round, so a batch of walks can mark what it visited
+    Open addressing with linear probing. The table has four slots per key expected, so it is
+    a quarter full once they are in (shorter probe chains, so fewer rounds of ``add``, each
+    a dozen numpy calls however few its keys), and it is never let over half full. ``add`` is
+    one gather and one scatter per key and probe round, so a batch of walks can mark what it visited
     without a dense array of ``walks * members`` booleans. Fibonacci hashing (Knuth, TAOCP
     vol. 3, 6.4) spreads the packed ``walk << 32 | member`` keys over the table.
     """
 
     def __init__(self, expected: int) -> None:
-        self.bits = max(10, int(expected * 2 - 1).bit_length())
+        self.bits = max(10, int(expected * 4 - 1).bit_length())
         self.table = np.full(1 << self.bits, _EMPTY, np.int64)
         self.claim = np.empty(1 << self.bits, np.int32)
         self.size = 0
