@@ -363,7 +363,8 @@ def test_the_pilot_chooses_the_sentinel_early_or_keeps_its_sets() -> None:
             _influence._pilot(sampler, 300, allowed)
         assert (ids[sampler.sentinel] if sampler.sentinel >= 0 else None) == sentinel
         assert (sampler.count, sampler.drawn_before) == (kept, dropped)
-        assert (sampler.hops is not None) == (sentinel is not None)
+        # Walks of some 60 members are too short to head for the sentinel.
+        assert sampler.hops is None
 
 
 @settings(max_examples=40, deadline=None)
