@@ -187,15 +187,25 @@ def mutate(state: dict[str, Any], path: Path, how: int, rng: random.Random) -> d
 
 
 def _reads(registry: OptInRegistry) -> None:
-    """Reads of every kind: a state accepted must give a registry that answers them."""
+    """Reads of every kind: a state accepted must give a registry that answers them.
+
+    Questions name a purpose and channel the registry accepts: a state may declare its own
+    vocabularies (an empty registry's may be anything), and a question outside them is
+    refused, rightly, with ``InvalidInputError``.
+    """
     contacts = ["ann", "bob", "cid", "dan", "fay", 7]
+    config = registry.to_state()["config"]
+    purposes, channels = config.get("purposes"), config.get("channels")
+    purpose = "news" if purposes is None else min(purposes, default=None)
+    channel = "email" if channels is None else min(channels, default=None)
     registry.events()
     registry.history("ann")
     registry.export("bob", at=T0 + 50 * DAY)
-    registry.check_many(contacts, "news", "email", at=T0 + 50 * DAY)
-    registry.check("ann", "news", "email", at=T0 + 3 * DAY)
-    registry.next_allowed_at("ann", "news", "email", at=T0 + 3 * DAY)
-    registry.expiring("news", "email", within=3000 * DAY, at=T0)
+    if purpose is not None and channel is not None:
+        registry.check_many(contacts, purpose, channel, at=T0 + 50 * DAY)
+        registry.check("ann", purpose, channel, at=T0 + 3 * DAY)
+        registry.next_allowed_at("ann", purpose, channel, at=T0 + 3 * DAY)
+        registry.expiring(purpose, channel, within=3000 * DAY, at=T0)
     repr(registry)
 
 
