@@ -1146,7 +1146,7 @@ class ReferralGraph:
             guarantee). When one member holds at least 1% of the first sets drawn, it is
             chosen first and later sets stop at it (a sentinel, as in HIST, Guo et al. 2020):
             on power-law graphs the few sets that reach a hub hold nearly all members, and
-            under the independent cascade the walks head for it, fewest friendships away
+            under the independent cascade long walks head for it, fewest friendships away
             first (which changes where they stop, not what they hold). The
             greedy's ``1 - 1/e`` is then checked against an upper bound on the best coverage
             (OPIM-C's, Tang et al. 2018), and no later seed may cover more than it; if either
