@@ -196,9 +196,7 @@ def _lower_bound(
         sampler.extend(min(math.ceil(lambda_prime / x), max_samples))
         _, covered, _ = sampler.greedy(k, allowed, bound=False)
         if truncate and i == 1 and k and sampler.sentinel < 0:
-            sentinel = sampler.likely_first(allowed)
-            if sentinel >= 0:
-                sampler.truncate_at(sentinel)
+            sampler.choose_sentinel(allowed)
         if n * covered >= (1 + eps_prime) * x:
             return n * covered / (1 + eps_prime)
         if sampler.count >= max_samples:
@@ -220,9 +218,7 @@ def _pilot(sampler: _RRSampler, first: int, allowed: BoolArray) -> None:
     while target < first:
         sampler.extend(target)
         if np.where(allowed, sampler.degree, -1).max(initial=-1) >= _PILOT_SETS:
-            sentinel = sampler.likely_first(allowed)
-            if sentinel >= 0:
-                sampler.truncate_at(sentinel)
+            sampler.choose_sentinel(allowed)
             return
         target *= 2
 
@@ -362,6 +358,12 @@ class _RRSampler:
         if (margin[allowed] > _SENTINEL_SLACK * cover[sentinel]).any():
             return -1
         return sentinel
+
+    def choose_sentinel(self, allowed: BoolArray) -> None:
+        """Stop later sets at :meth:`likely_first`'s member, if it gives one."""
+        sentinel = self.likely_first(allowed)
+        if sentinel >= 0:
+            self.truncate_at(sentinel)
 
     def truncate_at(self, sentinel: int) -> None:
         """Stop every set at ``sentinel`` from now on, dropping the sets drawn so far.

@@ -5,8 +5,6 @@ Functions over the symmetric friend CSR (``csr``) and member indices.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -149,13 +147,14 @@ def two_hops(step: sp.csr_matrix, progress: Progress, hub_degree: int) -> Int64A
 
     hub_count = per_row(on_hub.astype(np.int64))
     light_work = per_row(np.where(on_hub, 0, degree[indices]))
-    hub_bits = _bitsets(indptr, indices, hubs, words)
     hub_of = _rows(hub_count, slot[indices[on_hub]], len(hubs))
     light_of = _rows(degree - hub_count, indices[~on_hub], n)
     # Each entry as the bitset word it lands in and its bit within that word.
     word_of = sp.csr_matrix(
         ((indices & 63).astype(np.uint8), (indices >> 6).astype(np.int32), indptr), (n, words)
     )
+    hub_bits = np.zeros((len(hubs), words), np.uint64)
+    _scatter(hub_bits, word_of, hubs, np.arange(len(hubs), dtype=np.int64))
 
     out = np.empty(n, np.int64)
     plain = np.flatnonzero(hub_count == 0)
@@ -181,11 +180,9 @@ def two_hops(step: sp.csr_matrix, progress: Progress, hub_degree: int) -> Int64A
             while (more := int(np.count_nonzero(count > j))) > 0:
                 np.bitwise_or(bits[:more], hub_bits[hub_slots[first[:more] + j]], out=bits[:more])
                 j += 1
-            landing = word_of[light_of[rows].indices]
-            at = np.repeat(np.arange(len(rows), dtype=np.int64) * words, light_work[rows])
-            np.bitwise_or.at(
-                bits.reshape(-1), at + landing.indices, _ONE << landing.data.astype(np.uint64)
-            )
+            light = light_of[rows]
+            owner = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(light.indptr))
+            _scatter(bits, word_of, light.indices, owner)
             out[rows] = popcount(bits)
             progress.advance(len(rows))
     return out
@@ -194,15 +191,13 @@ def two_hops(step: sp.csr_matrix, progress: Progress, hub_degree: int) -> Int64A
 _ONE = np.uint64(1)
 
 
-def _bitsets(
-    indptr: Int64Array, indices: npt.NDArray[Any], rows: Int64Array, words: int
-) -> npt.NDArray[np.uint64]:
-    """The entries of ``rows`` as bitsets of ``words`` 64-bit words each, a row per row."""
-    bits = np.zeros(len(rows) * words, np.uint64)
-    positions, owner = gather(indptr, rows)
-    column = indices[positions].astype(np.int64)
-    np.bitwise_or.at(bits, owner * words + (column >> 6), _ONE << (column & 63).astype(np.uint64))
-    return bits.reshape(len(rows), words)
+def _scatter(
+    bits: npt.NDArray[np.uint64], word_of: sp.csr_matrix, members: Int64Array, row: Int64Array
+) -> None:
+    """OR the circle of each of ``members`` into row ``row[i]`` of the bitsets ``bits``."""
+    landing = word_of[members]
+    at = np.repeat(row * bits.shape[1], np.diff(landing.indptr)) + landing.indices
+    np.bitwise_or.at(bits.reshape(-1), at, _ONE << landing.data.astype(np.uint64))
 
 
 _BYTE_BITS = np.array([bin(byte).count("1") for byte in range(256)], np.uint8)
