@@ -138,6 +138,8 @@ def blocks(cumulative: Int64Array, budget: int) -> list[tuple[int, int]]:
 
 _GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY: Final = -1
+# Keys left after a probe round that are probed one at a time (:meth:`KeySet.add`).
+_STRAGGLERS: Final = 32
 
 
 class KeySet:
@@ -175,6 +177,9 @@ class KeySet:
         slot = ((keys.view(np.uint64) * _GOLDEN) >> np.uint64(64 - self.bits)).astype(np.intp)
         mask = len(table) - 1
         while pending.size:
+            if pending.size <= _STRAGGLERS:
+                self._add_one_by_one(keys, pending, slot, new)
+                break
             key = keys[pending]
             empty = table[slot] == _EMPTY
             # Keys racing for one slot: written in reverse, the last write (which numpy
@@ -187,3 +192,27 @@ class KeySet:
             pending, slot = pending[moving], (slot[moving] + 1) & mask
         self.size += int(np.count_nonzero(new))
         return new
+
+    def _add_one_by_one(
+        self,
+        keys: Int64Array,
+        pending: npt.NDArray[np.int32],
+        slot: npt.NDArray[np.intp],
+        new: npt.NDArray[np.bool_],
+    ) -> None:
+        """The last few keys of :meth:`add`, probed in order in Python: a probe round of numpy
+        calls costs more than probing a dozen keys one at a time."""
+        table = self.table
+        mask = len(table) - 1
+        for at, start in zip(pending.tolist(), slot.tolist(), strict=True):
+            key = int(keys[at])
+            place = start
+            while True:
+                held = int(table[place])
+                if held == _EMPTY:
+                    table[place] = key
+                    new[at] = True
+                    break
+                if held == key:
+                    break
+                place = (place + 1) & mask

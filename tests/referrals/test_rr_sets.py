@@ -127,11 +127,22 @@ def test_sets_keep_only_candidates_and_choose_the_same(probability: float) -> No
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.lists(st.integers(0, 1 << 40).map(lambda key: key % 50 or key), max_size=40),
+        st.lists(st.integers(0, 1 << 40).map(lambda key: key % 50 or key), max_size=120),
         max_size=6,
-    )
+    ),
+    st.sampled_from([0, 32, 1 << 30]),
 )
-def test_key_set_marks_each_value_new_once(batches: list[list[int]]) -> None:
+def test_key_set_marks_each_value_new_once(batches: list[list[int]], stragglers: int) -> None:
+    # Every key by numpy probe rounds (0), the last few one by one (32), or all one by one.
+    before = _sparse._STRAGGLERS
+    _sparse._STRAGGLERS = stragglers  # type: ignore[misc]
+    try:
+        check_key_set(batches)
+    finally:
+        _sparse._STRAGGLERS = before  # type: ignore[misc]
+
+
+def check_key_set(batches: list[list[int]]) -> None:
     keys = _sparse.KeySet(8)  # small on purpose: collisions and probing
     seen: set[int] = set()
     for batch in batches:
@@ -408,3 +419,43 @@ def test_walks_heading_for_the_sentinel_draw_the_sets_a_breadth_first_walk_draws
     assert 500 < hits_a < 7500  # both kinds of set are common
     assert abs(hits_a - hits_b) <= 4 * np.sqrt(hits_a + hits_b)
     assert (np.abs(held_a - held_b) <= 4 * np.sqrt(held_a + held_b) + 3).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_waiting_members_come_out_nearest_first_for_each_walk(data: st.DataObject) -> None:
+    # Model: each walk's waiting members; a pop takes, for every walk not at the sentinel,
+    # all its members at its least rank, and nothing of a walk that reached it.
+    levels = data.draw(st.integers(1, 5))
+    members = 30
+    rank = np.array(
+        data.draw(st.lists(st.integers(0, levels - 1), min_size=members, max_size=members)),
+        np.uint8,
+    )
+    walks = data.draw(st.integers(1, 6))
+    hit = np.zeros(walks, np.bool_)
+    waiting = _influence._Waiting(rank, levels, hit)
+    model: dict[int, list[int]] = {walk: [] for walk in range(walks)}
+    for _ in range(data.draw(st.integers(1, 8))):
+        pairs = data.draw(
+            st.lists(st.tuples(st.integers(0, walks - 1), st.integers(0, members - 1)), max_size=25)
+        )
+        sets = np.array([w for w, _ in pairs], np.int64)
+        node = np.array([v for _, v in pairs], np.int64)
+        waiting.push(sets, node)
+        for w, v in pairs:
+            model[w].append(v)
+        if data.draw(st.booleans()):
+            hit[data.draw(st.integers(0, walks - 1))] = True
+        got_sets, got_node = waiting.pop()
+        expected = []
+        for w in range(walks):
+            if hit[w] or not model[w]:
+                model[w] = [] if hit[w] else model[w]
+                continue
+            least = min(int(rank[v]) for v in model[w])
+            expected += [(w, v) for v in model[w] if rank[v] == least]
+            model[w] = [v for v in model[w] if rank[v] != least]
+        assert sorted(zip(got_sets.tolist(), got_node.tolist(), strict=True)) == sorted(expected)
+        left = {w: int(waiting.held[:, w].sum()) for w in range(walks) if not hit[w]}
+        assert left == {w: len(model[w]) for w in range(walks) if not hit[w]}
