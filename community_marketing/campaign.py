@@ -502,14 +502,10 @@ def _scored_targets(
         if reason is not Reason.ALLOWED
     }
     allowed = checks.allowed_contacts()
-    holders = set(recommender.holders_of(item))
-    eligible = [member for member in allowed if member not in holders]
-    excluded["already_owns"] = len(allowed) - len(eligible)
-    known = set(recommender.user_ids_)
-    scored = [member for member in eligible if member in known]
-    excluded["no_history"] = len(eligible) - len(scored)
-    targets = recommender.audience_for(item, n=budget, eligible=scored)
-    excluded["over_budget"] = len(scored) - len(targets)
+    targets, owners, unknown = recommender._audience_among(item, budget, allowed)
+    excluded["already_owns"] = owners
+    excluded["no_history"] = unknown
+    excluded["over_budget"] = len(allowed) - owners - unknown - len(targets)
     return targets, excluded
 
 

@@ -382,3 +382,22 @@ def test_compositions_take_now_from_the_registry_clock() -> None:
     )
     assert isinstance(offer, PresenceOffer)
     assert offer.at == later
+
+
+def test_every_member_considered_is_a_target_or_excluded_once(world) -> None:  # type: ignore[no-untyped-def]
+    model, registry, graph = world
+    registry.grant_many(
+        ["new1", "new2"], "launches", "email", basis="express", source="form", at=T0 - HOUR
+    )
+    group = FanGroup("fans", "u0", clock=lambda: T0)
+    group.join_many(["u1", "u2", "u3", "u5", "u25", "new1", "new2"])
+    plan = plan_campaign(
+        "tea", recommender=model, registry=registry, purpose="launches", channel="email",
+        group=group, graph=graph, budget=1, seeds=1, at=T0, random_state=0,
+    )  # fmt: skip
+    assert plan.excluded["no_history"] == 2  # allowed, but unknown to the model
+    assert plan.excluded["already_owns"] == 2  # u0 and u1
+    assert plan.excluded["over_budget"] == 1  # u2 and u3 are known and allowed; budget 1
+    assert plan.excluded["withdrawn"] == 1
+    assert plan.excluded["no_consent"] == 1
+    assert len(plan.targets) + sum(plan.excluded.values()) == plan.considered == 8

@@ -294,23 +294,41 @@ def audience_for(
     state: Fitted, item: Hashable, n: int, eligible: Iterable[Hashable] | None
 ) -> list[tuple[Hashable, float]]:
     """The ``n`` best-scoring users for ``item`` among those without it (and ``eligible``)."""
+    if eligible is not None:
+        return audience_among(state, item, n, eligible)[0]
     column = state.items.index(item)
-    factors = state.model.user_factors
-    item_factor = state.model.item_factors[column]
-    holders = _holder_rows(state.user_items, column)
-    if eligible is None:
-        scores = factors @ item_factor
-        allowed = np.ones(factors.shape[0], dtype=bool)
-        allowed[holders] = False
-        candidates = np.flatnonzero(allowed)
-        scores = scores[candidates]
-    else:
-        candidates = state.users.lookup(eligible, "eligible")
-        candidates = np.unique(candidates[candidates >= 0])
-        candidates = candidates[~np.isin(candidates, holders)]
-        scores = factors[candidates] @ item_factor
+    allowed = np.ones(state.model.user_factors.shape[0], dtype=bool)
+    allowed[_holder_rows(state.user_items, column)] = False
+    return _best(state, column, np.flatnonzero(allowed), n)
+
+
+def audience_among(
+    state: Fitted, item: Hashable, n: int, eligible: Iterable[Hashable]
+) -> tuple[list[tuple[Hashable, float]], int, int]:
+    """:func:`audience_for` among ``eligible``, with how many of them hold ``item`` already
+    and how many the model does not know (each counted as often as given)."""
+    column = state.items.index(item)
+    rows = state.users.lookup(eligible, "eligible")
+    known = rows[rows >= 0]
+    holds = np.isin(known, _holder_rows(state.user_items, column))
+    candidates = np.unique(known[~holds])
+    best = _best(state, column, candidates, n)
+    return best, int(np.count_nonzero(holds)), len(rows) - len(known)
+
+
+def _best(
+    state: Fitted, column: int, candidates: Int64Array, n: int
+) -> list[tuple[Hashable, float]]:
+    """The ``n`` best-scoring of the user rows ``candidates`` for item ``column``."""
     if candidates.size == 0:
         return []
+    factors = state.model.user_factors
+    item_factor = state.model.item_factors[column]
+    # Scoring everyone reads the factors once in order; gathering many rows first copies them.
+    if candidates.size * 4 >= factors.shape[0]:
+        scores = (factors @ item_factor)[candidates]
+    else:
+        scores = factors[candidates] @ item_factor
     k = min(n, candidates.size)
     top = np.argpartition(-scores, k - 1)[:k] if k < candidates.size else np.arange(k)
     top = top[np.lexsort((candidates[top], -scores[top]))]

@@ -705,6 +705,15 @@ class Recommender:
         state = self._state()
         return _answers.audience_for(state, item, check_int(n, "n", low=1), eligible)
 
+    def _audience_among(
+        self, item: Hashable, n: int, eligible: Iterable[Hashable]
+    ) -> tuple[list[tuple[Hashable, float]], int, int]:
+        """:meth:`audience_for` among ``eligible``, with how many of them hold ``item``
+        already and how many the model does not know: one lookup for a campaign's three
+        answers."""
+        state = self._state()
+        return _answers.audience_among(state, item, check_int(n, "n", low=1), eligible)
+
     def holders_of(self, item: Hashable) -> list[Hashable]:
         """The users who already have ``item`` in the interactions the model knows.
 
