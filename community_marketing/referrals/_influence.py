@@ -8,6 +8,7 @@ member heeds at most one friend (Kempe et al.'s live-edge equivalence).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -353,19 +354,32 @@ class _RRSampler:
         if self.visits < _SENTINEL_VISITS * self.walks:
             return -1
         near = np.flatnonzero(cover >= top * (1 - _SENTINEL_TIE))
-        friends = np.diff(self.matrix.indptr)[near]
+        indptr = self.matrix.indptr
+        friends = indptr[near + 1] - indptr[near]
         sentinel = int(near[friends.argmax()])
+        held = int(cover[sentinel])
+        slack = _SENTINEL_SLACK * held
+        # For a member holding ``c`` sets, ``b - a = c - held`` and ``a + b <= held + c``, so
+        # its margin is at most ``c - held + 2 sqrt(held + c)``, rising in ``c``: only
+        # members holding ``least`` sets or more may fail, and only theirs are computed
+        # (a handful of arrays over every member was the peak memory of the whole call).
+        least = bisect.bisect_left(
+            range(held + 1), True, key=lambda c: c - held + 2 * math.sqrt(held + c) > slack
+        )
+        contenders = np.flatnonzero(cover >= least)
+        contenders = contenders[contenders != sentinel]
+        if not contenders.size:
+            return sentinel
         # Sets holding both it and each member: taken out of zero as the greedy takes
         # covered sets out of the gains, in bounded slices.
         both = np.zeros(self.n, np.int64)
         for piece in self.rounds:
             piece.uncount(piece.sets_holding(sentinel), both)
-        both = -both
-        only_it = cover[sentinel] - both
-        only_them = np.maximum(cover, 0) - both
+        shared = -both[contenders]
+        only_it = held - shared
+        only_them = cover[contenders] - shared
         margin = only_them - only_it + 2 * np.sqrt(only_it + only_them)
-        margin[sentinel] = 0
-        if (margin[allowed] > _SENTINEL_SLACK * cover[sentinel]).any():
+        if (margin > slack).any():
             return -1
         return sentinel
 

@@ -459,3 +459,44 @@ def test_waiting_members_come_out_nearest_first_for_each_walk(data: st.DataObjec
         assert sorted(zip(got_sets.tolist(), got_node.tolist(), strict=True)) == sorted(expected)
         left = {w: int(waiting.held[:, w].sum()) for w in range(walks) if not hit[w]}
         assert left == {w: len(model[w]) for w in range(walks) if not hit[w]}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(20, 400), st.booleans())
+def test_the_sentinel_check_reads_every_member_it_must(seed: int, sets: int, some: bool) -> None:
+    # Oracle: McNemar's margin for every allowed member, from the sets themselves.
+    graph = power_law_graph(60, 150, seed=seed % 50)
+    csr, _ = graph.adjacency()
+    n = csr.shape[0]
+    allowed = np.ones(n, np.bool_)
+    if some:
+        allowed[np.random.default_rng(seed).random(n) < 0.5] = False
+    with Progress(False, 0, "sets") as progress:
+        sampler = _influence._RRSampler(
+            csr, 0.3, np.random.default_rng(seed), progress, allowed=allowed
+        )
+        sampler.extend(sets)
+    monkey = _influence._SENTINEL_VISITS
+    _influence._SENTINEL_VISITS = 0  # type: ignore[misc]
+    try:
+        chosen = sampler.likely_first(allowed)
+    finally:
+        _influence._SENTINEL_VISITS = monkey  # type: ignore[misc]
+    cover = np.where(allowed, sampler.degree, -1)
+    top = int(cover.max())
+    if top <= 0 or top < _influence._SENTINEL_SHARE * sampler.count:
+        assert chosen == -1
+        return
+    near = np.flatnonzero(cover >= top * (1 - _influence._SENTINEL_TIE))
+    sentinel = int(near[np.diff(csr.indptr)[near].argmax()])
+    with_it = [s for s in materialized(sampler) if sentinel in s]
+    fails = False
+    for member in np.flatnonzero(allowed).tolist():
+        if member == sentinel:
+            continue
+        both = sum(member in s for s in with_it)
+        a = len(with_it) - both
+        b = int(sampler.degree[member]) - both
+        if b - a + 2 * np.sqrt(a + b) > _influence._SENTINEL_SLACK * len(with_it):
+            fails = True
+    assert chosen == (-1 if fails else sentinel)
