@@ -446,7 +446,7 @@ class _RRSampler:
             node = indices[positions].astype(np.int64)
             keys = (sets << LOW_BITS) | node
             if not seen.fits(len(keys)):
-                seen = KeySet(2 * (seen.size + len(keys)))
+                seen = KeySet(seen.size + len(keys))
                 seen.add(np.concatenate(levels))
             new = seen.add(keys)
             sets, node, keys = sets[new], node[new], keys[new]
