@@ -24,7 +24,16 @@ from .._types import BoolArray, Float64Array, Int64Array
 from . import _sparse
 from ._cascades import edge_probability, threshold_weights
 from ._reach import hops_from
-from ._sparse import LOW_BITS, LOW_MASK, KeySet, blocks, gather, heeded_friend, live_edges
+from ._sparse import (
+    LOW_BITS,
+    LOW_MASK,
+    DenseKeySet,
+    KeySet,
+    blocks,
+    gather,
+    heeded_friend,
+    live_edges,
+)
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = ["cascade_seeds", "imm_seeds", "reverse_positions", "top_ranked"]
@@ -427,7 +436,13 @@ class _RRSampler:
         sets = np.flatnonzero(~hit).astype(np.int64)
         node = roots[sets]
         frontier = (sets << LOW_BITS) | node
-        seen = KeySet(int(batch * max(self.visits / max(self.walks, 1), 1.0)) + 64)
+        seen: KeySet | DenseKeySet
+        if batch * self.n <= _sparse.VISITED_BUDGET:
+            # Few walks, or few members: one byte a pair (32 MiB at most) beats hashing each
+            # visit, the more so as walks span the graph (the pilot's, before any sentinel).
+            seen = DenseKeySet(batch, self.n)
+        else:
+            seen = KeySet(int(batch * max(self.visits / max(self.walks, 1), 1.0)) + 64)
         seen.add(frontier)
         levels = [frontier]
         # Members found but not yet walked from (only while walks head for the sentinel).

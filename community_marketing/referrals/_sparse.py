@@ -18,6 +18,7 @@ __all__ = [
     "LOW_MASK",
     "MAX_MEMBERS",
     "VISITED_BUDGET",
+    "DenseKeySet",
     "KeySet",
     "blocks",
     "distinct",
@@ -216,3 +217,49 @@ class KeySet:
                 if held == key:
                     break
                 place = (place + 1) & mask
+
+
+class DenseKeySet:
+    """:class:`KeySet`'s ``add`` over one boolean per walk and member, for a batch of walks
+    that may each visit a large share of the members (a giant component): a byte read per
+    visit costs less than a hash probe into a table too large for the cache, and holds less
+    than the four slots of 12 bytes a hash set keeps per visit once the walks visit a tenth
+    of the members or more.
+
+    Keys are ``walk << 32 | member`` with ``walk < walks`` and ``member < n``; of equal keys
+    in one call, the first is counted new, as in :class:`KeySet`, so both give the same walks.
+    """
+
+    def __init__(self, walks: int, n: int) -> None:
+        self.n = n
+        self.seen = np.zeros(walks * n, np.bool_)
+        # Where the first of each fresh key sits in one call, to tell equal keys apart in
+        # one pass instead of a sort; only for a quarter of the budget (32 MiB of int32,
+        # of which only the slots written are ever touched).
+        self.first = np.empty(walks * n, np.int32) if walks * n <= VISITED_BUDGET // 4 else None
+        self.size = 0
+
+    def fits(self, more: int) -> bool:
+        """Always: the array holds every pair."""
+        return True
+
+    def add(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
+        """Insert ``keys``; True where a key was not in the set before, at its first place."""
+        flat = (keys >> LOW_BITS) * self.n + (keys & LOW_MASK)
+        fresh = np.flatnonzero(~self.seen[flat])
+        if len(fresh) > 1 and self.first is not None:
+            spots = flat[fresh]
+            order = np.arange(len(spots), dtype=np.int32)
+            # Written in reverse, the last write (which numpy keeps) is the first of equal keys.
+            self.first[spots[::-1]] = order[::-1]
+            fresh = fresh[self.first[spots] == order]
+        elif len(fresh) > 1:
+            # Equal keys among the fresh: numpy's unique gives the first place of each.
+            _, first = np.unique(flat[fresh], return_index=True)
+            if len(first) < len(fresh):
+                fresh = fresh[first]
+        self.seen[flat[fresh]] = True
+        new = np.zeros(len(keys), np.bool_)
+        new[fresh] = True
+        self.size += len(fresh)
+        return new

@@ -500,3 +500,54 @@ def test_the_sentinel_check_reads_every_member_it_must(seed: int, sets: int, som
         if b - a + 2 * np.sqrt(a + b) > _influence._SENTINEL_SLACK * len(with_it):
             fails = True
     assert chosen == (-1 if fails else sentinel)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40)), max_size=80), max_size=6),
+    st.booleans(),
+)
+def test_dense_key_set_marks_what_the_hash_set_marks(
+    batches: list[list[tuple[int, int]]], scratch: bool
+) -> None:
+    # Equal keys in one call are common in a giant component: both mark only the first new.
+    dense = _sparse.DenseKeySet(6, 41)
+    if not scratch:
+        dense.first = None  # the sort that stands in for the scratch on large batches
+    hashed = _sparse.KeySet(1024)
+    seen: set[int] = set()
+    for batch in batches:
+        keys = np.array([walk << 32 | member for walk, member in batch], np.int64)
+        new = dense.add(keys)
+        assert new.tolist() == hashed.add(keys).tolist()
+        expected = []
+        for key in keys.tolist():
+            expected.append(key not in seen)
+            seen.add(key)
+        assert new.tolist() == expected
+        assert dense.size == len(seen)
+
+
+@pytest.mark.parametrize("heading", [False, True])
+def test_walks_draw_the_same_sets_over_either_set_of_visits(
+    monkeypatch: pytest.MonkeyPatch, heading: bool
+) -> None:
+    graph = power_law_graph(300, 900, seed=5)
+    csr, _ = graph.adjacency()
+    sentinel = int(np.diff(csr.indptr).argmax())
+    drawn = []
+    for dense in (True, False):
+        if not dense:
+            monkeypatch.setattr(
+                _influence, "DenseKeySet", lambda walks, n: _sparse.KeySet(walks * n)
+            )
+        with Progress(False, 0, "sets") as progress:
+            sampler = _influence._RRSampler(csr, 0.3, np.random.default_rng(9), progress)
+            sampler.truncate_at(sentinel)
+            assert sampler.hops is not None
+            if not heading:
+                sampler.hops = None
+            sampler.extend(3000)
+        drawn.append((materialized(sampler), sampler.hits))
+    assert drawn[0] == drawn[1]
+    assert 0 < drawn[0][1] < 3000
