@@ -460,17 +460,17 @@ class _RRSampler:
                 positions, owner = heeded_friend(indptr, node, self.cumulative, self.rng)
             sets = sets[owner]
             node = indices[positions].astype(np.int64)
-            keys = (sets << LOW_BITS) | node
-            if not seen.fits(len(keys)):
-                seen = KeySet(seen.size + len(keys))
-                seen.add(np.concatenate(levels))
-            new = seen.add(keys)
-            sets, node, keys = sets[new], node[new], keys[new]
             at = node == self.sentinel
             if at.any():
+                # A walk ends at the sentinel: what else it found this round is never walked
+                # from, so it is not marked either (a hub's friends, mostly: marking them
+                # doubled the hash set of a batch heading there).
                 hit[sets[at]] = True
                 going = ~hit[sets]
-                sets, node, keys = sets[going], node[going], keys[going]
+                sets, node = sets[going], node[going]
+            keys = (sets << LOW_BITS) | node
+            new = seen.add(keys)
+            sets, node, keys = sets[new], node[new], keys[new]
             levels.append(keys)
         found = np.concatenate(levels)
         visits = len(found)

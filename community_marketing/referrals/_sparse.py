@@ -146,12 +146,14 @@ _STRAGGLERS: Final = 32
 class KeySet:
     """A set of non-negative int64 keys that tests and inserts a whole array at once.
 
-    Open addressing with linear probing. The table has four slots per key expected, so it is
-    a quarter full once they are in (shorter probe chains, so fewer rounds of ``add``, each
-    a dozen numpy calls however few its keys), and it is never let over half full. ``add`` is
-    one gather and one scatter per key and probe round, so a batch of walks can mark what it visited
-    without a dense array of ``walks * members`` booleans. Fibonacci hashing (Knuth, TAOCP
-    vol. 3, 6.4) spreads the packed ``walk << 32 | member`` keys over the table.
+    Open addressing with linear probing. The table starts with four slots per key expected,
+    so it is a quarter full once they are in (shorter probe chains, so fewer rounds of
+    ``add``, each a dozen numpy calls however few its keys), and it is never let over half
+    full: ``add`` inserts in slices that fit and doubles the table only once it holds more
+    than three keys in eight slots. ``add`` is one gather and one scatter per key and probe
+    round, so a batch of walks can mark what it visited without a dense array of
+    ``walks * members`` booleans. Fibonacci hashing (Knuth, TAOCP vol. 3, 6.4) spreads the
+    packed ``walk << 32 | member`` keys over the table.
     """
 
     def __init__(self, expected: int) -> None:
@@ -160,18 +162,37 @@ class KeySet:
         self.claim = np.empty(1 << self.bits, np.int32)
         self.size = 0
 
-    def fits(self, more: int) -> bool:
-        """Whether ``more`` keys can go in and leave the table at most half full."""
-        return 2 * (self.size + more) <= len(self.table)
-
     def add(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
         """Insert ``keys``; True where a key was not in the set before, at its first place.
 
-        Raises ``ValueError`` when the table could end up over half full (see :meth:`fits`):
-        probing would slow down, and in a full table never end.
+        Offered keys are often mostly in the set already (a walk meets members it has
+        visited), so the table is sized by the keys that went in, not by those offered:
+        a slice of at most the room left below half full goes in at a time, and the table
+        grows only when that room is under an eighth of it.
         """
-        if not self.fits(len(keys)):
-            raise ValueError(f"{len(keys)} more keys would fill the set over half; grow it first")
+        new = np.empty(len(keys), np.bool_)
+        lo = 0
+        while lo < len(keys):
+            room = len(self.table) // 2 - self.size
+            if room < len(keys) - lo and room < len(self.table) // 8:
+                self._grow()
+                continue
+            hi = lo + room
+            new[lo:hi] = self._insert(keys[lo:hi])
+            lo = hi
+        return new
+
+    def _grow(self) -> None:
+        """Twice the slots, every key hashed again: a quarter full at most."""
+        held = self.table[self.table != _EMPTY]
+        self.bits += 1
+        self.table = np.full(1 << self.bits, _EMPTY, np.int64)
+        self.claim = np.empty(1 << self.bits, np.int32)
+        self.size = 0
+        self._insert(held)
+
+    def _insert(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
+        """:meth:`add` for keys that fit below half full whatever they hold."""
         table, claim = self.table, self.claim
         new = np.zeros(len(keys), np.bool_)
         pending = np.arange(len(keys), dtype=np.int32)
@@ -238,10 +259,6 @@ class DenseKeySet:
         # of which only the slots written are ever touched).
         self.first = np.empty(walks * n, np.int32) if walks * n <= VISITED_BUDGET // 4 else None
         self.size = 0
-
-    def fits(self, more: int) -> bool:
-        """Always: the array holds every pair."""
-        return True
 
     def add(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
         """Insert ``keys``; True where a key was not in the set before, at its first place."""

@@ -127,7 +127,7 @@ def test_sets_keep_only_candidates_and_choose_the_same(probability: float) -> No
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.lists(st.integers(0, 1 << 40).map(lambda key: key % 50 or key), max_size=120),
+        st.lists(st.integers(0, 1 << 40).map(lambda key: key % 50 or key), max_size=700),
         max_size=6,
     ),
     st.sampled_from([0, 32, 1 << 30]),
@@ -143,13 +143,9 @@ def test_key_set_marks_each_value_new_once(batches: list[list[int]], stragglers:
 
 
 def check_key_set(batches: list[list[int]]) -> None:
-    keys = _sparse.KeySet(8)  # small on purpose: collisions and probing
+    keys = _sparse.KeySet(8)  # small on purpose: collisions, probing, slices and growth
     seen: set[int] = set()
     for batch in batches:
-        if not keys.fits(len(batch)):
-            old = np.array(sorted(seen), np.int64)
-            keys = _sparse.KeySet(2 * (len(seen) + len(batch)))
-            keys.add(old)
         new = keys.add(np.array(batch, np.int64))
         expected = []
         for key in batch:
@@ -157,6 +153,7 @@ def check_key_set(batches: list[list[int]]) -> None:
             seen.add(key)
         assert new.tolist() == expected
         assert keys.size == len(seen)
+        assert 2 * keys.size <= len(keys.table)
         stored = keys.table[keys.table >= 0]
         assert sorted(stored.tolist()) == sorted(seen)
 
@@ -326,14 +323,19 @@ def test_a_forced_first_seed_beaten_by_a_later_one_is_dropped(
     assert best.scores[0] >= best.scores[1]
 
 
-def test_key_set_refuses_to_fill_over_half_and_changes_nothing() -> None:
+def test_key_set_grows_by_the_keys_that_went_in_not_those_offered() -> None:
+    # 1,024 slots hold 512 keys. 350 distinct keys offered 3 times over go in by slices with
+    # no growth (the repeats are found, not inserted); 200 more fresh ones fill it past three
+    # keys in eight slots, and it doubles once.
     keys = _sparse.KeySet(8)
-    keys.add(np.arange(500, dtype=np.int64))
-    before = keys.table.copy()
-    with pytest.raises(ValueError, match="over half"):
-        keys.add(np.arange(500, 520, dtype=np.int64))
-    assert keys.size == 500
-    assert np.array_equal(keys.table, before)
+    assert len(keys.table) == 1024
+    new = keys.add(np.tile(np.arange(350, dtype=np.int64), 3))
+    assert new.tolist() == [True] * 350 + [False] * 700
+    assert (keys.size, len(keys.table)) == (350, 1024)
+    new = keys.add(np.arange(300, 550, dtype=np.int64))
+    assert new.tolist() == [False] * 50 + [True] * 200
+    assert (keys.size, len(keys.table)) == (550, 2048)
+    assert sorted(keys.table[keys.table >= 0].tolist()) == list(range(550))
 
 
 def test_the_sentinel_is_the_hub_of_a_core_and_never_a_close_call() -> None:
