@@ -72,7 +72,10 @@ def live_edges(
     """The edges leaving ``nodes`` that fire, each with its probability, and their source.
 
     With one small probability the successes are placed by geometric gaps, so only about
-    ``p * edges`` random numbers are drawn and no untried edge is ever gathered.
+    ``p * edges`` random numbers are drawn and no untried edge is ever gathered. A gap is
+    ``1 + floor(E / -log(1 - p))`` for a standard exponential ``E``, geometric with success
+    probability ``p`` (Devroye, *Non-Uniform Random Variate Generation*, 1986, X.2): numpy's
+    ziggurat exponentials cost half its inversion ``geometric`` (a logarithm a draw).
     """
     if isinstance(probability, np.ndarray) or probability > 0.25:
         positions, owner = gather(indptr, nodes)
@@ -89,18 +92,31 @@ def live_edges(
     # Hit ``h`` of node ``i``'s run lies at ``base[i] + h`` in ``indices``.
     base = starts + counts - ends
     expected = total * probability
+    scale = -1.0 / math.log1p(-probability)
     # A gap past ``total`` ends the draw whatever its length: clipping it there keeps the
-    # running sum inside int64 (numpy returns 2**63 - 1 for a tiny p), and every round
-    # moves at least 16 edges on, so the loop ends.
-    gaps = rng.geometric(probability, int(expected + 6 * math.sqrt(expected) + 16))
-    hits = np.cumsum(np.minimum(gaps, total + 1)) - 1
+    # running sum inside int64 (and the float inside its range for a tiny p), and every
+    # round moves at least 16 edges on, so the loop ends.
+    hits = np.cumsum(_gaps(rng, int(expected + 6 * math.sqrt(expected) + 16), scale, total)) - 1
     while hits[-1] < total:
-        more = rng.geometric(probability, int(expected) + 16)
-        hits = np.concatenate([hits, hits[-1] + np.cumsum(np.minimum(more, total + 1))])
+        more = _gaps(rng, int(expected) + 16, scale, total)
+        hits = np.concatenate([hits, hits[-1] + np.cumsum(more)])
     hits = hits[: int(np.searchsorted(hits, total))]
-    owner = np.searchsorted(ends, hits, side="right")
+    if len(hits) > 2 * len(ends):
+        # Fewer runs than hits: each run's first hit found, the owners filled in by a
+        # running count (2.5x faster with three or more hits a run).
+        first = np.searchsorted(hits, ends[:-1])
+        owner = np.cumsum(np.bincount(first, minlength=len(hits) + 1)[: len(hits)])
+    else:
+        owner = np.searchsorted(ends, hits, side="right")
     positions = base[owner] + hits
     return positions, owner
+
+
+def _gaps(rng: np.random.Generator, size: int, scale: float, total: int) -> Int64Array:
+    """``size`` geometric gaps (``scale = -1 / log(1 - p)``), each at most ``total + 1``."""
+    floor = np.minimum(rng.standard_exponential(size) * scale, float(total))
+    gaps: Int64Array = floor.astype(np.int64) + 1
+    return gaps
 
 
 def heeded_friend(

@@ -553,3 +553,34 @@ def test_walks_draw_the_same_sets_over_either_set_of_visits(
         drawn.append((materialized(sampler), sampler.hits))
     assert drawn[0] == drawn[1]
     assert 0 < drawn[0][1] < 3000
+
+
+@pytest.mark.parametrize("probability", [0.004, 0.05, 0.25])
+def test_live_edges_fire_each_edge_once_at_most_with_its_probability(probability: float) -> None:
+    # Rows of 0 to 2,000 entries, one walked twice and one forty times: calls with more hits
+    # than runs (owners by a running count) and with fewer (owners by a search).
+    from scipy import stats
+
+    degrees = np.array([1, 3, 2000, 5, 0, 700, 40])
+    indptr = np.concatenate([[0], np.cumsum(degrees)])
+    nodes = np.array([2, 6, 1, 5, 3, 4, 2, *([0] * 40)], np.int64)
+    rng = np.random.default_rng(7)
+    runs = 300
+    fired = np.zeros((len(nodes), int(indptr[-1])), np.int64)
+    for _ in range(runs):
+        positions, owner = _sparse.live_edges(indptr, nodes, probability, rng)
+        assert np.all(np.diff(owner) >= 0)
+        row = nodes[owner]
+        assert np.all((positions >= indptr[row]) & (positions < indptr[row + 1]))
+        keys = owner * indptr[-1] + positions
+        assert len(np.unique(keys)) == len(keys)
+        fired[owner, positions] += 1
+    tried = np.zeros_like(fired, np.bool_)
+    for at, node in enumerate(nodes):
+        tried[at, indptr[node] : indptr[node + 1]] = True
+    assert not fired[~tried].any()
+    counts = fired[tried]
+    expected = runs * probability
+    chi2 = float(((counts - expected) ** 2).sum() / (expected * (1 - probability)))
+    dof = len(counts)
+    assert stats.chi2.ppf(1e-6, dof) < chi2 < stats.chi2.ppf(1 - 1e-6, dof)
