@@ -584,3 +584,13 @@ def test_live_edges_fire_each_edge_once_at_most_with_its_probability(probability
     chi2 = float(((counts - expected) ** 2).sum() / (expected * (1 - probability)))
     dof = len(counts)
     assert stats.chi2.ppf(1e-6, dof) < chi2 < stats.chi2.ppf(1 - 1e-6, dof)
+
+
+@pytest.mark.parametrize("walks", [3, 1 << 16, (1 << 16) + 1])
+def test_keys_grouped_by_set_hold_each_sets_members(walks: int) -> None:
+    rng = np.random.default_rng(walks)
+    sets = rng.integers(0, walks, 5000)
+    keys = (sets << 32) | rng.integers(0, 1000, 5000)
+    grouped = _influence._by_set(keys, walks)
+    assert np.all(np.diff(grouped >> 32) >= 0)
+    assert np.array_equal(np.sort(grouped), np.sort(keys))
