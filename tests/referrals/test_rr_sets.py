@@ -50,7 +50,12 @@ def plain_greedy(
 
 @pytest.mark.parametrize("model", ["independent_cascade", "linear_threshold"])
 @pytest.mark.parametrize("probability", [0.05, 0.3])
-def test_greedy_over_rounds_matches_a_plain_greedy(model: str, probability: float) -> None:
+@pytest.mark.parametrize("budget", [1 << 18, 5])
+def test_greedy_over_rounds_matches_a_plain_greedy(
+    model: str, probability: float, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A budget of 5 members takes covered sets out of the gains in blocks of one set or two.
+    monkeypatch.setattr(_influence, "_UNCOUNT_BUDGET", budget)
     graph = power_law_graph(300, 1500, seed=3)
     csr, _ = graph.adjacency()
     n = csr.shape[0]
@@ -478,12 +483,14 @@ def test_the_sentinel_check_reads_every_member_it_must(seed: int, sets: int, som
             csr, 0.3, np.random.default_rng(seed), progress, allowed=allowed
         )
         sampler.extend(sets)
-    monkey = _influence._SENTINEL_VISITS
+    monkey = _influence._SENTINEL_VISITS, _influence._UNCOUNT_BUDGET
     _influence._SENTINEL_VISITS = 0  # type: ignore[misc]
+    # Margins over blocks of 7 members, sets counted out in blocks of a few.
+    _influence._UNCOUNT_BUDGET = 7 if some else 1 << 18  # type: ignore[misc]
     try:
         chosen = sampler.likely_first(allowed)
     finally:
-        _influence._SENTINEL_VISITS = monkey  # type: ignore[misc]
+        _influence._SENTINEL_VISITS, _influence._UNCOUNT_BUDGET = monkey  # type: ignore[misc]
     cover = np.where(allowed, sampler.degree, -1)
     top = int(cover.max())
     if top <= 0 or top < _influence._SENTINEL_SHARE * sampler.count:
@@ -594,3 +601,30 @@ def test_keys_grouped_by_set_hold_each_sets_members(walks: int) -> None:
     grouped = _influence._by_set(keys, walks)
     assert np.all(np.diff(grouped >> 32) >= 0)
     assert np.array_equal(np.sort(grouped), np.sort(keys))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sets(st.integers(0, 49), min_size=1, max_size=30), min_size=1, max_size=12),
+    st.integers(0, 1000),
+)
+def test_a_round_finds_the_sets_holding_a_member_by_index_or_scan(
+    sets: list[set[int]], first: int
+) -> None:
+    # Oracle: the Python sets. Few members in sets keep a pointer each (``present``); most
+    # keep the full array of pointers; a scan needs neither, and builds no index.
+    members = [np.array(sorted(s), np.int32) for s in sets]
+    sizes = [np.array([len(s) for s in sets], np.int64)]
+    piece = _influence._Round.of(first, members, sizes, 50)
+    for node in range(50):
+        expected = [first + at for at, s in enumerate(sets) if node in s]
+        assert piece.sets_holding(node, scan=True).tolist() == expected
+        assert piece.holders is None
+    for node in range(50):
+        expected = [first + at for at, s in enumerate(sets) if node in s]
+        assert piece.sets_holding(node).tolist() == expected
+        assert piece.sets_holding(node, scan=True).tolist() == expected
+    in_some = len(set().union(*sets))
+    assert (piece.present is not None) == (2 * in_some < 50)
+    if piece.present is not None:
+        assert piece.present.tolist() == sorted(set().union(*sets))
