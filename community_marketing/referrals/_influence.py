@@ -43,10 +43,6 @@ _UNCOUNT_BUDGET = 1 << 18
 _BATCH_PAIRS = 1 << 16
 """Members the walks of one batch visit, about: the hash set of visits holds four times as
 many slots of 12 bytes, 3 MiB."""
-_HEADING_PAIRS = 1 << 19
-"""The same while walks head for the sentinel (24 MiB): each of their numpy rounds walks on
-from a few members of each walk only, so more walks a batch means fewer rounds (on a million
-members at p = 0.05, 0.65x the time of ``_BATCH_PAIRS``)."""
 _SENTINEL_SHARE = 0.01
 """The least share of the first round's sets the sentinel must hold to be worth it."""
 _SENTINEL_TIE = 0.02
@@ -337,12 +333,12 @@ class _RRSampler:
             # the budget of booleans: on small graphs it need not start from one walk.
             return max(_FIRST_BATCH, _sparse.VISITED_BUDGET // 64 // max(int(self.n), 1))
         per_set = max(self.visits / self.walks, 1.0)
-        if self.hops is None:
-            pairs, most = _BATCH_PAIRS, 1 << 20
-        else:
-            # :class:`_Waiting` counts each walk's members at each distance: 4 bytes each.
-            pairs, most = _HEADING_PAIRS, (1 << 22) // self.levels
-        return int(min(max(pairs / per_set, 1), 2 * self.last_batch, most))
+        # While walks head for the sentinel, :class:`_Waiting` counts each walk's members at
+        # each distance: 4 bytes each. (Batches of 8 times as many visits there made fewer
+        # numpy rounds, but no faster since each round waits on fewer members, and took
+        # 26 MiB at the peak on 100k/1M at p = 0.05 against 12.)
+        most = 1 << 20 if self.hops is None else (1 << 22) // self.levels
+        return int(min(max(_BATCH_PAIRS / per_set, 1), 2 * self.last_batch, most))
 
     def likely_first(self, allowed: BoolArray) -> int:
         """The sentinel to stop later sets at, or -1 when none is safe and worth it.
@@ -445,7 +441,8 @@ class _RRSampler:
         node = roots[sets]
         frontier = (sets << LOW_BITS) | node
         seen: KeySet | DenseKeySet
-        expected = int(batch * max(self.visits / max(self.walks, 1), 1.0)) + 64
+        # At most the batch's budget of visits (:meth:`_batch`), so its table is 4 slots a visit.
+        expected = int(batch * max(self.visits / max(self.walks, 1), 1.0))
         if _dense_pays(batch * self.n, expected):
             seen = DenseKeySet(batch, self.n)
         else:
