@@ -18,7 +18,7 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _sparse
-from ._sparse import distinct, heeded_friend, live_edges
+from ._sparse import Heeding, distinct, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = [
@@ -114,18 +114,20 @@ def run_cascades(
     n = csr.shape[0]
     budget = _sparse.VISITED_BUDGET
     spread: Callable[..., tuple[BoolArray, Int64Array]] = _independent_cascade
+    live: float | Float64Array | Heeding = weights
     if model == "linear_threshold":
-        # Live edges: each member's weights in the transpose's order, laid end to end. A
-        # block holds about 50 bytes per member and run, not one: a smaller block.
+        # Live edges: the friend each member heeds, from its weights in the transpose's
+        # order. A block holds about 50 bytes per member and run, not one: a smaller block.
         full = np.broadcast_to(np.asarray(weights, np.float64), (csr.nnz,))
-        weights, spread, budget = np.cumsum(full[transposed()]), _linear_threshold, budget // 32
+        live = Heeding(csr.indptr, full[transposed()])
+        spread, budget = _linear_threshold, budget // 32
     chunk = max(1, min(runs, budget // max(n, 1)))
     reach = np.empty(runs, np.int64)
     hits = np.zeros(n, np.int64)
     curves: list[Int64Array] = []
     for first in range(0, runs, chunk):
         count = min(chunk, runs - first)
-        active, curve = spread(csr, seeds, weights, count, limit, rng)
+        active, curve = spread(csr, seeds, live, count, limit, rng)
         # Seeds are distinct, so the last step's running count is each run's reach.
         reach[first : first + count] = curve[:, -1]
         if int(curve[:, -1].sum()) * 16 < count * n:
@@ -181,7 +183,7 @@ def _independent_cascade(
 def _linear_threshold(
     csr: sp.csr_matrix,
     seeds: Int64Array,
-    cumulative: Float64Array,
+    heeding: Heeding,
     runs: int,
     limit: int,
     rng: np.random.Generator,
@@ -193,21 +195,20 @@ def _linear_threshold(
     sets after each step have the same distribution as under random thresholds, when each
     member heeds friend ``u`` with probability equal to ``u``'s weight on it. The heeding
     paths are followed by pointer doubling: ``log2(min(limit, n))`` gathers over all
-    members, whatever the size of the cascade. ``cumulative`` is the running sum of the
+    members, whatever the size of the cascade. ``heeding`` picks the friend heeded from the
     weights in the transpose's order (each row lists who weighs on that member).
     """
     n = csr.shape[0]
     indices = csr.indices
     size = runs * n
     # Entry ``r * n + v`` is member ``v`` in run ``r``.
-    positions, heeding = heeded_friend(
-        csr.indptr, np.tile(np.arange(n, dtype=np.int64), runs), cumulative, rng
-    )
+    positions, heeds = heeding(np.tile(np.arange(n, dtype=np.int64), runs), rng)
     # One slot past the members stands for "heeds nobody": it points to itself, as seeds do.
-    parent = np.full(size + 1, size, np.int64)
-    parent[heeding] = heeding - heeding % n + indices[positions]
+    # Pointers of 32 bits where they hold every slot: half the bytes each doubling gathers.
+    parent = np.full(size + 1, size, np.int32 if size < np.iinfo(np.int32).max else np.int64)
+    parent[heeds] = heeds - heeds % n + indices[positions]
     hops = np.zeros(size + 1, np.int32)
-    hops[heeding] = 1
+    hops[heeds] = 1
     seeded = np.zeros(size + 1, np.bool_)
     flat_seeds = (np.arange(runs, dtype=np.int64)[:, None] * n + seeds[None, :]).reshape(-1)
     seeded[flat_seeds] = True

@@ -28,10 +28,10 @@ from ._sparse import (
     LOW_BITS,
     LOW_MASK,
     DenseKeySet,
+    Heeding,
     KeySet,
     blocks,
     gather,
-    heeded_friend,
     live_edges,
 )
 from ._values import DEFAULT_PROBABILITY, CascadeModel
@@ -266,12 +266,11 @@ class _RRSampler:
         self.rng = rng
         self.progress = progress
         self.model = model
-        # Linear threshold: each row's weights laid end to end, to pick one friend per
-        # member with a single binary search.
-        self.cumulative: Float64Array | None = None
+        # Linear threshold: one friend heeded per member (or none).
+        self.heeding: Heeding | None = None
         if model == "linear_threshold":
             full = np.broadcast_to(np.asarray(weights, np.float64), (matrix.nnz,))
-            self.cumulative = np.cumsum(full)
+            self.heeding = Heeding(matrix.indptr, np.ascontiguousarray(full))
         self.n = matrix.shape[0]
         self.count = 0
         self.rounds: list[_Round] = []
@@ -412,7 +411,7 @@ class _RRSampler:
         sample than in the next), so they are dropped and only counted as drawn.
         """
         self.sentinel = sentinel
-        heading = self.cumulative is None and self.visits >= _HEADING_VISITS * self.walks
+        heading = self.heeding is None and self.visits >= _HEADING_VISITS * self.walks
         # The dropped sets go first: they may be the most the call ever holds.
         self.drawn_before += self.count
         self.progress.retotal(self.drawn_before)
@@ -457,10 +456,10 @@ class _RRSampler:
                 sets, node = waiting.pop()
             if not node.size:
                 break
-            if self.cumulative is None:
+            if self.heeding is None:
                 positions, owner = live_edges(indptr, node, self.weights, self.rng)
             else:
-                positions, owner = heeded_friend(indptr, node, self.cumulative, self.rng)
+                positions, owner = self.heeding(node, self.rng)
             sets = sets[owner]
             node = indices[positions]
             at = node == self.sentinel

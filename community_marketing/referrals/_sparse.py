@@ -19,11 +19,11 @@ __all__ = [
     "MAX_MEMBERS",
     "VISITED_BUDGET",
     "DenseKeySet",
+    "Heeding",
     "KeySet",
     "blocks",
     "distinct",
     "gather",
-    "heeded_friend",
     "live_edges",
     "pack",
 ]
@@ -121,24 +121,53 @@ def _gaps(rng: np.random.Generator, size: int, scale: float, total: int) -> Int6
     return gaps
 
 
-def heeded_friend(
-    indptr: npt.NDArray[Any],
-    nodes: Int64Array,
-    cumulative: Float64Array,
-    rng: np.random.Generator,
-) -> tuple[Int64Array, Int64Array]:
+class Heeding:
     """Linear threshold's live edges: each node heeds one entry of its row, or none.
 
     Entry ``j`` of a row is chosen with probability equal to its weight (Kempe et al.'s
-    live-edge equivalence), found by one binary search in the running sum of the weights.
+    live-edge equivalence). Where every entry of each row weighs the same (``1 / degree``,
+    the default, or one probability for every friendship), it is entry ``floor(U / w)`` of
+    the row for one uniform ``U``, heeded when ``U < w * degree``: no search. Otherwise one
+    binary search finds it in the running sum of the weights.
+
+    ``weights`` are per entry, in ``indptr``'s order; each row's sum is at most 1.
     """
-    starts = indptr[nodes].astype(np.int64)
-    ends = indptr[nodes + 1].astype(np.int64)
-    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
-    target = before + rng.random(len(nodes))
-    positions = np.searchsorted(cumulative, target, side="right")
-    heeds = positions < ends
-    return positions[heeds].astype(np.int64), np.flatnonzero(heeds)
+
+    def __init__(self, indptr: npt.NDArray[Any], weights: Float64Array) -> None:
+        self.indptr = indptr
+        self.cumulative: Float64Array | None = None
+        counts = np.diff(indptr)
+        same = weights[1:] == weights[:-1]
+        # Entries either side of a row's start may differ.
+        inner = indptr[1:-1]
+        same[inner[(inner > 0) & (inner < len(weights))] - 1] = True
+        if not same.all():
+            self.cumulative = np.cumsum(weights)
+            return
+        weight = np.zeros(len(counts))
+        weight[counts > 0] = weights[indptr[:-1][counts > 0]]
+        self.scale = np.divide(1.0, weight, out=np.zeros_like(weight), where=weight > 0)
+        self.share = weight * counts
+
+    def __call__(
+        self, nodes: npt.NDArray[Any], rng: np.random.Generator
+    ) -> tuple[Int64Array, Int64Array]:
+        """The entry each of ``nodes`` heeds (positions in ``indices``), and which heeds it."""
+        indptr = self.indptr
+        starts = indptr[nodes].astype(np.int64)
+        draw = rng.random(len(nodes))
+        if self.cumulative is None:
+            heeds = np.flatnonzero(draw < self.share[nodes])
+            slot = (draw[heeds] * self.scale[nodes[heeds]]).astype(np.int64)
+            # ``U * (1 / w)`` may round up to the degree when ``U`` is just under ``w * d``.
+            last = indptr[nodes[heeds] + 1].astype(np.int64) - 1
+            return np.minimum(starts[heeds] + slot, last), heeds
+        cumulative = self.cumulative
+        ends = indptr[nodes + 1].astype(np.int64)
+        before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
+        positions = np.searchsorted(cumulative, before + draw, side="right")
+        live = positions < ends
+        return positions[live].astype(np.int64), np.flatnonzero(live)
 
 
 def blocks(cumulative: Int64Array, budget: int) -> list[tuple[int, int]]:

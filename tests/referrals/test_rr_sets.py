@@ -628,3 +628,48 @@ def test_a_round_finds_the_sets_holding_a_member_by_index_or_scan(
     assert (piece.present is not None) == (2 * in_some < 50)
     if piece.present is not None:
         assert piece.present.tolist() == sorted(set().union(*sets))
+
+
+def search_heeding(indptr: np.ndarray, weights: np.ndarray) -> _sparse.Heeding:
+    heeding = _sparse.Heeding(indptr, weights)
+    heeding.cumulative = np.cumsum(weights)  # the binary search, whatever the weights
+    return heeding
+
+
+@pytest.mark.parametrize(
+    ("weights", "searched"),
+    [
+        # One weight per row (1 / degree, as by default; a row of weight 0 heeds nobody).
+        (np.repeat([1.0, 1 / 3, 0.25, 0.0, 0.1], [1, 3, 4, 2, 5]), False),
+        # Rows whose entries differ.
+        (
+            np.array([1.0, 0.2, 0.3, 0.1, 0.1, 0.2, 0.3, 0.1, 0.0, 0.0, 0.5, 0.1, 0.1, 0.1, 0.1]),
+            True,
+        ),
+    ],
+)
+def test_heeding_picks_each_friend_with_its_weight(weights: np.ndarray, searched: bool) -> None:
+    from scipy import stats
+
+    indptr = np.array([0, 1, 4, 8, 10, 10, 15])  # row 4 has no entries
+    heeding = _sparse.Heeding(indptr, weights)
+    assert (heeding.cumulative is not None) == searched
+    nodes = np.tile(np.arange(6), 4000)
+    positions, owner = heeding(nodes, np.random.default_rng(3))
+    row = nodes[owner]
+    assert np.all((positions >= indptr[row]) & (positions < indptr[row + 1]))
+    # Each node heeds entry j with probability weights[j], or nobody.
+    heeded = np.bincount(positions, minlength=len(weights))
+    expected = 4000 * weights
+    nobody = 4000 * (1 - np.add.reduceat(weights, indptr[:-1][np.diff(indptr) > 0]))
+    observed = np.concatenate([heeded, np.bincount(row, minlength=6)[np.diff(indptr) > 0]])
+    observed[len(weights) :] = 4000 - observed[len(weights) :]
+    cells = np.concatenate([expected, nobody])
+    some = cells > 0
+    assert not observed[~some].any()
+    assert stats.chisquare(observed[some], cells[some]).pvalue > 1e-6
+    if not searched:
+        # Where every row's entries weigh the same, no search: yet the same friends as the
+        # search finds from the same draws.
+        again = search_heeding(indptr, weights)(nodes, np.random.default_rng(3))
+        assert np.array_equal(positions, again[0]) and np.array_equal(owner, again[1])
