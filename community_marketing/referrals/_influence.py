@@ -331,13 +331,18 @@ class _RRSampler:
             # Even if every walk visits everyone, the first batch visits at most 1/64 of
             # the budget of booleans: on small graphs it need not start from one walk.
             return max(_FIRST_BATCH, _sparse.VISITED_BUDGET // 64 // max(int(self.n), 1))
-        per_set = max(self.visits / self.walks, 1.0)
-        # While walks head for the sentinel, :class:`_Waiting` counts each walk's members at
-        # each distance: 4 bytes each. (Batches of 8 times as many visits there made fewer
-        # numpy rounds, but no faster since each round waits on fewer members, and took
-        # 26 MiB at the peak on 100k/1M at p = 0.05 against 12.)
-        most = 1 << 20 if self.hops is None else (1 << 22) // self.levels
-        return int(min(max(_BATCH_PAIRS / per_set, 1), 2 * self.last_batch, most))
+        walks = max(_BATCH_PAIRS / max(self.visits / self.walks, 1.0), 1)
+        most = 1 << 20
+        if self.hops is not None:
+            # A walk heading for the sentinel walks on from its nearest members only, so
+            # long walks (a chain, a grid) take one numpy round per hop: as many walks as a
+            # dense array of visits of ``_DENSE_BYTES`` holds, if more, bound the memory
+            # whatever their length with far fewer rounds (a chain of 6,000 members at
+            # p = 1: 280 walks a batch, not 21). :class:`_Waiting` counts each walk's members
+            # at each distance: 4 bytes each.
+            walks = max(walks, _DENSE_BYTES // (5 * self.n))
+            most = (1 << 22) // self.levels
+        return int(min(walks, 2 * self.last_batch, most))
 
     def likely_first(self, allowed: BoolArray) -> int:
         """The sentinel to stop later sets at, or -1 when none is safe and worth it.

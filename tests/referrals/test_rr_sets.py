@@ -672,4 +672,47 @@ def test_heeding_picks_each_friend_with_its_weight(weights: np.ndarray, searched
         # Where every row's entries weigh the same, no search: yet the same friends as the
         # search finds from the same draws.
         again = search_heeding(indptr, weights)(nodes, np.random.default_rng(3))
-        assert np.array_equal(positions, again[0]) and np.array_equal(owner, again[1])
+        assert np.array_equal(positions, again[0])
+        assert np.array_equal(owner, again[1])
+
+
+def test_long_walks_heading_for_the_sentinel_fill_a_bounded_dense_array(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a chain at p = 1 every walk heads for the sentinel one hop a round: batches of as
+    # many walks as a dense array of _DENSE_BYTES holds, however long the walks, not the
+    # handful the budget of visits allows.
+    n = 600
+    graph = ReferralGraph()
+    graph.add_friendships(np.arange(n - 1), np.arange(1, n))
+    # The budget of visits allows 2,000 / (about 150 a walk), 13 walks; the dense array, 40.
+    monkeypatch.setattr(_influence, "_BATCH_PAIRS", 2000)
+    monkeypatch.setattr(_influence, "_DENSE_BYTES", 5 * n * 40)
+    monkeypatch.setattr(_influence, "_HEADING_VISITS", 64)
+    heading: list[tuple[int, str]] = []
+    draw = _influence._RRSampler._draw
+
+    def recorded(self: _influence._RRSampler, batch: int) -> tuple[np.ndarray, ...]:
+        if self.hops is not None:
+            kinds: list[str] = []
+            dense = _influence.DenseKeySet
+
+            def noted(walks: int, members: int) -> _sparse.DenseKeySet:
+                kinds.append("dense")
+                return dense(walks, members)
+
+            monkeypatch.setattr(_influence, "DenseKeySet", noted)
+            out = draw(self, batch)
+            monkeypatch.setattr(_influence, "DenseKeySet", dense)
+            heading.append((batch, kinds[0] if kinds else "hash"))
+            return out
+        return draw(self, batch)
+
+    monkeypatch.setattr(_influence._RRSampler, "_draw", recorded)
+    best = graph.influencers(1, method="cascade", probability=1.0, random_state=0)
+    assert best.expected_spread == n
+    # The first batch after the sentinel knows no walk's length yet: 1/64 of the booleans.
+    later = heading[1:]
+    assert later
+    assert max(batch for batch, _ in later) == 40
+    assert all(kind == "dense" and batch <= 40 for batch, kind in later)
