@@ -240,9 +240,10 @@ class _RRSampler:
 
     Each round of :meth:`extend` appends its sets member by member to one flat int32 array,
     grouped by set (``starts`` gives where each set begins), and one inverted piece: for each
-    member, the sets of that round holding it, by a counting sort of the round alone. Earlier
-    rounds are never rebuilt, so the greedy of each IMM round reuses all that came before
-    (only :meth:`truncate_at` drops, once, the first round that chose the sentinel).
+    member, the sets of that round holding it, by a counting sort of the round alone, when
+    the greedy first reads the round. Earlier rounds are never rebuilt, so the greedy of each
+    IMM round reuses all that came before (only :meth:`truncate_at` drops, once, the rounds
+    that chose the sentinel).
 
     The walks of a batch advance together, one level at a time, and a :class:`KeySet` of
     ``set << 32 | member`` keys says which members each walk has visited. Batches are sized
