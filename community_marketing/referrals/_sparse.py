@@ -74,10 +74,10 @@ def live_edges(
     With one small probability the successes are placed by geometric gaps, so only about
     ``p * edges`` random numbers are drawn and no untried edge is ever gathered. A gap is
     ``1 + floor(E / -log(1 - p))`` for a standard exponential ``E``, geometric with success
-    probability ``p`` (Devroye, *Non-Uniform Random Variate Generation*, 1986, X.2): the
-    inversion numpy's own ``Generator.geometric`` runs for ``p < 1/3`` (the same gaps from
-    the same stream, as of numpy 2), but over a whole array of ziggurat exponentials at
-    once instead of one call a draw, at about half the cost.
+    probability ``p``: the inversion numpy's own ``Generator.geometric`` runs for
+    ``p < 1/3`` (``random_geometric_inversion`` in numpy's ``distributions.c``; the same
+    gaps from the same stream, as of numpy 2), but over a whole array of ziggurat
+    exponentials at once instead of one call a draw, at about half the cost.
     """
     if isinstance(probability, np.ndarray) or probability > 0.25:
         positions, owner = gather(indptr, nodes)
