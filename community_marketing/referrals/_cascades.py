@@ -18,7 +18,7 @@ from .._progress import Progress
 from .._types import BoolArray, Float64Array, Int64Array
 from ..errors import InvalidInputError
 from . import _sparse
-from ._sparse import Heeding, distinct, live_edges
+from ._sparse import Heeding, distinct, live_blocks, live_edges
 from ._values import DEFAULT_PROBABILITY, CascadeModel
 
 __all__ = [
@@ -168,13 +168,18 @@ def _independent_cascade(
     step = 0
     while frontier.size and step < limit:
         run, node = np.divmod(frontier, n)
-        positions, owner = live_edges(indptr, node, probability, rng)
-        keys = run[owner] * n + indices[positions]
-        keys = keys[~active[keys]]
-        frontier = distinct(keys)
+        found = []
+        # By blocks of members whose edges fit the budget, each marked before the next is
+        # drawn: on a dense graph most edges lead to members already reached.
+        for lo, hi in live_blocks(indptr, node, probability):
+            positions, owner = live_edges(indptr, node[lo:hi], probability, rng)
+            keys = run[lo:hi][owner] * n + indices[positions]
+            fresh = distinct(keys[~active[keys]])
+            active[fresh] = True
+            found.append(fresh)
+        frontier = found[0] if len(found) == 1 else np.concatenate(found)
         if not frontier.size:
             break
-        active[frontier] = True
         curve.append(curve[-1] + np.bincount(frontier // n, minlength=runs))
         step += 1
     return active, np.stack(curve, axis=1)

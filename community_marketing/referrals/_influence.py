@@ -32,6 +32,7 @@ from ._sparse import (
     KeySet,
     blocks,
     gather,
+    live_blocks,
     live_edges,
 )
 from ._values import DEFAULT_PROBABILITY, CascadeModel
@@ -439,7 +440,6 @@ class _RRSampler:
     def _draw(self, batch: int) -> tuple[Int64Array, BoolArray, int]:
         """Keys ``set << 32 | member`` of ``batch`` new sets, grouped by set; which sets hit the
         sentinel (their members left out); and how many members the walks visited."""
-        indptr, indices = self.matrix.indptr, self.matrix.indices
         roots = self.rng.integers(0, self.n, batch)
         hit = roots == self.sentinel
         sets = np.flatnonzero(~hit).astype(np.int64)
@@ -462,29 +462,50 @@ class _RRSampler:
                 sets, node = waiting.pop()
             if not node.size:
                 break
-            if self.heeding is None:
-                positions, owner = live_edges(indptr, node, self.weights, self.rng)
-            else:
-                positions, owner = self.heeding(node, self.rng)
-            sets = sets[owner]
-            node = indices[positions]
-            at = node == self.sentinel
-            if at.any():
-                # A walk ends at the sentinel: what else it found this round is never walked
-                # from, so it is not marked either (a hub's friends, mostly: marking them
-                # doubled the hash set of a batch heading there).
-                hit[sets[at]] = True
-                going = ~hit[sets]
-                sets, node = sets[going], node[going]
-            keys = (sets << LOW_BITS) | node
-            new = seen.add(keys)
-            sets, node, keys = sets[new], node[new], keys[new]
+            sets, node, keys = self._step(sets, node, seen, hit)
             levels.append(keys)
         found = np.concatenate(levels)
         visits = len(found)
         if hit.any():
             found = found[~hit[found >> LOW_BITS]]
         return _by_set(found, batch), hit, visits
+
+    def _step(
+        self, sets: Int64Array, node: npt.NDArray[Any], seen: KeySet | DenseKeySet, hit: BoolArray
+    ) -> tuple[Int64Array, npt.NDArray[Any], Int64Array]:
+        """One round of the walks ``sets`` from members ``node``: the members they find that
+        ``seen`` did not hold (now marked), as walks, members and keys.
+
+        The edges are drawn by blocks of members (:func:`live_blocks`): on a dense graph
+        each walk may gather hundreds of thousands of edges a round, most to members it
+        has visited, and a block is marked before the next one is drawn.
+        """
+        indptr, indices = self.matrix.indptr, self.matrix.indices
+        chunks = live_blocks(indptr, node, self.weights if self.heeding is None else 0.0)
+        found: list[tuple[Int64Array, npt.NDArray[Any], Int64Array]] = []
+        for lo, hi in chunks:
+            if self.heeding is None:
+                positions, owner = live_edges(indptr, node[lo:hi], self.weights, self.rng)
+            else:
+                positions, owner = self.heeding(node[lo:hi], self.rng)
+            walks, members = sets[lo:hi][owner], indices[positions]
+            at = members == self.sentinel
+            if at.any():
+                # A walk ends at the sentinel: what else it found this round is never walked
+                # from, so it is not marked either (a hub's friends, mostly: marking them
+                # doubled the hash set of a batch heading there).
+                hit[walks[at]] = True
+                going = ~hit[walks]
+                walks, members = walks[going], members[going]
+            keys = (walks << LOW_BITS) | members
+            new = seen.add(keys)
+            found.append((walks[new], members[new], keys[new]))
+        if len(found) == 1:
+            return found[0]
+        walks, members, keys = (np.concatenate(part) for part in zip(*found, strict=True))
+        # A walk may reach the sentinel in a later block than it found others in.
+        going = ~hit[walks]
+        return walks[going], members[going], keys[going]
 
     def greedy(
         self, k: int, allowed: BoolArray, bound: bool = True

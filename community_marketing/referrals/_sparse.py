@@ -14,6 +14,7 @@ import numpy.typing as npt
 from .._types import Float64Array, Int64Array
 
 __all__ = [
+    "LIVE_BUDGET",
     "LOW_BITS",
     "LOW_MASK",
     "MAX_MEMBERS",
@@ -24,6 +25,7 @@ __all__ = [
     "blocks",
     "distinct",
     "gather",
+    "live_blocks",
     "live_edges",
     "pack",
 ]
@@ -34,6 +36,9 @@ MAX_MEMBERS: Final = (1 << 31) - 1
 VISITED_BUDGET = 1 << 25
 """Booleans one block of runs, rows or sets may mark at once (read at call time, so a test
 can lower it to force several blocks)."""
+LIVE_BUDGET = 1 << 19
+"""Edges :func:`live_edges` draws or gathers at once, about (:func:`live_blocks`; read at
+call time): some 50 bytes each until the members they lead to are marked, 25 MiB."""
 
 
 def pack(low: Int64Array, high: Int64Array) -> Int64Array:
@@ -112,6 +117,26 @@ def live_edges(
         owner = np.searchsorted(ends, hits, side="right")
     positions = base[owner] + hits
     return positions, owner
+
+
+def live_blocks(
+    indptr: npt.NDArray[Any], nodes: npt.NDArray[Any], probability: float | Float64Array
+) -> list[tuple[int, int]]:
+    """Blocks of ``nodes`` whose edges :func:`live_edges` draws ``LIVE_BUDGET`` at a time,
+    about: with one small probability it draws only the live ones, otherwise it gathers
+    every edge (``probability`` 0 stands for one draw per node, as :class:`Heeding`)."""
+    if not len(nodes):
+        return [(0, 0)]
+    if isinstance(probability, np.ndarray) or probability > 0.25:
+        rate = 1.0
+    elif probability <= 0.0:
+        return [(0, len(nodes))]
+    else:
+        rate = probability
+    work = np.cumsum(indptr[nodes + 1] - indptr[nodes])
+    if work[-1] * rate <= LIVE_BUDGET:
+        return [(0, len(nodes))]
+    return blocks(work, max(int(LIVE_BUDGET / rate), 1))
 
 
 def _gaps(rng: np.random.Generator, size: int, scale: float, total: int) -> Int64Array:

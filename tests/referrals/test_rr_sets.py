@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -716,3 +718,81 @@ def test_long_walks_heading_for_the_sentinel_fill_a_bounded_dense_array(
     assert later
     assert max(batch for batch, _ in later) == 40
     assert all(kind == "dense" and batch <= 40 for batch, kind in later)
+
+
+@pytest.mark.parametrize("probability", [0.05, 0.5])
+def test_live_blocks_cover_the_nodes_in_order_within_the_budget(
+    probability: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_sparse, "LIVE_BUDGET", 40)
+    indptr = np.concatenate([[0], np.cumsum(np.arange(1, 61) % 17)])
+    nodes = np.random.default_rng(1).integers(0, 60, 200)
+    chunks = _sparse.live_blocks(indptr, nodes, probability)
+    assert chunks[0][0] == 0
+    assert chunks[-1][1] == len(nodes)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(chunks))
+    degree = indptr[nodes + 1] - indptr[nodes]
+    rate = probability if probability <= 0.25 else 1.0
+    for lo, hi in chunks:
+        # A block within the budget, or a single node over it on its own.
+        assert degree[lo:hi].sum() * rate <= 40 or hi - lo == 1
+    assert len(chunks) > 1
+    assert _sparse.live_blocks(indptr, nodes[:0], probability) == [(0, 0)]
+
+
+def dense_graph(n: int) -> ReferralGraph:
+    graph = ReferralGraph()
+    low, high = np.triu_indices(n, 1)
+    graph.add_friendships(low, high)
+    return graph
+
+
+def test_walks_on_a_dense_graph_draw_their_edges_by_bounded_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A clique at p = 0.5: each round of each walk gathers every friendship of the members
+    # it reached. Drawn by blocks of at most LIVE_BUDGET edges (or one member), marked block
+    # by block, the sets are the same bit for bit as drawn all at once, since every edge
+    # gathered takes one uniform draw in the same order.
+    graph = dense_graph(120)
+    before = graph.influencers(3, method="cascade", probability=0.5, random_state=5)
+    gathered: list[int] = []
+    live = _influence.live_edges
+
+    def counted(indptr: np.ndarray, nodes: np.ndarray, p: float, rng: object) -> object:
+        gathered.append(int((indptr[nodes + 1] - indptr[nodes]).sum()) if len(nodes) > 1 else 0)
+        return live(indptr, nodes, p, rng)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sparse, "LIVE_BUDGET", 500)
+    monkeypatch.setattr(_influence, "live_edges", counted)
+    after = graph.influencers(3, method="cascade", probability=0.5, random_state=5)
+    assert max(gathered) <= 500
+    assert after.ids == before.ids
+    assert after.samples == before.samples
+    assert after.expected_spread == before.expected_spread
+
+
+def test_cascades_on_a_dense_graph_draw_by_bounded_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from community_marketing.referrals import _cascades
+
+    graph = dense_graph(150)
+    graph.add_friendships([("x", "y")])
+    gathered: list[int] = []
+    live = _cascades.live_edges
+
+    def counted(indptr: np.ndarray, nodes: np.ndarray, p: float, rng: object) -> object:
+        gathered.append(int((indptr[nodes + 1] - indptr[nodes]).sum()) if len(nodes) > 1 else 0)
+        return live(indptr, nodes, p, rng)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sparse, "LIVE_BUDGET", 700)
+    monkeypatch.setattr(_cascades, "live_edges", counted)
+    certain = graph.simulate_cascade([0, "x"], probability=1.0, runs=30, random_state=0)
+    assert certain.reach.tolist() == [152] * 30
+    assert max(gathered) <= 700
+    # At p = 0.02 a member reaches about 3 others a step: the clique still fills, mostly.
+    some = graph.simulate_cascade([0], probability=0.02, runs=200, random_state=0)
+    monkeypatch.setattr(_sparse, "LIVE_BUDGET", 1 << 19)
+    whole = graph.simulate_cascade([0], probability=0.02, runs=200, random_state=1)
+    assert abs(some.mean - whole.mean) < 4 * np.hypot(some.std, whole.std) / np.sqrt(200)
