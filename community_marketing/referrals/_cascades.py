@@ -81,7 +81,7 @@ def threshold_weights(csr: sp.csr_matrix, probability: object, ids: IdIndex) -> 
     if over.size:
         raise InvalidInputError(
             f"probability: linear-threshold weights into {ids.id_at(int(over[0]))!r} "
-            f"sum to {incoming[over[0]]:.3f}, expected at most 1"
+            f"sum to {incoming[over[0]]:.10g}, expected at most 1"
         )
     return weights
 

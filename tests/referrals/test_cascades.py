@@ -107,6 +107,9 @@ class TestCascades:
             graph.simulate_cascade(["a"], probability=0.1, random_state="x")  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError, match="sum to"):
             graph.simulate_cascade(["a"], probability=0.9, model="linear_threshold")
+        # Just over 1 is shown as over 1, not rounded to it.
+        with pytest.raises(InvalidInputError, match=r"into 'a' sum to 1\.000000002,"):
+            graph.simulate_cascade(["a"], probability=0.500000001, model="linear_threshold")
         with pytest.raises(UnknownIdError):
             graph.simulate_cascade(["zed"], probability=0.1)
 
