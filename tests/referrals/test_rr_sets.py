@@ -747,6 +747,19 @@ def dense_graph(n: int) -> ReferralGraph:
     return graph
 
 
+def gathered_by(module: object, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Edges each call of ``module.live_edges`` is asked to draw over (0 for one member)."""
+    gathered: list[int] = []
+    live = module.live_edges  # type: ignore[attr-defined]
+
+    def counted(indptr: np.ndarray, nodes: np.ndarray, p: float, rng: object) -> object:
+        gathered.append(int((indptr[nodes + 1] - indptr[nodes]).sum()) if len(nodes) > 1 else 0)
+        return live(indptr, nodes, p, rng)
+
+    monkeypatch.setattr(module, "live_edges", counted)
+    return gathered
+
+
 def test_walks_on_a_dense_graph_draw_their_edges_by_bounded_blocks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -756,15 +769,8 @@ def test_walks_on_a_dense_graph_draw_their_edges_by_bounded_blocks(
     # gathered takes one uniform draw in the same order.
     graph = dense_graph(120)
     before = graph.influencers(3, method="cascade", probability=0.5, random_state=5)
-    gathered: list[int] = []
-    live = _influence.live_edges
-
-    def counted(indptr: np.ndarray, nodes: np.ndarray, p: float, rng: object) -> object:
-        gathered.append(int((indptr[nodes + 1] - indptr[nodes]).sum()) if len(nodes) > 1 else 0)
-        return live(indptr, nodes, p, rng)  # type: ignore[arg-type]
-
     monkeypatch.setattr(_sparse, "LIVE_BUDGET", 500)
-    monkeypatch.setattr(_influence, "live_edges", counted)
+    gathered = gathered_by(_influence, monkeypatch)
     after = graph.influencers(3, method="cascade", probability=0.5, random_state=5)
     assert max(gathered) <= 500
     assert after.ids == before.ids
@@ -779,15 +785,8 @@ def test_cascades_on_a_dense_graph_draw_by_bounded_blocks(
 
     graph = dense_graph(150)
     graph.add_friendships([("x", "y")])
-    gathered: list[int] = []
-    live = _cascades.live_edges
-
-    def counted(indptr: np.ndarray, nodes: np.ndarray, p: float, rng: object) -> object:
-        gathered.append(int((indptr[nodes + 1] - indptr[nodes]).sum()) if len(nodes) > 1 else 0)
-        return live(indptr, nodes, p, rng)  # type: ignore[arg-type]
-
     monkeypatch.setattr(_sparse, "LIVE_BUDGET", 700)
-    monkeypatch.setattr(_cascades, "live_edges", counted)
+    gathered = gathered_by(_cascades, monkeypatch)
     certain = graph.simulate_cascade([0, "x"], probability=1.0, runs=30, random_state=0)
     assert certain.reach.tolist() == [152] * 30
     assert max(gathered) <= 700
