@@ -229,9 +229,13 @@ class KeySet:
     """
 
     def __init__(self, expected: int) -> None:
-        self.bits = max(10, int(expected * 4 - 1).bit_length())
-        self.table = np.full(1 << self.bits, _EMPTY, np.int64)
-        self.claim = np.empty(1 << self.bits, np.int32)
+        self._empty(max(10, int(expected * 4 - 1).bit_length()))
+
+    def _empty(self, bits: int) -> None:
+        """An empty table of ``2 ** bits`` slots."""
+        self.bits = bits
+        self.table = np.full(1 << bits, _EMPTY, np.int64)
+        self.claim = np.empty(1 << bits, np.int32)
         self.size = 0
 
     def add(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
@@ -257,10 +261,7 @@ class KeySet:
     def _grow(self) -> None:
         """Twice the slots, every key hashed again: a quarter full at most."""
         held = self.table[self.table != _EMPTY]
-        self.bits += 1
-        self.table = np.full(1 << self.bits, _EMPTY, np.int64)
-        self.claim = np.empty(1 << self.bits, np.int32)
-        self.size = 0
+        self._empty(self.bits + 1)
         self._insert(held)
 
     def _insert(self, keys: Int64Array) -> npt.NDArray[np.bool_]:
